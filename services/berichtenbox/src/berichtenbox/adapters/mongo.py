@@ -1,0 +1,82 @@
+"""The Berichtenbox's own collections: messages, and attachments in GridFS."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import asdict
+from datetime import date
+from typing import Any
+
+from gridfs.asynchronous import AsyncGridFSBucket
+from gridfs.errors import NoFile
+from pymongo import ASCENDING, DESCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from berichtenbox.domain.model import AttachmentFile, Message, NewMessage
+from mijnoverheid.storage import Document
+
+MESSAGES = "messages"
+ATTACHMENTS_BUCKET = "attachments"
+
+
+async def create_indexes(database: AsyncDatabase[Document]) -> None:
+    messages = database[MESSAGES]
+    await messages.create_index(
+        [("event_source", ASCENDING), ("event_id", ASCENDING)], unique=True, name="event_once"
+    )
+    await messages.create_index(
+        [("recipient_bsn", ASCENDING), ("delivered_at", DESCENDING)], name="inbox_newest_first"
+    )
+
+
+class MessageRepository:
+    def __init__(self, database: AsyncDatabase[Document]) -> None:
+        self._messages = database[MESSAGES]
+        self._attachments = AsyncGridFSBucket(database, bucket_name=ATTACHMENTS_BUCKET)
+
+    async def by_event(self, event_source: str, event_id: str) -> Message | None:
+        document = await self._messages.find_one(
+            {"event_source": event_source, "event_id": event_id}
+        )
+        return _to_message(document) if document else None
+
+    async def add(self, new: NewMessage) -> Message:
+        """Store once. Attachments first, the message document last: only a complete message
+        becomes visible, and a crash in between leaves files that the retry overwrites."""
+        message = new.message
+        for file, content in zip(message.attachments, new.attachment_contents, strict=True):
+            await self._replace_file(file, content)
+        try:
+            await self._messages.insert_one(_to_document(message))
+        except DuplicateKeyError:
+            existing = await self.by_event(message.event_source, message.event_id)
+            assert existing is not None
+            return existing
+        return message
+
+    async def _replace_file(self, file: AttachmentFile, content: bytes) -> None:
+        with contextlib.suppress(NoFile):
+            await self._attachments.delete(file.file_id)
+        await self._attachments.upload_from_stream_with_id(
+            file.file_id,
+            file.file_name,
+            content,
+            metadata={"media_type": file.media_type, "sha256": file.sha256},
+        )
+
+
+def _to_document(message: Message) -> Document:
+    document: dict[str, Any] = asdict(message)
+    document["_id"] = document.pop("message_id")
+    # BSON has no date type; keep the calendar date as ISO text.
+    document["deadline"] = message.deadline.isoformat() if message.deadline else None
+    return document
+
+
+def _to_message(document: Document) -> Message:
+    fields = dict(document)
+    fields["message_id"] = fields.pop("_id")
+    fields["deadline"] = date.fromisoformat(fields["deadline"]) if fields["deadline"] else None
+    fields["attachments"] = tuple(AttachmentFile(**file) for file in fields["attachments"])
+    return Message(**fields)

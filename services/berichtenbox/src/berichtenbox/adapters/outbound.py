@@ -1,0 +1,51 @@
+"""Domain outcomes as contract events, with deterministic ids."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from berichtenbox.domain.model import Message
+from mijnoverheid.contracts import berichtenbox as contract
+from mijnoverheid.contracts.envelope import CloudEvent, derived_event_id, event_type, new_event
+from mijnoverheid.inbound import Refused
+
+MESSAGE_DELIVERED_TYPE = event_type(contract.SERVICE, "message-delivered")
+MESSAGE_REJECTED_TYPE = event_type(contract.SERVICE, "message-rejected")
+
+
+def message_delivered(message: Message, source: str) -> CloudEvent:
+    data = contract.MessageDelivered(
+        message_id=message.message_id,
+        sent_event_id=message.event_id,
+        sender_oin=message.sender_oin,
+        reference=message.reference,
+        recipient_bsn=message.recipient_bsn,
+        legal_effect=message.legal_effect,
+        kind=message.kind,
+        deadline=message.deadline,
+        delivered_at=message.delivered_at,
+    )
+    return new_event(
+        source=source,
+        type_=MESSAGE_DELIVERED_TYPE,
+        data=data,
+        id_=derived_event_id(message.event_source, message.event_id, "message-delivered"),
+        time=message.delivered_at,
+    )
+
+
+def message_rejected(refused: Refused, source: str, now: datetime) -> CloudEvent:
+    data = contract.MessageRejected(
+        reason=refused.reason,
+        detail=refused.detail,
+        rejected_event_id=refused.event_id,
+        rejected_event_type=refused.event_type,
+    )
+    return new_event(
+        source=source,
+        type_=MESSAGE_REJECTED_TYPE,
+        data=data,
+        # The sender's OIN stands in for the (possibly invalid) source of the refused event.
+        id_=derived_event_id(refused.sender.oin, refused.event_id, "message-rejected"),
+        time=now,
+    )

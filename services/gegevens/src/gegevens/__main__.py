@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from gegevens.app import SERVICE, create_app
+from mijnoverheid.runtime import serve
+from mijnoverheid.settings import PlatformSettings
+
+
+def main() -> None:
+    settings = PlatformSettings()  # type: ignore[call-arg]  # from the environment
+    serve(create_app(settings), settings, SERVICE)
+
+
+if __name__ == "__main__":
+    main()

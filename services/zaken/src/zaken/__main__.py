@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from mijnoverheid.runtime import serve
+from mijnoverheid.settings import PlatformSettings
+from zaken.app import SERVICE, create_app
+
+
+def main() -> None:
+    settings = PlatformSettings()  # type: ignore[call-arg]  # from the environment
+    serve(create_app(settings), settings, SERVICE)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Contracts and common plumbing shared by the MijnOverheid services."""

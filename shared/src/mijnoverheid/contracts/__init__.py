@@ -1,0 +1,1 @@
+"""The public contract: the CloudEvents envelope and each service's events (no logic)."""

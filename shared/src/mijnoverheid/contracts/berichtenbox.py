@@ -1,0 +1,140 @@
+"""Public events of the Berichtenbox.
+
+Validators raise `PydanticCustomError` with the rejection reason code as error type, so the
+Berichtenbox can tell a sender exactly why an event was refused.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from mijnoverheid.contracts.rejection import Rejected, RejectionReason, rejection_error
+from mijnoverheid.identity import is_valid_bsn
+
+SERVICE = "berichtenbox"
+
+MAX_SUBJECT_CHARS = 200
+MAX_BODY_CHARS = 100_000
+MAX_REFERENCE_CHARS = 100
+MAX_ATTACHMENTS = 10
+MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
+MAX_TOTAL_ATTACHMENT_BYTES = 10 * 1024 * 1024
+ALLOWED_ATTACHMENT_MEDIA_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg"})
+
+
+def _bsn(value: str) -> str:
+    if not is_valid_bsn(value):
+        raise rejection_error(RejectionReason.INVALID_BSN, "recipient_bsn is not a valid BSN")
+    return value
+
+
+def _at_most(limit: int, field: str) -> AfterValidator:
+    def check(value: str) -> str:
+        if len(value) > limit:
+            raise rejection_error(
+                RejectionReason.TOO_LARGE, f"{field} is longer than {limit} characters"
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+class Attachment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    file_name: Annotated[str, Field(min_length=1), _at_most(255, "file_name")]
+    media_type: str
+    content: str = Field(description="base64 of the file's bytes")
+
+    @field_validator("file_name")
+    @classmethod
+    def _plain_file_name(cls, value: str) -> str:
+        if "/" in value or "\\" in value or value in {".", ".."}:
+            raise ValueError("file_name must not contain a path")
+        return value
+
+    @field_validator("media_type")
+    @classmethod
+    def _allowed_media_type(cls, value: str) -> str:
+        if value not in ALLOWED_ATTACHMENT_MEDIA_TYPES:
+            raise rejection_error(
+                RejectionReason.ATTACHMENT_TYPE_NOT_ALLOWED,
+                f"media type {value!r} is not allowed; allowed: "
+                + ", ".join(sorted(ALLOWED_ATTACHMENT_MEDIA_TYPES)),
+            )
+        return value
+
+    @field_validator("content")
+    @classmethod
+    def _base64_within_limit(cls, value: str) -> str:
+        if len(value) > (MAX_ATTACHMENT_BYTES + 2) // 3 * 4:
+            raise rejection_error(
+                RejectionReason.TOO_LARGE, f"an attachment exceeds {MAX_ATTACHMENT_BYTES} bytes"
+            )
+        try:
+            base64.b64decode(value, validate=True)
+        except binascii.Error as error:
+            raise ValueError("content is not valid base64") from error
+        return value
+
+    def decoded(self) -> bytes:
+        return base64.b64decode(self.content)
+
+
+class MessageSent(BaseModel):
+    """`berichtenbox.message-sent.<OIN>`: an organisation sends a message to a citizen."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    recipient_bsn: Annotated[str, AfterValidator(_bsn)]
+    subject: Annotated[str, Field(min_length=1), _at_most(MAX_SUBJECT_CHARS, "subject")]
+    body: Annotated[str, Field(min_length=1), _at_most(MAX_BODY_CHARS, "body")]
+    reference: Annotated[
+        str,
+        Field(min_length=1, description="the sender's own reference (kenmerk)"),
+        _at_most(MAX_REFERENCE_CHARS, "reference"),
+    ]
+    legal_effect: bool = Field(description="the message has legal effect (rechtsgevolg)")
+    kind: Annotated[str, _at_most(80, "kind")] | None = Field(
+        default=None, description="what kind of message this is, e.g. 'aanslag' or 'besluit'"
+    )
+    deadline: date | None = Field(default=None, description="a deadline the citizen must meet")
+    attachments: list[Attachment] = Field(default_factory=list)
+
+    @field_validator("attachments")
+    @classmethod
+    def _attachment_limits(cls, value: list[Attachment]) -> list[Attachment]:
+        if len(value) > MAX_ATTACHMENTS:
+            raise rejection_error(
+                RejectionReason.TOO_MANY_ATTACHMENTS, f"more than {MAX_ATTACHMENTS} attachments"
+            )
+        total = sum(len(attachment.decoded()) for attachment in value)
+        if total > MAX_TOTAL_ATTACHMENT_BYTES:
+            raise rejection_error(
+                RejectionReason.TOO_LARGE,
+                f"attachments exceed {MAX_TOTAL_ATTACHMENT_BYTES} bytes in total",
+            )
+        return value
+
+
+class MessageDelivered(BaseModel):
+    """`berichtenbox.message-delivered.<OIN>`: the message is in the citizen's box."""
+
+    message_id: str
+    sent_event_id: str = Field(description="id of the message-sent event this answers")
+    sender_oin: str
+    reference: str
+    recipient_bsn: str
+    legal_effect: bool
+    kind: str | None = None
+    deadline: date | None = None
+    delivered_at: datetime
+
+
+class MessageRejected(Rejected):
+    """`berichtenbox.message-rejected.<OIN>`: a message-sent event was refused, and why."""

@@ -1,0 +1,90 @@
+"""CloudEvents 1.0 structured JSON envelope, NL GOV profile."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, datetime
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+CONTENT_TYPE = "application/cloudevents+json"
+TYPE_PREFIX = "nl.mijnoverheid"
+# Namespace for the deterministic ids of events emitted in response to another event.
+EVENT_ID_NAMESPACE = uuid.UUID("6f1d3c52-3c1e-4a57-9d5e-0b3f5d2a7e11")
+
+_SOURCE_PATTERN = re.compile(
+    r"^urn:nld:oin:(?P<oin>[0-9]{20}):systeem:(?P<system>[A-Za-z0-9._-]+)$"
+)
+
+DataT = TypeVar("DataT", bound=BaseModel)
+
+
+def source_for(oin: str, system: str) -> str:
+    return f"urn:nld:oin:{oin}:systeem:{system}"
+
+
+def oin_of_source(source: str) -> str | None:
+    match = _SOURCE_PATTERN.match(source)
+    return match["oin"] if match else None
+
+
+def event_type(service: str, event: str) -> str:
+    return f"{TYPE_PREFIX}.{service}.{event}"
+
+
+def derived_event_id(*parts: str) -> str:
+    """A deterministic id, so that a redelivered trigger re-emits the same event."""
+    return str(uuid.uuid5(EVENT_ID_NAMESPACE, "\x1f".join(parts)))
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class CloudEvent(BaseModel):
+    """The envelope with opaque `data`: enough to identify and route an event."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    specversion: Literal["1.0"]
+    id: str = Field(min_length=1, max_length=200)
+    source: str = Field(min_length=1, max_length=200)
+    type: str = Field(min_length=1, max_length=200)
+    time: AwareDatetime
+    datacontenttype: Literal["application/json"] = "application/json"
+    subject: str | None = None
+    data: Any = None
+
+    @field_validator("source")
+    @classmethod
+    def _source_is_nl_gov_urn(cls, value: str) -> str:
+        if oin_of_source(value) is None:
+            raise ValueError("source must be urn:nld:oin:<20-digit OIN>:systeem:<name>")
+        return value
+
+    @property
+    def source_oin(self) -> str:
+        oin = oin_of_source(self.source)
+        assert oin is not None  # guaranteed by the validator
+        return oin
+
+
+class TypedCloudEvent(CloudEvent, Generic[DataT]):
+    data: DataT
+
+
+def new_event(*, source: str, type_: str, data: BaseModel, id_: str, time: datetime) -> CloudEvent:
+    return CloudEvent(
+        specversion="1.0",
+        id=id_,
+        source=source,
+        type=type_,
+        time=time,
+        data=data.model_dump(mode="json", by_alias=True, exclude_none=True),
+    )
+
+
+def encode(event: CloudEvent) -> bytes:
+    return event.model_dump_json(exclude_none=True).encode("utf-8")

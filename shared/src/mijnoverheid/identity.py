@@ -1,0 +1,86 @@
+"""Identifiers of citizens (BSN) and organisations (OIN), and the organisation registry."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+_BSN_WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2, -1)
+_OIN_PATTERN = re.compile(r"^[0-9]{20}$")
+
+ServiceName = Literal["berichtenbox", "zaken", "gegevens"]
+
+
+def is_valid_bsn(value: str) -> bool:
+    """The elfproef for a BSN: 9 digits, weights 9..2 and -1, sum divisible by 11, not all zeros.
+
+    The bank-account variant of the test uses +1 as the last weight; a BSN uses -1.
+    """
+    if len(value) != 9 or not value.isascii() or not value.isdigit() or value == "000000000":
+        return False
+    total = sum(int(digit) * weight for digit, weight in zip(value, _BSN_WEIGHTS, strict=True))
+    return total % 11 == 0
+
+
+def is_valid_oin(value: str) -> bool:
+    return bool(_OIN_PATTERN.match(value))
+
+
+def _check_bsn(value: str) -> str:
+    if not is_valid_bsn(value):
+        raise ValueError("not a valid BSN (9 digits that pass the elfproef)")
+    return value
+
+
+def _check_oin(value: str) -> str:
+    if not is_valid_oin(value):
+        raise ValueError("not a valid OIN (20 digits)")
+    return value
+
+
+Bsn = Annotated[str, AfterValidator(_check_bsn)]
+Oin = Annotated[str, AfterValidator(_check_oin)]
+
+
+class Organisation(BaseModel):
+    """One connected organisation as the registry describes it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    oin: Oin
+    name: str = Field(min_length=1)
+    broker_user: str = Field(min_length=1)
+    services: frozenset[ServiceName] = frozenset()
+    bsn_allowed: bool = False
+    dossier_hosts: tuple[str, ...] = ()
+
+
+class OrganisationRegistry(BaseModel):
+    """The versioned list of organisations (config/organisations.yaml)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    version: int
+    organisations: tuple[Organisation, ...]
+
+    def model_post_init(self, __context: object) -> None:
+        for attribute in ("oin", "broker_user"):
+            values = [getattr(org, attribute) for org in self.organisations]
+            duplicates = {value for value in values if values.count(value) > 1}
+            if duplicates:
+                raise ValueError(f"organisation registry has duplicate {attribute}: {duplicates}")
+
+    def by_broker_user(self, user: str | None) -> Organisation | None:
+        return next((org for org in self.organisations if org.broker_user == user), None)
+
+    def by_oin(self, oin: str) -> Organisation | None:
+        return next((org for org in self.organisations if org.oin == oin), None)
+
+    @classmethod
+    def load(cls, path: Path) -> OrganisationRegistry:
+        with path.open(encoding="utf-8") as file:
+            return cls.model_validate(yaml.safe_load(file))

@@ -1,0 +1,1 @@
+"""Broker plumbing: topology, confirmed publishing and the consumer wrapper."""

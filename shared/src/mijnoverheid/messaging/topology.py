@@ -1,0 +1,100 @@
+"""Exchanges and queues, declared identically by the services and by broker provisioning."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from faststream.rabbit import ExchangeType, QueueType, RabbitBroker, RabbitExchange, RabbitQueue
+
+from mijnoverheid.contracts import routing
+
+DEFAULT_DELIVERY_LIMIT = 10
+
+EXCHANGE_ARGUMENTS = {"alternate-exchange": routing.UNROUTED_EXCHANGE}
+EXCHANGE = RabbitExchange(
+    routing.EXCHANGE, type=ExchangeType.TOPIC, durable=True, arguments=EXCHANGE_ARGUMENTS
+)
+UNROUTED_EXCHANGE = RabbitExchange(
+    routing.UNROUTED_EXCHANGE, type=ExchangeType.FANOUT, durable=True
+)
+DEAD_LETTER_EXCHANGE = RabbitExchange(
+    routing.DEAD_LETTER_EXCHANGE, type=ExchangeType.DIRECT, durable=True
+)
+
+
+@dataclass(frozen=True)
+class WorkQueue:
+    """A service's durable quorum queue for one kind of event, with its dead-letter queue."""
+
+    name: str
+    binding_key: str
+    delivery_limit: int = DEFAULT_DELIVERY_LIMIT
+
+    @property
+    def dead_letter_name(self) -> str:
+        return f"{self.name}.dead-letter"
+
+    def arguments(self) -> dict[str, Any]:
+        return {
+            "x-queue-type": "quorum",
+            "x-dead-letter-exchange": routing.DEAD_LETTER_EXCHANGE,
+            "x-dead-letter-routing-key": self.name,
+            # at-least-once dead-lettering needs reject-publish overflow.
+            "x-dead-letter-strategy": "at-least-once",
+            "x-overflow": "reject-publish",
+            "x-delivery-limit": self.delivery_limit,
+        }
+
+    def rabbit_queue(self) -> RabbitQueue:
+        return RabbitQueue(
+            self.name,
+            queue_type=QueueType.QUORUM,
+            durable=True,
+            arguments=self.arguments(),  # type: ignore[arg-type]
+            routing_key=self.binding_key,
+        )
+
+    def dead_letter_queue(self) -> RabbitQueue:
+        return RabbitQueue(
+            self.dead_letter_name,
+            queue_type=QueueType.QUORUM,
+            durable=True,
+            routing_key=self.name,
+        )
+
+
+BERICHTENBOX_MESSAGE_SENT = WorkQueue(
+    "berichtenbox.message-sent", routing.MESSAGE_SENT.any_organisation
+)
+ZAKEN_CASE_STATUS_CHANGED = WorkQueue(
+    "zaken.case-status-changed", routing.CASE_STATUS_CHANGED.any_organisation
+)
+GEGEVENS_REGISTRATION_CHANGED = WorkQueue(
+    "gegevens.registration-changed", routing.REGISTRATION_CHANGED.any_organisation
+)
+NOTIFIER_MESSAGE_DELIVERED = WorkQueue(
+    "notifier.message-delivered", routing.MESSAGE_DELIVERED.any_organisation
+)
+
+SERVICE_QUEUES: dict[str, tuple[WorkQueue, ...]] = {
+    "berichtenbox": (BERICHTENBOX_MESSAGE_SENT,),
+    "zaken": (ZAKEN_CASE_STATUS_CHANGED,),
+    "gegevens": (GEGEVENS_REGISTRATION_CHANGED,),
+    "notifier": (NOTIFIER_MESSAGE_DELIVERED,),
+}
+UNROUTED_QUEUE = RabbitQueue(routing.UNROUTED_QUEUE, queue_type=QueueType.QUORUM, durable=True)
+
+
+async def declare_topology(broker: RabbitBroker, queues: tuple[WorkQueue, ...]) -> None:
+    """Declare (idempotently) everything a service relies on before it publishes or consumes."""
+    await broker.declare_exchange(UNROUTED_EXCHANGE)
+    unrouted = await broker.declare_queue(UNROUTED_QUEUE)
+    await unrouted.bind(routing.UNROUTED_EXCHANGE)
+    await broker.declare_exchange(EXCHANGE)
+    await broker.declare_exchange(DEAD_LETTER_EXCHANGE)
+    for queue in queues:
+        dead_letters = await broker.declare_queue(queue.dead_letter_queue())
+        await dead_letters.bind(routing.DEAD_LETTER_EXCHANGE, routing_key=queue.name)
+        work = await broker.declare_queue(queue.rabbit_queue())
+        await work.bind(routing.EXCHANGE, routing_key=queue.binding_key)

@@ -1,0 +1,38 @@
+"""Configuration every service takes from its environment (12-factor)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPOSITORY_ROOT = Path(__file__).resolve().parents[3]
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore")
+
+    amqp_url: str = Field(description="amqp://<service user>:<password>@host:5672/<vhost>")
+    mongodb_url: str = "mongodb://127.0.0.1:27017"
+    mongodb_database: str | None = Field(default=None, description="defaults to the service name")
+    organisation_registry: Path = REPOSITORY_ROOT / "config" / "organisations.yaml"
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+    log_level: str = "INFO"
+    prefetch: int = Field(default=32, ge=1, le=1000)
+    graceful_timeout_seconds: float = 15.0
+
+    @property
+    def broker_user(self) -> str:
+        return unquote(urlsplit(self.amqp_url).username or "guest")
+
+
+class PlatformSettings(ServiceSettings):
+    """Settings of the services that emit events as the MijnOverheid platform."""
+
+    platform_oin: str = Field(
+        default="00000001234567890000",
+        description="OIN of the organisation running MijnOverheid; part of every event source",
+    )
