@@ -116,6 +116,7 @@ def definitions(
     exchanges: list[dict[str, Any]] = []
     queues: list[dict[str, Any]] = []
     bindings: list[dict[str, Any]] = []
+    policies: list[dict[str, Any]] = []
     quorum = {"x-queue-type": "quorum"}
     for vhost in vhosts:
         for name in (ADMIN_USER, *SERVICE_USERS):
@@ -143,6 +144,16 @@ def definitions(
         for service_queues in topology.SERVICE_QUEUES.values():
             for queue in service_queues:
                 queues.append(_queue(queue.name, vhost, queue.arguments()))
+                policies.append(
+                    {
+                        "vhost": vhost,
+                        "name": f"work-queue.{queue.name}",
+                        "pattern": f"^{re.escape(queue.name)}$",
+                        "apply-to": "queues",
+                        "priority": 10,
+                        "definition": queue.policy(),
+                    }
+                )
                 queues.append(_queue(queue.dead_letter_name, vhost, quorum))
                 bindings.append(_binding(routing.EXCHANGE, queue.name, queue.binding_key, vhost))
                 bindings.append(
@@ -158,6 +169,7 @@ def definitions(
         "exchanges": exchanges,
         "queues": queues,
         "bindings": bindings,
+        "policies": policies,
     }
 
 

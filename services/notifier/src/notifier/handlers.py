@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from mijnoverheid.contracts import routing
 from mijnoverheid.contracts.berichtenbox import MessageDelivered
 from mijnoverheid.contracts.envelope import CloudEvent, event_type
-from mijnoverheid.contracts.notifier import NotificationState
+from mijnoverheid.contracts.notifier import NotificationState, SmtpReply
 from mijnoverheid.faults import failpoint
 from mijnoverheid.identity import OrganisationRegistry
 from mijnoverheid.messaging.consumer import InboundDelivery, PoisonMessageError
@@ -21,6 +21,7 @@ from notifier.domain.notification import Notification, StatusChange, notificatio
 from notifier.ports import (
     ContactDirectory,
     Mailer,
+    NotificationBusyError,
     NotificationStore,
     PermanentSendError,
 )
@@ -58,7 +59,7 @@ class MessageDeliveredHandler:
         notification = await self._store.get(notification_id)
         if notification is None:
             notification = await self._store.add(self._create(notification_id, event, data))
-        if notification.status in (NotificationState.CREATED, NotificationState.SENDING):
+        if not notification.is_final():
             notification = await self._send(notification)
             failpoint("notifier.after-store")
         status = outbound.notification_status(notification, self._source)
@@ -99,22 +100,31 @@ class MessageDeliveredHandler:
         )
 
     async def _send(self, notification: Notification) -> Notification:
+        """Claim the notification, send at most once per claim, record the outcome.
+
+        The claim is a versioned write: of several deliveries of one trigger (redelivery,
+        competing consumers) only one sends; the others come back when it has finished.
+        """
+        if not notification.may_send(self._clock()):
+            raise NotificationBusyError(notification.notification_id)
         address = await self._contacts.verified_email(notification.recipient_bsn)
         if address is None:
-            notification = notification.moved_to(NotificationState.NO_CONTACT, self._clock())
-            await self._store.save(notification)
-            return notification
-        if notification.status is NotificationState.CREATED:
-            notification = notification.moved_to(NotificationState.SENDING, self._clock())
-            await self._store.save(notification)
-        email = new_message_email(notification, self._portal_url)
+            return await self._record(notification, NotificationState.NO_CONTACT)
+        claimed = await self._record(notification, NotificationState.SENDING)
+        email = new_message_email(claimed, self._portal_url)
         try:
-            reply = await self._mailer.send(address, email, notification.notification_id)
+            reply = await self._mailer.send(address, email, claimed.notification_id)
         except PermanentSendError as refused:
-            notification = notification.moved_to(
-                NotificationState.PERMANENT_FAILURE, self._clock(), refused.reply
-            )
-        else:
-            notification = notification.moved_to(NotificationState.SENT, self._clock(), reply)
-        await self._store.save(notification)
-        return notification
+            return await self._record(claimed, NotificationState.PERMANENT_FAILURE, refused.reply)
+        return await self._record(claimed, NotificationState.SENT, reply)
+
+    async def _record(
+        self,
+        notification: Notification,
+        status: NotificationState,
+        reply: SmtpReply | None = None,
+    ) -> Notification:
+        changed = notification.moved_to(status, self._clock(), reply)
+        if not await self._store.save(changed, expected_version=notification.version):
+            raise NotificationBusyError(notification.notification_id)
+        return changed

@@ -16,11 +16,17 @@ class NotificationStore(Protocol):
         """Store once; return the stored one when it already was."""
         ...
 
-    async def save(self, notification: Notification) -> None: ...
+    async def save(self, notification: Notification, expected_version: int) -> bool:
+        """Save only if nobody changed it since `expected_version`; False if somebody did."""
+        ...
 
 
 class ContactDirectory(Protocol):
     async def verified_email(self, bsn: str) -> str | None: ...
+
+
+class NotificationBusyError(Exception):
+    """Another worker is sending this notification right now: try again later."""
 
 
 class TransientSendError(Exception):

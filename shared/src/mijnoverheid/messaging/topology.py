@@ -36,14 +36,18 @@ class WorkQueue:
         return f"{self.name}.dead-letter"
 
     def arguments(self) -> dict[str, Any]:
+        # Only what can never change; the rest is a broker policy (see `policy`), because
+        # queue arguments cannot be changed on an existing queue and policies can.
+        return {"x-queue-type": "quorum"}
+
+    def policy(self) -> dict[str, Any]:
         return {
-            "x-queue-type": "quorum",
-            "x-dead-letter-exchange": routing.DEAD_LETTER_EXCHANGE,
-            "x-dead-letter-routing-key": self.name,
+            "dead-letter-exchange": routing.DEAD_LETTER_EXCHANGE,
+            "dead-letter-routing-key": self.name,
             # at-least-once dead-lettering needs reject-publish overflow.
-            "x-dead-letter-strategy": "at-least-once",
-            "x-overflow": "reject-publish",
-            "x-delivery-limit": self.delivery_limit,
+            "dead-letter-strategy": "at-least-once",
+            "overflow": "reject-publish",
+            "delivery-limit": self.delivery_limit,
         }
 
     def rabbit_queue(self) -> RabbitQueue:
@@ -73,8 +77,9 @@ ZAKEN_CASE_STATUS_CHANGED = WorkQueue(
 GEGEVENS_REGISTRATION_CHANGED = WorkQueue(
     "gegevens.registration-changed", routing.REGISTRATION_CHANGED.any_organisation
 )
+# Room for redeliveries while another worker holds a notification's sending lease.
 NOTIFIER_MESSAGE_DELIVERED = WorkQueue(
-    "notifier.message-delivered", routing.MESSAGE_DELIVERED.any_organisation
+    "notifier.message-delivered", routing.MESSAGE_DELIVERED.any_organisation, delivery_limit=50
 )
 
 SERVICE_QUEUES: dict[str, tuple[WorkQueue, ...]] = {

@@ -46,12 +46,19 @@ class NotificationRepository:
             return existing
         return notification
 
-    async def save(self, notification: Notification) -> None:
+    async def save(self, notification: Notification, expected_version: int) -> bool:
         document = _to_document(notification)
-        await self._collection.update_one(
-            {"_id": notification.notification_id},
-            {"$set": {"history": document["history"], "status": document["status"]}},
+        result = await self._collection.update_one(
+            {"_id": notification.notification_id, "version": expected_version},
+            {
+                "$set": {
+                    "history": document["history"],
+                    "status": document["status"],
+                    "version": document["version"],
+                }
+            },
         )
+        return result.matched_count == 1
 
 
 class ContactRepository:
@@ -83,6 +90,7 @@ def _to_document(notification: Notification) -> Document:
     document["_id"] = document.pop("notification_id")
     document["deadline"] = notification.deadline.isoformat() if notification.deadline else None
     document["status"] = notification.status.value
+    document["version"] = notification.version
     for change in document["history"]:
         change["status"] = change["status"].value
         if change["smtp_reply"] is not None:
@@ -94,6 +102,7 @@ def _to_notification(document: Document) -> Notification:
     fields = dict(document)
     fields["notification_id"] = fields.pop("_id")
     fields.pop("status")
+    fields.pop("version")
     fields["deadline"] = date.fromisoformat(fields["deadline"]) if fields["deadline"] else None
     fields["history"] = tuple(
         StatusChange(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from mijnoverheid.contracts.envelope import derived_event_id
 from mijnoverheid.contracts.notifier import NotificationState, SmtpReply
@@ -17,6 +17,11 @@ FINAL_STATES = frozenset(
         NotificationState.NO_CONTACT,
     }
 )
+
+
+# How long one worker may hold a notification in "sending" before another may take over
+# (longer than one SMTP attempt may last).
+SENDING_LEASE = timedelta(seconds=45)
 
 
 @dataclass(frozen=True)
@@ -50,10 +55,26 @@ class Notification:
     def last_change(self) -> StatusChange:
         return self.history[-1]
 
+    @property
+    def version(self) -> int:
+        """Changes so far; a save succeeds only from the version it was loaded at."""
+        return len(self.history)
+
+    def is_final(self) -> bool:
+        return self.status in FINAL_STATES
+
+    def may_send(self, now: datetime) -> bool:
+        """Created, or "sending" by a worker whose lease has run out (it crashed or hung)."""
+        if self.status is NotificationState.CREATED:
+            return True
+        return (
+            self.status is NotificationState.SENDING and now - self.last_change.at > SENDING_LEASE
+        )
+
     def moved_to(
         self, status: NotificationState, at: datetime, smtp_reply: SmtpReply | None = None
     ) -> Notification:
-        if self.status in FINAL_STATES:
+        if self.is_final():
             raise ValueError(f"notification is final ({self.status}); cannot move to {status}")
         return replace(self, history=(*self.history, StatusChange(status, at, smtp_reply)))
 

@@ -1,0 +1,33 @@
+"""Wait on a condition with a bound, instead of sleeping and hoping."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import time
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+DEFAULT_TIMEOUT_SECONDS = 30.0
+_POLL_SECONDS = 0.05
+
+
+async def wait_until(
+    condition: Callable[[], T | None] | Callable[[], Awaitable[T | None]],
+    *,
+    timeout: float = DEFAULT_TIMEOUT_SECONDS,
+    what: str = "condition",
+) -> T:
+    """Return the condition's first truthy value; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if inspect.isawaitable(value):
+            value = await value
+        if value:
+            return value  # type: ignore[return-value]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        await asyncio.sleep(_POLL_SECONDS)

@@ -1,0 +1,90 @@
+"""The walking skeleton end to end, through the real RabbitMQ, FerretDB/MongoDB and SMTP."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from mijnoverheid.testing.citizens import random_bsn
+from mijnoverheid.testing.organisation import about, message_sent
+from mijnoverheid.testing.platform import Platform
+from mijnoverheid.testing.waiting import wait_until
+from tests.e2e.conftest import set_email
+
+pytestmark = pytest.mark.integration
+
+
+def _address() -> str:
+    return f"burger-{uuid.uuid4().hex[:8]}@example.nl"
+
+
+async def test_message_is_stored_receipted_and_notified_without_personal_data(
+    system: Platform,
+) -> None:
+    bsn, address = random_bsn(), _address()
+    await set_email(system, bsn, address)
+    async with system.client("belastingdienst") as belastingdienst:
+        event = message_sent(belastingdienst.organisation, bsn)
+        await belastingdienst.publish(event)
+
+        delivered = await belastingdienst.next_event("message-delivered", about(event["id"]))
+        message_id = delivered["data"]["message_id"]
+        stored = await system.database("berichtenbox").messages.find_one({"_id": message_id})
+        assert stored is not None
+        assert stored["recipient_bsn"] == bsn
+        assert stored["subject"] == event["data"]["subject"]
+        assert delivered["_routing_key"].endswith(belastingdienst.organisation.oin)
+        assert delivered["_user_id"] == "berichtenbox", "receipts are published as the service"
+
+        status = await belastingdienst.next_event(
+            "notification-status", lambda e: e["data"]["message_id"] == message_id
+        )
+        assert status["data"]["status"] == "sent"
+        assert status["data"]["smtp_reply"]["code"] == 250
+
+    mails = system.smtp.mails_to(address)
+    assert len(mails) == 1
+    text = mails[0].text
+    assert "Belastingdienst" in text
+    for secret in (bsn, event["data"]["subject"], event["data"]["body"], "Vertrouwelijk-7731"):
+        assert secret not in text
+
+
+async def test_same_event_twice_gives_one_message_one_mail_one_receipt(system: Platform) -> None:
+    bsn, address = random_bsn(), _address()
+    await set_email(system, bsn, address)
+    async with system.client("gemeente-voorbeeldstad") as gemeente:
+        event = message_sent(gemeente.organisation, bsn, legal_effect=False)
+        await gemeente.publish(event)
+        await gemeente.publish(event)
+
+        receipts = await wait_until(
+            lambda: len(gemeente.events("message-delivered", about(event["id"]))) >= 2 and
+            gemeente.events("message-delivered", about(event["id"])),
+            what="both receipts",
+        )
+        assert receipts[0]["id"] == receipts[1]["id"], "a redelivery re-emits the same receipt"
+        message_id = receipts[0]["data"]["message_id"]
+        await gemeente.next_event(
+            "notification-status", lambda e: e["data"]["message_id"] == message_id
+        )
+    count = await system.database("berichtenbox").messages.count_documents(
+        {"recipient_bsn": bsn}
+    )
+    assert count == 1
+    assert len(system.smtp.mails_to(address)) == 1
+
+
+async def test_citizen_without_address_gets_no_mail_and_status_says_so(system: Platform) -> None:
+    bsn = random_bsn()
+    async with system.client("belastingdienst") as belastingdienst:
+        event = message_sent(belastingdienst.organisation, bsn)
+        await belastingdienst.publish(event)
+        delivered = await belastingdienst.next_event("message-delivered", about(event["id"]))
+        status = await belastingdienst.next_event(
+            "notification-status",
+            lambda e: e["data"]["message_id"] == delivered["data"]["message_id"],
+        )
+    assert status["data"]["status"] == "no-contact"
+    assert not any(bsn in mail.text for mail in system.smtp.mails)
