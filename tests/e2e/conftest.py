@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import httpx
@@ -14,10 +13,10 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-async def system(platform: Platform) -> AsyncIterator[Platform]:
+async def system(platform: Platform) -> Platform:
     """Berichtenbox and Notifier as real processes, for the whole module."""
     await platform.start("berichtenbox", "notifier")
-    yield platform
+    return platform
 
 
 def citizen_token(bsn: str) -> str:

@@ -60,8 +60,10 @@ async def test_same_event_twice_gives_one_message_one_mail_one_receipt(system: P
         await gemeente.publish(event)
 
         receipts = await wait_until(
-            lambda: len(gemeente.events("message-delivered", about(event["id"]))) >= 2 and
-            gemeente.events("message-delivered", about(event["id"])),
+            lambda: (
+                len(gemeente.events("message-delivered", about(event["id"]))) >= 2
+                and gemeente.events("message-delivered", about(event["id"]))
+            ),
             what="both receipts",
         )
         assert receipts[0]["id"] == receipts[1]["id"], "a redelivery re-emits the same receipt"
@@ -69,9 +71,7 @@ async def test_same_event_twice_gives_one_message_one_mail_one_receipt(system: P
         await gemeente.next_event(
             "notification-status", lambda e: e["data"]["message_id"] == message_id
         )
-    count = await system.database("berichtenbox").messages.count_documents(
-        {"recipient_bsn": bsn}
-    )
+    count = await system.database("berichtenbox").messages.count_documents({"recipient_bsn": bsn})
     assert count == 1
     assert len(system.smtp.mails_to(address)) == 1
 

@@ -30,7 +30,6 @@ def create_broker(settings: ServiceSettings, service: str) -> RabbitBroker:
         default_channel=Channel(
             prefetch_count=settings.prefetch, publisher_confirms=True, on_return_raises=True
         ),
-        client_properties={"connection_name": service},
         logger=logging.getLogger(f"{service}.broker"),
     )
 

@@ -7,7 +7,7 @@ from mijnoverheid.runtime import serve
 
 
 def main() -> None:
-    settings = BerichtenboxSettings()  # type: ignore[call-arg]  # from the environment
+    settings = BerichtenboxSettings()  # from the environment
     serve(create_app(settings), settings, SERVICE)
 
 

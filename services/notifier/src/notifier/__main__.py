@@ -7,7 +7,7 @@ from notifier.settings import NotifierSettings
 
 
 def main() -> None:
-    settings = NotifierSettings()  # type: ignore[call-arg]  # from the environment
+    settings = NotifierSettings()  # from the environment
     serve(create_app(settings), settings, SERVICE)
 
 

@@ -6,7 +6,7 @@ from zaken.app import SERVICE, create_app
 
 
 def main() -> None:
-    settings = PlatformSettings()  # type: ignore[call-arg]  # from the environment
+    settings = PlatformSettings()  # from the environment
     serve(create_app(settings), settings, SERVICE)
 
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Final
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from mijnoverheid.contracts.rejection import Rejected, RejectionReason, rejection_error
 from mijnoverheid.identity import is_valid_bsn
 
-SERVICE = "berichtenbox"
+SERVICE: Final = "berichtenbox"
 
 MAX_SUBJECT_CHARS = 200
 MAX_BODY_CHARS = 100_000

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Final
 
 from pydantic import BaseModel, Field
 
-SERVICE = "notifier"
+SERVICE: Final = "notifier"
 
 
 class NotificationState(StrEnum):

@@ -55,7 +55,6 @@ class WorkQueue:
             self.name,
             queue_type=QueueType.QUORUM,
             durable=True,
-            arguments=self.arguments(),  # type: ignore[arg-type]
             routing_key=self.binding_key,
         )
 

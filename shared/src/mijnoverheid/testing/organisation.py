@@ -108,7 +108,7 @@ class OrganisationClient:
         where: Callable[[Event], bool] = lambda _: True,
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
     ) -> Event:
-        found = await wait_until(
+        found: list[Event] = await wait_until(
             lambda: self.events(event, where), timeout=timeout, what=f"a {event} event"
         )
         return found[0]

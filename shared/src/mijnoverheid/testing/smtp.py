@@ -56,8 +56,8 @@ class _Recorder:
             self._count += 1
             queue_id = f"Q{self._count:06d}"
         if reply == DROP_CONNECTION:
-            assert session.transport is not None
-            session.transport.close()
+            assert server.transport is not None
+            server.transport.close()
             return "421 closing"
         if reply.startswith("250"):
             content = envelope.original_content or envelope.content or b""

@@ -60,7 +60,7 @@ def _from_environment() -> Stack | None:
 
 def _docker_available() -> bool:
     try:
-        import docker  # type: ignore[import-untyped]
+        import docker
 
         docker.from_env().ping()
     except Exception:
@@ -70,8 +70,8 @@ def _docker_available() -> bool:
 
 @contextlib.contextmanager
 def _containers() -> Iterator[Stack]:
-    from testcontainers.mongodb import MongoDbContainer  # type: ignore[import-untyped]
-    from testcontainers.rabbitmq import RabbitMqContainer  # type: ignore[import-untyped]
+    from testcontainers.mongodb import MongoDbContainer
+    from testcontainers.rabbitmq import RabbitMqContainer
 
     rabbit = RabbitMqContainer(
         "rabbitmq:3.13-management",

@@ -6,20 +6,18 @@ import asyncio
 import inspect
 import time
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
-
-T = TypeVar("T")
+from typing import Any
 
 DEFAULT_TIMEOUT_SECONDS = 30.0
 _POLL_SECONDS = 0.05
 
 
 async def wait_until(
-    condition: Callable[[], T | None] | Callable[[], Awaitable[T | None]],
+    condition: Callable[[], Any] | Callable[[], Awaitable[Any]],
     *,
     timeout: float = DEFAULT_TIMEOUT_SECONDS,
     what: str = "condition",
-) -> T:
+) -> Any:
     """Return the condition's first truthy value; fail after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while True:
@@ -27,7 +25,7 @@ async def wait_until(
         if inspect.isawaitable(value):
             value = await value
         if value:
-            return value  # type: ignore[return-value]
+            return value
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
         await asyncio.sleep(_POLL_SECONDS)

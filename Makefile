@@ -1,0 +1,53 @@
+# MijnOverheid back end. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
+PY := .venv/bin/python
+STACK_ENV = eval "$$(scripts/local-stack.sh env)"
+PACKAGES := -p mijnoverheid -p berichtenbox -p zaken -p gegevens -p notifier
+
+.PHONY: help sync stack stack-down run demo test lint typecheck unit integration definitions asyncapi bench
+
+help: ## Show the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(UV):
+	python3 -m pip install --quiet --user uv || python3 -m pip install --quiet --break-system-packages --user uv
+
+.venv/.synced: $(UV) uv.lock pyproject.toml shared/pyproject.toml services/*/pyproject.toml
+	$(UV) sync --frozen --all-packages
+	touch $@
+
+sync: .venv/.synced ## Install the locked Python dependencies into .venv
+
+stack: sync ## Install (if needed) and start RabbitMQ and FerretDB, provisioned
+	scripts/local-stack.sh up
+
+stack-down: ## Stop FerretDB and RabbitMQ
+	scripts/local-stack.sh down
+
+run: sync ## Run the local stack, a mail sink and all four services
+	scripts/run.sh
+
+demo: sync ## Publish a realistic set of events as two demo organisations (needs `make run`)
+	$(PY) scripts/demo.py
+
+lint: sync ## ruff lint and format check
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+typecheck: sync ## mypy (strict on shared/ and domain code)
+	.venv/bin/mypy $(PACKAGES)
+
+unit: sync ## Fast tests only (no broker, database or SMTP)
+	$(PY) -m pytest -m "not integration" -q
+
+test: lint typecheck stack ## Everything: lint, types, unit, integration and end-to-end tests
+	$(STACK_ENV) && $(PY) -m pytest -q
+
+definitions: sync ## Regenerate config/rabbitmq/definitions.json from the registry
+	$(PY) -m mijnoverheid.provisioning --out config/rabbitmq/definitions.json
+
+asyncapi: sync ## Regenerate the AsyncAPI documents in docs/asyncapi/
+	$(PY) -m mijnoverheid.asyncapi --out docs/asyncapi

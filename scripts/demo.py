@@ -1,0 +1,142 @@
+"""`make demo`: two demo organisations publish a realistic set of events against `make run`.
+
+Sets e-mail addresses for two demo citizens, publishes as the Belastingdienst and the Gemeente
+Voorbeeldstad (each as its own broker user), and prints every receipt, rejection and
+notification status that comes back on the organisations' own queues.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+
+from mijnoverheid.auth import load_private_key, mint_token
+from mijnoverheid.devtokens import DEV_PRIVATE_KEY
+from mijnoverheid.testing.organisation import OrganisationClient, message_sent
+from mijnoverheid.testing.stack import Stack, demo_registry
+from mijnoverheid.testing.waiting import wait_until
+
+VHOST = "mijnoverheid"
+NOTIFIER_URL = os.environ.get("NOTIFIER_URL", "http://127.0.0.1:8084")
+CITIZENS = {"999993653": "j.jansen@example.nl", "999990019": "f.de.vries@example.nl"}
+NOT_A_BSN = "123456789"
+MINIMAL_PDF = base64.b64encode(b"%PDF-1.4\n% demo\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+
+
+async def set_addresses() -> None:
+    key = load_private_key(DEV_PRIVATE_KEY)
+    async with httpx.AsyncClient(base_url=NOTIFIER_URL) as client:
+        for bsn, address in CITIZENS.items():
+            token = mint_token(key, bsn, timedelta(minutes=5))
+            response = await client.put(
+                "/api/v1/contact-details",
+                json={"email": address},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            response.raise_for_status()
+
+
+def show(organisation: str, event: dict[str, Any]) -> None:
+    kind = event["type"].rsplit(".", 1)[-1]
+    data = event["data"]
+    detail = data.get("status") or data.get("reason") or data.get("message_id", "")
+    print(f"  {organisation:<24} {kind:<22} {detail}")
+
+
+async def main() -> None:
+    await set_addresses()
+    stack = Stack("127.0.0.1", 5672, "http://127.0.0.1:15672", "mongodb://127.0.0.1:27017")
+    registry = demo_registry()
+    jansen, de_vries = CITIZENS
+    deadline = date.today() + timedelta(weeks=6)
+    belastingdienst = registry.by_broker_user("belastingdienst")
+    gemeente = registry.by_broker_user("gemeente-voorbeeldstad")
+    assert belastingdienst is not None
+    assert gemeente is not None
+    plan = [
+        (
+            belastingdienst,
+            message_sent(
+                belastingdienst,
+                jansen,
+                subject="Aanslag inkomstenbelasting 2025",
+                body="U moet € 1.234 betalen.",
+                kind="aanslag",
+                legal_effect=True,
+                deadline=deadline.isoformat(),
+                attachments=[
+                    {
+                        "file_name": "aanslag-2025.pdf",
+                        "media_type": "application/pdf",
+                        "content": MINIMAL_PDF.decode(),
+                    }
+                ],
+            ),
+        ),
+        (
+            belastingdienst,
+            message_sent(
+                belastingdienst,
+                de_vries,
+                subject="Voorlopige aanslag 2026",
+                body="Uw voorlopige aanslag.",
+                kind="aanslag",
+                legal_effect=True,
+            ),
+        ),
+        (
+            gemeente,
+            message_sent(
+                gemeente,
+                de_vries,
+                subject="Uw parkeervergunning",
+                kind="brief",
+                body="Uw parkeervergunning is verlengd tot 31-12-2027.",
+                legal_effect=False,
+            ),
+        ),
+        (
+            gemeente,
+            message_sent(
+                gemeente,
+                jansen,
+                subject="Beschikking WOZ-waarde 2026",
+                kind="besluit",
+                body="De WOZ-waarde van uw woning is vastgesteld.",
+                legal_effect=True,
+            ),
+        ),
+        (gemeente, message_sent(gemeente, NOT_A_BSN, subject="Dit wordt geweigerd")),
+    ]
+    clients = {
+        org.broker_user: OrganisationClient(stack, VHOST, org)
+        for org in (belastingdienst, gemeente)
+    }
+    for client in clients.values():
+        await client.__aenter__()
+    try:
+        for organisation, event in plan:
+            await clients[organisation.broker_user].publish(event)
+        print(f"Published {len(plan)} message-sent events; answers:")
+        expected = {"belastingdienst": 4, "gemeente-voorbeeldstad": 5}
+        await wait_until(
+            lambda: all(len(clients[name].received) >= count for name, count in expected.items()),
+            timeout=60,
+            what="receipts and notification statuses",
+        )
+        for name, client in clients.items():
+            for event in client.received:
+                show(name, event)
+    finally:
+        for client in clients.values():
+            await client.__aexit__()
+    print("\nThe e-mails are in .local/mails/ (the demo citizens' addresses are fictitious).")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
