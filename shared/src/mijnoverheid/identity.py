@@ -56,7 +56,23 @@ class Organisation(BaseModel):
     broker_user: str = Field(min_length=1)
     services: frozenset[ServiceName] = frozenset()
     bsn_allowed: bool = False
+    # https hosts the organisation may link citizens to (dossiers, "where to change this").
     dossier_hosts: tuple[str, ...] = ()
+    # Persoonlijke Gegevens: registers it may publish, and those whose changes are e-mailed.
+    registers: frozenset[str] = frozenset()
+    notify_registers: frozenset[str] = frozenset()
+
+    def may_link_to(self, host: str) -> bool:
+        return host.lower() in (allowed.lower() for allowed in self.dossier_hosts)
+
+
+class Register(BaseModel):
+    """A register of Persoonlijke Gegevens (BRP, WOZ, …); the list is configuration."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: str = Field(pattern=r"^[A-Za-z0-9-]{2,40}$")
+    name: str = Field(min_length=1)
 
 
 class OrganisationRegistry(BaseModel):
@@ -65,9 +81,20 @@ class OrganisationRegistry(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     version: int
+    registers: tuple[Register, ...] = ()
     organisations: tuple[Organisation, ...]
 
+    def register(self, code: str) -> Register | None:
+        return next((register for register in self.registers if register.code == code), None)
+
     def model_post_init(self, __context: object) -> None:
+        known = {register.code for register in self.registers}
+        for org in self.organisations:
+            unknown = (org.registers | org.notify_registers) - known
+            if unknown:
+                raise ValueError(f"{org.name} names unknown registers: {sorted(unknown)}")
+            if not org.notify_registers <= org.registers:
+                raise ValueError(f"{org.name}: notify_registers must be among its registers")
         for attribute in ("oin", "broker_user"):
             values = [getattr(org, attribute) for org in self.organisations]
             duplicates = {value for value in values if values.count(value) > 1}

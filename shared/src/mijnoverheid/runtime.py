@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import uvicorn
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from faststream.rabbit import Channel, RabbitBroker
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from mijnoverheid import logs, storage
+from mijnoverheid import logs, problems, storage
+from mijnoverheid.auth import CitizenTokenVerifier
 from mijnoverheid.messaging.topology import WorkQueue, declare_topology
 from mijnoverheid.settings import ServiceSettings
 from mijnoverheid.storage import Document
@@ -60,8 +62,14 @@ def service_app(
     runtime: ServiceRuntime,
     on_startup: Callable[[AsyncDatabase[Document]], Awaitable[None]],
     title: str,
+    routers: Sequence[APIRouter] = (),
+    background: Sequence[Callable[[], Coroutine[Any, Any, None]]] = (),
 ) -> FastAPI:
-    """The HTTP side of a service; its lifespan connects and disconnects everything."""
+    """The HTTP side of a service; its lifespan connects and disconnects everything.
+
+    `routers` are the service's /api/v1 routes (citizen tokens and problem+json included);
+    `background` are long-running jobs (e.g. schedulers) run while the service is up.
+    """
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -70,12 +78,28 @@ def service_app(
             await runtime.broker.connect()
             await declare_topology(runtime.broker, runtime.queues)
             await runtime.broker.start()
-            yield
+            async with asyncio.TaskGroup() as jobs:
+                tasks = [jobs.create_task(job()) for job in background]
+                yield
+                for task in tasks:
+                    task.cancel()
         finally:
             await runtime.broker.stop()
             await runtime.mongo.close()
 
-    app = FastAPI(title=title, lifespan=lifespan, docs_url="/api/v1/docs")
+    app = FastAPI(
+        title=title,
+        lifespan=lifespan,
+        docs_url="/api/v1/docs",
+        openapi_url="/api/v1/openapi.json",
+    )
+    problems.install(app)
+    if routers:
+        app.state.citizen_tokens = CitizenTokenVerifier.from_file(
+            runtime.settings.citizen_token_public_keys
+        )
+        for router in routers:
+            app.include_router(router)
 
     @app.get("/health", include_in_schema=False)
     async def health() -> dict[str, str]:

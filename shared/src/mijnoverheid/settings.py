@@ -23,6 +23,10 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     prefetch: int = Field(default=32, ge=1, le=1000)
     graceful_timeout_seconds: float = 15.0
+    citizen_token_public_keys: Path = Field(
+        default=REPOSITORY_ROOT / "config" / "dev-token-issuer.pub",
+        description="PEM file with the citizen-token issuer's Ed25519 public keys",
+    )
 
     @property
     def broker_user(self) -> str:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from mijnoverheid import problems
-from mijnoverheid.auth import CitizenTokenVerifier
 from mijnoverheid.contracts.envelope import source_for, utc_now
 from mijnoverheid.contracts.notifier import SERVICE
 from mijnoverheid.identity import OrganisationRegistry
@@ -50,9 +48,6 @@ def create_runtime(settings: NotifierSettings) -> tuple[ServiceRuntime, mongo.Co
 
 def create_app(settings: NotifierSettings) -> FastAPI:
     runtime, contacts = create_runtime(settings)
-    app = service_app(runtime, mongo.create_indexes, title="Notifier")
+    app = service_app(runtime, mongo.create_indexes, title="Notifier", routers=[api.router])
     app.state.contacts = contacts
-    app.state.citizen_tokens = CitizenTokenVerifier.from_file(settings.citizen_token_public_keys)
-    problems.install(app)
-    app.include_router(api.router)
     return app

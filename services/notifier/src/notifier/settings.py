@@ -1,10 +1,7 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 from pydantic import Field
 
-from mijnoverheid.devtokens import DEV_PUBLIC_KEYS
 from mijnoverheid.settings import PlatformSettings
 
 
@@ -19,4 +16,3 @@ class NotifierSettings(PlatformSettings):
     berichtenbox_broker_user: str = Field(
         default="berichtenbox", description="the only broker user trusted to send triggers"
     )
-    citizen_token_public_keys: Path = DEV_PUBLIC_KEYS

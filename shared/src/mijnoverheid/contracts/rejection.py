@@ -19,6 +19,8 @@ class RejectionReason(StrEnum):
     TOO_LARGE = "too-large"
     TOO_MANY_ATTACHMENTS = "too-many-attachments"
     ATTACHMENT_TYPE_NOT_ALLOWED = "attachment-type-not-allowed"
+    URL_NOT_ALLOWED = "url-not-allowed"
+    REGISTER_NOT_ALLOWED = "register-not-allowed"
 
 
 def rejection_error(reason: RejectionReason, text: str) -> PydanticCustomError:

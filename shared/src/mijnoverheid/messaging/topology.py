@@ -67,24 +67,26 @@ class WorkQueue:
         )
 
 
-BERICHTENBOX_MESSAGE_SENT = WorkQueue(
-    "berichtenbox.message-sent", routing.MESSAGE_SENT.any_organisation
-)
-ZAKEN_CASE_STATUS_CHANGED = WorkQueue(
-    "zaken.case-status-changed", routing.CASE_STATUS_CHANGED.any_organisation
-)
-GEGEVENS_REGISTRATION_CHANGED = WorkQueue(
-    "gegevens.registration-changed", routing.REGISTRATION_CHANGED.any_organisation
-)
-# Room for redeliveries while another worker holds a notification's sending lease.
-NOTIFIER_MESSAGE_DELIVERED = WorkQueue(
-    "notifier.message-delivered", routing.MESSAGE_DELIVERED.any_organisation, delivery_limit=50
-)
+def _queue_for(route: routing.EventRoute, consumer: str, **options: Any) -> WorkQueue:
+    """The consumer's queue for one event: `<consumer>.<event>`, bound for every OIN."""
+    return WorkQueue(f"{consumer}.{route.event}", route.any_organisation, **options)
 
+
+BERICHTENBOX_MESSAGE_SENT = _queue_for(routing.MESSAGE_SENT, "berichtenbox")
+ZAKEN_CASE_STATUS_CHANGED = _queue_for(routing.CASE_STATUS_CHANGED, "zaken")
+ZAKEN_CASE_WITHDRAWN = _queue_for(routing.CASE_WITHDRAWN, "zaken")
+ZAKEN_CASE_STATE_REQUESTED = _queue_for(routing.CASE_STATE_REQUESTED, "zaken")
+GEGEVENS_REGISTRATION_CHANGED = _queue_for(routing.REGISTRATION_CHANGED, "gegevens")
+GEGEVENS_REGISTRATION_REMOVED = _queue_for(routing.REGISTRATION_REMOVED, "gegevens")
+# Room for redeliveries while another worker holds a notification's sending lease.
+NOTIFIER_MESSAGE_DELIVERED = _queue_for(routing.MESSAGE_DELIVERED, "notifier", delivery_limit=50)
+
+# Every queue a service consumes; provisioning declares them all up front, so that nothing
+# published before a service first starts is lost.
 SERVICE_QUEUES: dict[str, tuple[WorkQueue, ...]] = {
     "berichtenbox": (BERICHTENBOX_MESSAGE_SENT,),
-    "zaken": (ZAKEN_CASE_STATUS_CHANGED,),
-    "gegevens": (GEGEVENS_REGISTRATION_CHANGED,),
+    "zaken": (ZAKEN_CASE_STATUS_CHANGED, ZAKEN_CASE_WITHDRAWN, ZAKEN_CASE_STATE_REQUESTED),
+    "gegevens": (GEGEVENS_REGISTRATION_CHANGED, GEGEVENS_REGISTRATION_REMOVED),
     "notifier": (NOTIFIER_MESSAGE_DELIVERED,),
 }
 UNROUTED_QUEUE = RabbitQueue(routing.UNROUTED_QUEUE, queue_type=QueueType.QUORUM, durable=True)
