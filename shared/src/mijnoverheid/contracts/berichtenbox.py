@@ -136,5 +136,20 @@ class MessageDelivered(BaseModel):
     delivered_at: datetime
 
 
+class MessageExpiring(BaseModel):
+    """`berichtenbox.message-expiring.<OIN>`: an unread message will soon be removed.
+
+    The Notifier's trigger for an expiry warning; routed with the sender's OIN.
+    """
+
+    message_id: str
+    sender_oin: str
+    reference: str
+    recipient_bsn: str
+    legal_effect: bool
+    kind: str | None = None
+    expires_at: datetime
+
+
 class MessageRejected(Rejected):
     """`berichtenbox.message-rejected.<OIN>`: a message-sent event was refused, and why."""

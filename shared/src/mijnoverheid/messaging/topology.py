@@ -78,16 +78,39 @@ ZAKEN_CASE_WITHDRAWN = _queue_for(routing.CASE_WITHDRAWN, "zaken")
 ZAKEN_CASE_STATE_REQUESTED = _queue_for(routing.CASE_STATE_REQUESTED, "zaken")
 GEGEVENS_REGISTRATION_CHANGED = _queue_for(routing.REGISTRATION_CHANGED, "gegevens")
 GEGEVENS_REGISTRATION_REMOVED = _queue_for(routing.REGISTRATION_REMOVED, "gegevens")
+BERICHTENBOX_MESSAGE_STATUS_REQUESTED = _queue_for(routing.MESSAGE_STATUS_REQUESTED, "berichtenbox")
+# The Berichtenbox appends the Notifier's statuses to each message's trail.
+BERICHTENBOX_NOTIFICATION_STATUS = _queue_for(routing.NOTIFICATION_STATUS, "berichtenbox")
 # Room for redeliveries while another worker holds a notification's sending lease.
 NOTIFIER_MESSAGE_DELIVERED = _queue_for(routing.MESSAGE_DELIVERED, "notifier", delivery_limit=50)
+NOTIFIER_MESSAGE_EXPIRING = _queue_for(routing.MESSAGE_EXPIRING, "notifier", delivery_limit=50)
+NOTIFIER_CASE_STATUS_RECORDED = _queue_for(
+    routing.CASE_STATUS_RECORDED, "notifier", delivery_limit=50
+)
+NOTIFIER_REGISTRATION_RECORDED = _queue_for(
+    routing.REGISTRATION_RECORDED, "notifier", delivery_limit=50
+)
+NOTIFIER_NOTIFICATION_STATUS_REQUESTED = _queue_for(
+    routing.NOTIFICATION_STATUS_REQUESTED, "notifier"
+)
 
 # Every queue a service consumes; provisioning declares them all up front, so that nothing
 # published before a service first starts is lost.
 SERVICE_QUEUES: dict[str, tuple[WorkQueue, ...]] = {
-    "berichtenbox": (BERICHTENBOX_MESSAGE_SENT,),
+    "berichtenbox": (
+        BERICHTENBOX_MESSAGE_SENT,
+        BERICHTENBOX_MESSAGE_STATUS_REQUESTED,
+        BERICHTENBOX_NOTIFICATION_STATUS,
+    ),
     "zaken": (ZAKEN_CASE_STATUS_CHANGED, ZAKEN_CASE_WITHDRAWN, ZAKEN_CASE_STATE_REQUESTED),
     "gegevens": (GEGEVENS_REGISTRATION_CHANGED, GEGEVENS_REGISTRATION_REMOVED),
-    "notifier": (NOTIFIER_MESSAGE_DELIVERED,),
+    "notifier": (
+        NOTIFIER_MESSAGE_DELIVERED,
+        NOTIFIER_MESSAGE_EXPIRING,
+        NOTIFIER_CASE_STATUS_RECORDED,
+        NOTIFIER_REGISTRATION_RECORDED,
+        NOTIFIER_NOTIFICATION_STATUS_REQUESTED,
+    ),
 }
 UNROUTED_QUEUE = RabbitQueue(routing.UNROUTED_QUEUE, queue_type=QueueType.QUORUM, durable=True)
 
