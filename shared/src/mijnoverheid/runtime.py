@@ -45,6 +45,8 @@ class ServiceRuntime:
     broker: RabbitBroker
     queues: tuple[WorkQueue, ...]
     mongo: AsyncMongoClient[Document] = field(init=False)
+    # Adapters the composition root hands on to the HTTP side.
+    extras: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.mongo = storage.connect(self.settings.mongodb_url, self.name)

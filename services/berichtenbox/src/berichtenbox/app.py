@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from pymongo.asynchronous.database import AsyncDatabase
 
-from berichtenbox.adapters import mongo
-from berichtenbox.entrypoints import consumer
+from berichtenbox.adapters import mongo, trail
+from berichtenbox.adapters.signing import Ed25519ReceiptSigner
+from berichtenbox.entrypoints import api, consumer
 from berichtenbox.handlers import MessageSentHandler
 from berichtenbox.settings import BerichtenboxSettings
 from mijnoverheid.contracts.berichtenbox import SERVICE
@@ -14,6 +16,7 @@ from mijnoverheid.identity import OrganisationRegistry
 from mijnoverheid.messaging.publisher import RabbitEventPublisher
 from mijnoverheid.messaging.topology import SERVICE_QUEUES
 from mijnoverheid.runtime import ServiceRuntime, create_broker, service_app
+from mijnoverheid.storage import Document
 
 
 def create_runtime(settings: BerichtenboxSettings) -> ServiceRuntime:
@@ -21,17 +24,29 @@ def create_runtime(settings: BerichtenboxSettings) -> ServiceRuntime:
     runtime = ServiceRuntime(
         SERVICE, settings, create_broker(settings, SERVICE), SERVICE_QUEUES[SERVICE]
     )
+    signer = Ed25519ReceiptSigner.from_file(settings.receipt_signing_key)
     handler = MessageSentHandler(
-        mongo.MessageRepository(runtime.database),
-        RabbitEventPublisher(runtime.broker, settings.broker_user),
-        registry,
-        source_for(settings.platform_oin, SERVICE),
-        utc_now,
+        store=mongo.MessageRepository(runtime.database),
+        trail=trail.TrailRepository(runtime.database),
+        publisher=RabbitEventPublisher(runtime.broker, settings.broker_user),
+        registry=registry,
+        signer=signer,
+        retention=settings.retention(),
+        source=source_for(settings.platform_oin, SERVICE),
+        clock=utc_now,
     )
     consumer.register(runtime.broker, handler)
+    runtime.extras["signer"] = signer
     return runtime
+
+
+async def create_indexes(database: AsyncDatabase[Document]) -> None:
+    await mongo.create_indexes(database)
+    await trail.create_indexes(database)
 
 
 def create_app(settings: BerichtenboxSettings) -> FastAPI:
     runtime = create_runtime(settings)
-    return service_app(runtime, mongo.create_indexes, title="Berichtenbox")
+    app = service_app(runtime, create_indexes, title="Berichtenbox", routers=[api.router])
+    app.state.signer = runtime.extras["signer"]
+    return app

@@ -1,4 +1,4 @@
-"""One function per incoming event: decide, save, emit."""
+"""One callable per incoming event: decide, save, emit."""
 
 from __future__ import annotations
 
@@ -7,13 +7,16 @@ from datetime import datetime
 
 from berichtenbox.adapters import outbound
 from berichtenbox.domain import model
-from berichtenbox.ports import MessageStore
+from berichtenbox.domain.receipt import ReceiptSigner
+from berichtenbox.domain.trail import TrailKind
+from berichtenbox.ports import MessageStore, Trail
 from mijnoverheid.contracts import routing
 from mijnoverheid.contracts.berichtenbox import SERVICE, MessageSent
-from mijnoverheid.contracts.envelope import event_type
+from mijnoverheid.contracts.envelope import CloudEvent, event_type
+from mijnoverheid.contracts.rejection import RejectionReason
 from mijnoverheid.faults import failpoint
 from mijnoverheid.identity import OrganisationRegistry
-from mijnoverheid.inbound import Refused, accept_inbound
+from mijnoverheid.inbound import Accepted, Refused, accept_inbound
 from mijnoverheid.messaging.consumer import InboundDelivery
 from mijnoverheid.messaging.publisher import EventPublisher
 
@@ -23,39 +26,77 @@ MESSAGE_SENT_TYPE = event_type(SERVICE, "message-sent")
 class MessageSentHandler:
     def __init__(
         self,
+        *,
         store: MessageStore,
+        trail: Trail,
         publisher: EventPublisher,
         registry: OrganisationRegistry,
+        signer: ReceiptSigner,
+        retention: model.RetentionPolicy,
         source: str,
         clock: Callable[[], datetime],
     ) -> None:
         self._store = store
+        self._trail = trail
         self._publisher = publisher
         self._registry = registry
+        self._signer = signer
+        self._retention = retention
         self._source = source
         self._clock = clock
 
     async def __call__(self, delivery: InboundDelivery) -> None:
         outcome = accept_inbound(delivery, self._registry, SERVICE, MESSAGE_SENT_TYPE, MessageSent)
         if isinstance(outcome, Refused):
-            rejected = outbound.message_rejected(outcome, self._source, self._clock())
-            await self._publisher.publish(
-                rejected, routing.MESSAGE_REJECTED.key(outcome.sender.oin)
-            )
+            await self._reject(outcome)
             return
         event = outcome.event
         message = await self._store.by_event(event.source, event.id)
         if message is None:
-            new = model.receive(
-                event_source=event.source,
-                event_id=event.id,
-                sent_at=event.time,
-                sender_oin=outcome.sender.oin,
-                sender_name=outcome.sender.name,
-                data=outcome.data,
-                now=self._clock(),
-            )
+            try:
+                new = self._receive(outcome)
+            except model.ExpiryOutOfBoundsError as error:
+                await self._reject(_refused(outcome, RejectionReason.EXPIRY_OUT_OF_BOUNDS, error))
+                return
             message = await self._store.add(new)
             failpoint("berichtenbox.after-store")
-        delivered = outbound.message_delivered(message, self._source)
+        await self._record_arrival(message, event)
+        delivered = outbound.message_delivered(message, self._source, self._signer)
         await self._publisher.publish(delivered, routing.MESSAGE_DELIVERED.key(message.sender_oin))
+
+    def _receive(self, outcome: Accepted[MessageSent]) -> model.NewMessage:
+        return model.receive(
+            event_source=outcome.event.source,
+            event_id=outcome.event.id,
+            sent_at=outcome.event.time,
+            sender_oin=outcome.sender.oin,
+            sender_name=outcome.sender.name,
+            data=outcome.data,
+            now=self._clock(),
+            retention=self._retention,
+        )
+
+    async def _record_arrival(self, message: model.Message, event: CloudEvent) -> None:
+        # Idempotent per cause, so a redelivery after a crash completes a half-written trail.
+        await self._trail.append(
+            TrailKind.SUBMITTED,
+            message.message_id,
+            "submitted",
+            at=message.sent_at,
+            details={"event_id": event.id, "sender_oin": message.sender_oin},
+        )
+        await self._trail.append(
+            TrailKind.STORED,
+            message.message_id,
+            "stored",
+            at=message.delivered_at,
+            details={"content_digest": message.content_digest},
+        )
+
+    async def _reject(self, refused: Refused) -> None:
+        rejected = outbound.message_rejected(refused, self._source, self._clock())
+        await self._publisher.publish(rejected, routing.MESSAGE_REJECTED.key(refused.sender.oin))
+
+
+def _refused(outcome: Accepted[MessageSent], reason: RejectionReason, error: Exception) -> Refused:
+    return Refused(outcome.sender, outcome.event.id, outcome.event.type, reason, str(error))

@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from datetime import datetime
+from typing import Any, Protocol
 
 from berichtenbox.domain.model import Message, NewMessage
+from berichtenbox.domain.trail import TrailEntry, TrailKind
 
 
 class MessageStore(Protocol):
     async def by_event(self, event_source: str, event_id: str) -> Message | None: ...
 
+    async def by_id(self, message_id: str) -> Message | None: ...
+
     async def add(self, new: NewMessage) -> Message:
         """Store the message once; return the stored one when it already was."""
+        ...
+
+
+class Trail(Protocol):
+    async def entries(self, message_id: str) -> list[TrailEntry]: ...
+
+    async def has(self, message_id: str, cause: str) -> bool: ...
+
+    async def append(
+        self,
+        entry_kind: TrailKind,
+        message_id: str,
+        cause: str,
+        *,
+        at: datetime,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        """Append once per (message, cause)."""
         ...

@@ -1,7 +1,26 @@
 from __future__ import annotations
 
-from mijnoverheid.settings import PlatformSettings
+from datetime import timedelta
+from pathlib import Path
+
+from pydantic import Field
+
+from berichtenbox.domain.model import RetentionPolicy
+from mijnoverheid.settings import REPOSITORY_ROOT, PlatformSettings
 
 
 class BerichtenboxSettings(PlatformSettings):
-    pass
+    receipt_signing_key: Path = Field(
+        default=REPOSITORY_ROOT / "config" / "dev-receipt-signing.key",
+        description="PEM Ed25519 private key that signs delivery receipts (the default is a "
+        "development key)",
+    )
+    retention_days: int = Field(default=548, ge=30, le=3653)
+    expiry_warning_days: int = Field(default=14, ge=1, le=90)
+    retention_scan_seconds: float = Field(default=300.0, gt=0)
+
+    def retention(self) -> RetentionPolicy:
+        return RetentionPolicy(
+            default=timedelta(days=self.retention_days),
+            warn_before=timedelta(days=self.expiry_warning_days),
+        )

@@ -9,9 +9,9 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import date, datetime
-from typing import Annotated, Final
+from typing import Annotated, Final, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from mijnoverheid.contracts.rejection import Rejected, RejectionReason, rejection_error
 from mijnoverheid.identity import is_valid_bsn
@@ -104,6 +104,11 @@ class MessageSent(BaseModel):
         default=None, description="what kind of message this is, e.g. 'aanslag' or 'besluit'"
     )
     deadline: date | None = Field(default=None, description="a deadline the citizen must meet")
+    expires_at: AwareDatetime | None = Field(
+        default=None,
+        description="when the content is removed; 30 days to 10 years after delivery "
+        "(default: the platform's retention, 18 months)",
+    )
     attachments: list[Attachment] = Field(default_factory=list)
 
     @field_validator("attachments")
@@ -122,6 +127,15 @@ class MessageSent(BaseModel):
         return value
 
 
+class SignedReceipt(BaseModel):
+    """The Berichtenbox's signature over the receipt fields; verifiable offline."""
+
+    algorithm: Literal["Ed25519"] = "Ed25519"
+    key_id: str
+    payload: str = Field(description="the exact canonical JSON that was signed")
+    signature: str = Field(description="base64 of the Ed25519 signature over payload (UTF-8)")
+
+
 class MessageDelivered(BaseModel):
     """`berichtenbox.message-delivered.<OIN>`: the message is in the citizen's box."""
 
@@ -134,6 +148,9 @@ class MessageDelivered(BaseModel):
     kind: str | None = None
     deadline: date | None = None
     delivered_at: datetime
+    expires_at: datetime
+    content_digest: str = Field(description="sha256:<hex> over the canonical message content")
+    receipt: SignedReceipt
 
 
 class MessageExpiring(BaseModel):

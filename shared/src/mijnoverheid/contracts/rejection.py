@@ -19,6 +19,7 @@ class RejectionReason(StrEnum):
     TOO_LARGE = "too-large"
     TOO_MANY_ATTACHMENTS = "too-many-attachments"
     ATTACHMENT_TYPE_NOT_ALLOWED = "attachment-type-not-allowed"
+    EXPIRY_OUT_OF_BOUNDS = "expiry-out-of-bounds"
     URL_NOT_ALLOWED = "url-not-allowed"
     REGISTER_NOT_ALLOWED = "register-not-allowed"
 

@@ -41,6 +41,10 @@ class MessageRepository:
         )
         return _to_message(document) if document else None
 
+    async def by_id(self, message_id: str) -> Message | None:
+        document = await self._messages.find_one({"_id": message_id})
+        return _to_message(document) if document else None
+
     async def add(self, new: NewMessage) -> Message:
         """Store once. Attachments first, the message document last: only a complete message
         becomes visible, and a crash in between leaves files that the retry overwrites."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from berichtenbox.domain.model import Message
+from berichtenbox.domain.receipt import ReceiptSigner, sign_receipt
 from mijnoverheid.contracts import berichtenbox as contract
 from mijnoverheid.contracts.envelope import CloudEvent, derived_event_id, event_type, new_event
 from mijnoverheid.inbound import Refused
@@ -13,7 +14,8 @@ MESSAGE_DELIVERED_TYPE = event_type(contract.SERVICE, "message-delivered")
 MESSAGE_REJECTED_TYPE = event_type(contract.SERVICE, "message-rejected")
 
 
-def message_delivered(message: Message, source: str) -> CloudEvent:
+def message_delivered(message: Message, source: str, signer: ReceiptSigner) -> CloudEvent:
+    receipt = sign_receipt(message, signer)
     data = contract.MessageDelivered(
         message_id=message.message_id,
         sent_event_id=message.event_id,
@@ -24,6 +26,11 @@ def message_delivered(message: Message, source: str) -> CloudEvent:
         kind=message.kind,
         deadline=message.deadline,
         delivered_at=message.delivered_at,
+        expires_at=message.expires_at,
+        content_digest=message.content_digest,
+        receipt=contract.SignedReceipt(
+            key_id=receipt.key_id, payload=receipt.payload, signature=receipt.signature
+        ),
     )
     return new_event(
         source=source,

@@ -3,13 +3,30 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
 
+from berichtenbox.domain.canonical import to_millis
+from berichtenbox.domain.receipt import content_digest
 from mijnoverheid.contracts.berichtenbox import MessageSent
 from mijnoverheid.contracts.envelope import derived_event_id
 
 INBOX = "inbox"
+ARCHIVE = "archive"
+
+
+@dataclass(frozen=True)
+class RetentionPolicy:
+    """How long a message is kept: sender-set within bounds, otherwise the default."""
+
+    default: timedelta = timedelta(days=548)
+    minimum: timedelta = timedelta(days=30)
+    maximum: timedelta = timedelta(days=3653)
+    warn_before: timedelta = timedelta(days=14)
+
+
+class ExpiryOutOfBoundsError(ValueError):
+    pass
 
 
 @dataclass(frozen=True)
@@ -37,8 +54,17 @@ class Message:
     deadline: date | None
     sent_at: datetime
     delivered_at: datetime
+    expires_at: datetime
     attachments: tuple[AttachmentFile, ...] = ()
+    content_digest: str = ""
     folder: str = INBOX
+    read_at: datetime | None = None
+    deleted_at: datetime | None = None
+    expired_at: datetime | None = None
+
+    @property
+    def has_content(self) -> bool:
+        return self.deleted_at is None and self.expired_at is None
 
 
 @dataclass(frozen=True)
@@ -54,6 +80,17 @@ def message_id_for(event_source: str, event_id: str) -> str:
     return derived_event_id(event_source, event_id, "message")
 
 
+def expiry_for(requested: datetime | None, now: datetime, policy: RetentionPolicy) -> datetime:
+    if requested is None:
+        return to_millis(now + policy.default)
+    if not now + policy.minimum <= requested <= now + policy.maximum:
+        raise ExpiryOutOfBoundsError(
+            f"expires_at must lie between {policy.minimum.days} and {policy.maximum.days} days "
+            "from delivery"
+        )
+    return to_millis(requested)
+
+
 def receive(
     *,
     event_source: str,
@@ -63,7 +100,10 @@ def receive(
     sender_name: str,
     data: MessageSent,
     now: datetime,
+    retention: RetentionPolicy,
 ) -> NewMessage:
+    """Raises ExpiryOutOfBoundsError when the sender asks for an expiry outside the bounds."""
+    delivered_at = to_millis(now)
     message_id = message_id_for(event_source, event_id)
     contents = tuple(attachment.decoded() for attachment in data.attachments)
     files = tuple(
@@ -89,8 +129,9 @@ def receive(
         legal_effect=data.legal_effect,
         kind=data.kind,
         deadline=data.deadline,
-        sent_at=sent_at,
-        delivered_at=now,
+        sent_at=to_millis(sent_at),
+        delivered_at=delivered_at,
+        expires_at=expiry_for(data.expires_at, delivered_at, retention),
         attachments=files,
     )
-    return NewMessage(message, contents)
+    return NewMessage(replace(message, content_digest=content_digest(message)), contents)
