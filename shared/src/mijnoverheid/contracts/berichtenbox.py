@@ -168,5 +168,60 @@ class MessageExpiring(BaseModel):
     expires_at: datetime
 
 
+class MessageRead(BaseModel):
+    """`berichtenbox.message-read.<OIN>`: the citizen opened the message (sent once)."""
+
+    message_id: str
+    sent_event_id: str
+    reference: str
+    read_at: datetime
+
+
+class MessageStatusRequested(BaseModel):
+    """`berichtenbox.message-status-requested.<OIN>`: an organisation asks about its messages."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    message_ids: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        min_length=1, max_length=100
+    )
+    include_trail: bool = False
+
+
+class TrailEntryView(BaseModel):
+    seq: int
+    kind: str
+    at: datetime
+    details: dict[str, str | int | bool | None]
+    prev_hash: str
+    hash: str
+
+
+class MessageStatusItem(BaseModel):
+    message_id: str
+    reference: str
+    delivered_at: datetime
+    notification_status: str | None = Field(
+        default=None, description="the latest notifier status for this message, if any"
+    )
+    notified_at: datetime | None = None
+    read_at: datetime | None = None
+    expires_at: datetime
+    expired_at: datetime | None = None
+    deleted_at: datetime | None = None
+    trail_head: str = Field(description="hash of the newest trail entry")
+    trail: list[TrailEntryView] | None = None
+
+
+class MessageStatus(BaseModel):
+    """`berichtenbox.message-status.<OIN>`: the answer, about the asker's own messages only."""
+
+    request_id: str
+    messages: list[MessageStatusItem]
+    not_found: list[str] = Field(
+        default_factory=list, description="unknown ids, and ids of other organisations' messages"
+    )
+
+
 class MessageRejected(Rejected):
     """`berichtenbox.message-rejected.<OIN>`: a message-sent event was refused, and why."""
