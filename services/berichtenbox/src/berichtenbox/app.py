@@ -8,7 +8,11 @@ from pymongo.asynchronous.database import AsyncDatabase
 from berichtenbox.adapters import mongo, trail
 from berichtenbox.adapters.signing import Ed25519ReceiptSigner
 from berichtenbox.entrypoints import api, consumer
-from berichtenbox.handlers import MessageSentHandler
+from berichtenbox.handlers import (
+    MessageSentHandler,
+    MessageStatusQueryHandler,
+    NotificationStatusHandler,
+)
 from berichtenbox.settings import BerichtenboxSettings
 from mijnoverheid.contracts.berichtenbox import SERVICE
 from mijnoverheid.contracts.envelope import source_for, utc_now
@@ -25,17 +29,34 @@ def create_runtime(settings: BerichtenboxSettings) -> ServiceRuntime:
         SERVICE, settings, create_broker(settings, SERVICE), SERVICE_QUEUES[SERVICE]
     )
     signer = Ed25519ReceiptSigner.from_file(settings.receipt_signing_key)
-    handler = MessageSentHandler(
-        store=mongo.MessageRepository(runtime.database),
-        trail=trail.TrailRepository(runtime.database),
-        publisher=RabbitEventPublisher(runtime.broker, settings.broker_user),
-        registry=registry,
-        signer=signer,
-        retention=settings.retention(),
-        source=source_for(settings.platform_oin, SERVICE),
-        clock=utc_now,
+    store = mongo.MessageRepository(runtime.database)
+    trail_repository = trail.TrailRepository(runtime.database)
+    publisher = RabbitEventPublisher(runtime.broker, settings.broker_user)
+    source = source_for(settings.platform_oin, SERVICE)
+    consumer.register(
+        runtime.broker,
+        on_message_sent=MessageSentHandler(
+            store=store,
+            trail=trail_repository,
+            publisher=publisher,
+            registry=registry,
+            signer=signer,
+            retention=settings.retention(),
+            source=source,
+            clock=utc_now,
+        ),
+        on_notification_status=NotificationStatusHandler(
+            store=store, trail=trail_repository, trusted_publisher=settings.notifier_broker_user
+        ),
+        on_status_requested=MessageStatusQueryHandler(
+            store=store,
+            trail=trail_repository,
+            publisher=publisher,
+            registry=registry,
+            source=source,
+            clock=utc_now,
+        ),
     )
-    consumer.register(runtime.broker, handler)
     runtime.extras["signer"] = signer
     return runtime
 

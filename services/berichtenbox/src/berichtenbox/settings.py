@@ -15,6 +15,9 @@ class BerichtenboxSettings(PlatformSettings):
         description="PEM Ed25519 private key that signs delivery receipts (the default is a "
         "development key)",
     )
+    notifier_broker_user: str = Field(
+        default="notifier", description="the only broker user trusted for notification statuses"
+    )
     retention_days: int = Field(default=548, ge=30, le=3653)
     expiry_warning_days: int = Field(default=14, ge=1, le=90)
     retention_scan_seconds: float = Field(default=300.0, gt=0)

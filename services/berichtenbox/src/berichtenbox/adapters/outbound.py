@@ -12,6 +12,7 @@ from mijnoverheid.inbound import Refused
 
 MESSAGE_DELIVERED_TYPE = event_type(contract.SERVICE, "message-delivered")
 MESSAGE_REJECTED_TYPE = event_type(contract.SERVICE, "message-rejected")
+MESSAGE_STATUS_TYPE = event_type(contract.SERVICE, "message-status")
 
 
 def message_delivered(message: Message, source: str, signer: ReceiptSigner) -> CloudEvent:
@@ -54,5 +55,22 @@ def message_rejected(refused: Refused, source: str, now: datetime) -> CloudEvent
         data=data,
         # The sender's OIN stands in for the (possibly invalid) source of the refused event.
         id_=derived_event_id(refused.sender.oin, refused.event_id, "message-rejected"),
+        time=now,
+    )
+
+
+def message_status(
+    request: CloudEvent,
+    found: list[contract.MessageStatusItem],
+    not_found: list[str],
+    source: str,
+    now: datetime,
+) -> CloudEvent:
+    data = contract.MessageStatus(request_id=request.id, messages=found, not_found=not_found)
+    return new_event(
+        source=source,
+        type_=MESSAGE_STATUS_TYPE,
+        data=data,
+        id_=derived_event_id(request.source, request.id, "message-status"),
         time=now,
     )

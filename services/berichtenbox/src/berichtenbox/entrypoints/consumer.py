@@ -2,32 +2,43 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from faststream.rabbit import RabbitBroker
 
-from faststream.middlewares import AckPolicy
-from faststream.rabbit import RabbitBroker, RabbitMessage
-
-from mijnoverheid.contracts.berichtenbox import MessageSent
-from mijnoverheid.contracts.envelope import TypedCloudEvent
-from mijnoverheid.messaging.consumer import Handler, documented_as, process, raw_body
-from mijnoverheid.messaging.topology import BERICHTENBOX_MESSAGE_SENT, EXCHANGE
+from mijnoverheid.contracts.berichtenbox import MessageSent, MessageStatusRequested
+from mijnoverheid.contracts.notifier import NotificationStatus
+from mijnoverheid.messaging import topology
+from mijnoverheid.messaging.consumer import Handler
+from mijnoverheid.messaging.subscriptions import subscribe
 
 
-def register(broker: RabbitBroker, on_message_sent: Handler) -> None:
-    queue = BERICHTENBOX_MESSAGE_SENT
-
-    @broker.subscriber(
-        queue.rabbit_queue(),
-        EXCHANGE,
-        ack_policy=AckPolicy.MANUAL,
-        decoder=raw_body,
-        title="berichtenbox.message-sent",
-        description=(
-            "An organisation sends a message to a citizen's Berichtenbox. Answered with "
-            "berichtenbox.message-delivered.<OIN> or berichtenbox.message-rejected.<OIN>."
-        ),
+def register(
+    broker: RabbitBroker,
+    *,
+    on_message_sent: Handler,
+    on_notification_status: Handler,
+    on_status_requested: Handler,
+) -> None:
+    subscribe(
+        broker,
+        topology.BERICHTENBOX_MESSAGE_SENT,
+        on_message_sent,
+        data=MessageSent,
+        description="An organisation sends a message to a citizen's Berichtenbox. Answered "
+        "with berichtenbox.message-delivered.<OIN> or berichtenbox.message-rejected.<OIN>.",
     )
-    async def message_sent(
-        body: Annotated[bytes, documented_as(TypedCloudEvent[MessageSent])], message: RabbitMessage
-    ) -> None:
-        await process(message, on_message_sent, queue.name)
+    subscribe(
+        broker,
+        topology.BERICHTENBOX_NOTIFICATION_STATUS,
+        on_notification_status,
+        data=NotificationStatus,
+        description="The Notifier's status of a notification about a message: appended to "
+        "that message's trail.",
+    )
+    subscribe(
+        broker,
+        topology.BERICHTENBOX_MESSAGE_STATUS_REQUESTED,
+        on_status_requested,
+        data=MessageStatusRequested,
+        description="An organisation asks about its own messages. Answered with "
+        "berichtenbox.message-status.<OIN>.",
+    )

@@ -1,4 +1,4 @@
-"""One callable per incoming event: decide, save, emit."""
+"""message-sent: store once, record the arrival in the trail, answer with a receipt."""
 
 from __future__ import annotations
 
