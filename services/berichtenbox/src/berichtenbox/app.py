@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import FastAPI
 from pymongo.asynchronous.database import AsyncDatabase
 
-from berichtenbox.adapters import mongo, trail
+from berichtenbox.adapters import inbox, mongo, trail
 from berichtenbox.adapters.signing import Ed25519ReceiptSigner
-from berichtenbox.entrypoints import api, consumer
+from berichtenbox.entrypoints import api, citizen_api, consumer
 from berichtenbox.handlers import (
     MessageSentHandler,
     MessageStatusQueryHandler,
     NotificationStatusHandler,
 )
+from berichtenbox.inbox import Inbox
+from berichtenbox.retention import RetentionJob
 from berichtenbox.settings import BerichtenboxSettings
 from mijnoverheid.contracts.berichtenbox import SERVICE
 from mijnoverheid.contracts.envelope import source_for, utc_now
@@ -58,16 +62,37 @@ def create_runtime(settings: BerichtenboxSettings) -> ServiceRuntime:
         ),
     )
     runtime.extras["signer"] = signer
+    # The citizen's side: the HTTP API and the retention scan.
+    messages = inbox.InboxRepository(runtime.database)
+    runtime.extras["inbox"] = Inbox(
+        store=messages, trail=trail_repository, publisher=publisher, source=source, clock=utc_now
+    )
+    runtime.extras["retention"] = RetentionJob(
+        store=messages,
+        trail=trail_repository,
+        publisher=publisher,
+        policy=settings.retention(),
+        source=source,
+    )
     return runtime
 
 
 async def create_indexes(database: AsyncDatabase[Document]) -> None:
     await mongo.create_indexes(database)
     await trail.create_indexes(database)
+    await inbox.create_indexes(database)
 
 
 def create_app(settings: BerichtenboxSettings) -> FastAPI:
     runtime = create_runtime(settings)
-    app = service_app(runtime, create_indexes, title="Berichtenbox", routers=[api.router])
+    retention: RetentionJob = runtime.extras["retention"]
+    app = service_app(
+        runtime,
+        create_indexes,
+        title="Berichtenbox",
+        routers=[api.router, citizen_api.router],
+        background=[partial(retention.run_periodically, settings.retention_scan_seconds, utc_now)],
+    )
     app.state.signer = runtime.extras["signer"]
+    app.state.inbox = runtime.extras["inbox"]
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -19,6 +20,16 @@ class MessageStore(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Record:
+    """A trail entry to append, identified by its cause."""
+
+    kind: TrailKind
+    cause: str
+    at: datetime
+    details: dict[str, Any] | None = None
+
+
 class Trail(Protocol):
     async def entries(self, message_id: str) -> list[TrailEntry]: ...
 
@@ -34,4 +45,8 @@ class Trail(Protocol):
         details: dict[str, Any] | None = None,
     ) -> None:
         """Append once per (message, cause)."""
+        ...
+
+    async def append_all(self, message_id: str, records: list[Record]) -> None:
+        """Append, in one write, the records whose cause is not there yet."""
         ...

@@ -159,9 +159,7 @@ def handler(
     return make_handler(store, publisher, registry, clock)
 
 
-def message_sent(
-    sender: Organisation, event_id: str = "evt-0001", **data: Any
-) -> InboundDelivery:
+def message_sent(sender: Organisation, event_id: str = "evt-0001", **data: Any) -> InboundDelivery:
     document = {
         "specversion": "1.0",
         "id": event_id,
@@ -434,9 +432,7 @@ async def test_a_failing_publish_propagates_after_the_message_is_stored(
             raise ConnectionError("broker away")
 
     with pytest.raises(ConnectionError):
-        await make_handler(store, BrokenPublisher(), registry, clock)(
-            message_sent(belastingdienst)
-        )
+        await make_handler(store, BrokenPublisher(), registry, clock)(message_sent(belastingdienst))
     # Stored, so the redelivery (the trigger was not acked) only re-emits the receipt.
     assert len(store.messages) == 1
     publisher = RecordingPublisher()

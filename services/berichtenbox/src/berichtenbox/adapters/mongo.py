@@ -54,7 +54,7 @@ class MessageRepository:
         try:
             await self._messages.insert_one(_to_document(message))
         except DuplicateKeyError:
-            existing = await self.by_event(message.event_source, message.event_id)
+            existing = await self.by_id(message.message_id)
             assert existing is not None
             return existing
         return message

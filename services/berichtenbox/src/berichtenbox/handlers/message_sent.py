@@ -9,7 +9,7 @@ from berichtenbox.adapters import outbound
 from berichtenbox.domain import model
 from berichtenbox.domain.receipt import ReceiptSigner
 from berichtenbox.domain.trail import TrailKind
-from berichtenbox.ports import MessageStore, Trail
+from berichtenbox.ports import MessageStore, Record, Trail
 from mijnoverheid.contracts import routing
 from mijnoverheid.contracts.berichtenbox import SERVICE, MessageSent
 from mijnoverheid.contracts.envelope import CloudEvent, event_type
@@ -51,7 +51,8 @@ class MessageSentHandler:
             await self._reject(outcome)
             return
         event = outcome.event
-        message = await self._store.by_event(event.source, event.id)
+        # By _id (derived from the event), the one lookup every document store indexes.
+        message = await self._store.by_id(model.message_id_for(event.source, event.id))
         if message is None:
             try:
                 new = self._receive(outcome)
@@ -78,19 +79,22 @@ class MessageSentHandler:
 
     async def _record_arrival(self, message: model.Message, event: CloudEvent) -> None:
         # Idempotent per cause, so a redelivery after a crash completes a half-written trail.
-        await self._trail.append(
-            TrailKind.SUBMITTED,
+        await self._trail.append_all(
             message.message_id,
-            "submitted",
-            at=message.sent_at,
-            details={"event_id": event.id, "sender_oin": message.sender_oin},
-        )
-        await self._trail.append(
-            TrailKind.STORED,
-            message.message_id,
-            "stored",
-            at=message.delivered_at,
-            details={"content_digest": message.content_digest},
+            [
+                Record(
+                    TrailKind.SUBMITTED,
+                    "submitted",
+                    message.sent_at,
+                    {"event_id": event.id, "sender_oin": message.sender_oin},
+                ),
+                Record(
+                    TrailKind.STORED,
+                    "stored",
+                    message.delivered_at,
+                    {"content_digest": message.content_digest},
+                ),
+            ],
         )
 
     async def _reject(self, refused: Refused) -> None:

@@ -1,0 +1,167 @@
+"""Retention: when content expires and who is warned, and the scan on in-memory fakes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from berichtenbox.adapters.citizen_events import message_expiring_id
+from berichtenbox.domain import inbox as rules
+from berichtenbox.domain.model import Message, RetentionPolicy
+from berichtenbox.domain.retention import due_for_expiry, needs_expiry_warning
+from berichtenbox.domain.trail import TrailEntry, TrailKind, next_entry, verify_chain
+from berichtenbox.retention import RetentionJob, RetentionReport
+from mijnoverheid.contracts import routing
+from mijnoverheid.contracts.envelope import CloudEvent, source_for
+
+SENDER_OIN = "00000001003214345000"
+EXPIRES = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+WARN = timedelta(days=14)
+POLICY = RetentionPolicy(warn_before=WARN)
+
+
+def a_message(message_id: str = "m-1", **overrides: Any) -> Message:
+    fields: dict[str, Any] = {
+        "message_id": message_id,
+        "event_source": source_for(SENDER_OIN, "zaaksysteem"),
+        "event_id": f"evt-{message_id}",
+        "sender_oin": SENDER_OIN,
+        "sender_name": "Belastingdienst",
+        "recipient_bsn": "999993653",
+        "subject": "Uw aanslag",
+        "body": "Geachte heer/mevrouw,",
+        "reference": "KENMERK-1",
+        "legal_effect": True,
+        "kind": "aanslag",
+        "deadline": None,
+        "sent_at": EXPIRES - timedelta(days=100),
+        "delivered_at": EXPIRES - timedelta(days=100),
+        "expires_at": EXPIRES,
+    }
+    fields.update(overrides)
+    return Message(**fields)
+
+
+def test_due_for_expiry_from_the_expiry_moment_until_marked() -> None:
+    assert not due_for_expiry(a_message(), EXPIRES - timedelta(milliseconds=1))
+    assert due_for_expiry(a_message(), EXPIRES)
+    assert due_for_expiry(a_message(deleted_at=EXPIRES - timedelta(days=3)), EXPIRES)
+    assert not due_for_expiry(a_message(expired_at=EXPIRES), EXPIRES + timedelta(days=1))
+
+
+def test_only_unread_messages_with_content_in_the_window_are_warned() -> None:
+    window_opens = EXPIRES - WARN
+    assert not needs_expiry_warning(a_message(), window_opens - timedelta(seconds=1), WARN)
+    assert needs_expiry_warning(a_message(), window_opens, WARN)
+    assert needs_expiry_warning(a_message(), EXPIRES - timedelta(seconds=1), WARN)
+    assert not needs_expiry_warning(a_message(), EXPIRES, WARN), "expired, not warned"
+    assert not needs_expiry_warning(a_message(read_at=window_opens), window_opens, WARN)
+    assert not needs_expiry_warning(a_message(deleted_at=window_opens), window_opens, WARN)
+
+
+# --- the scan, on fakes ----------------------------------------------------------------------
+
+
+class InMemoryTrail:
+    def __init__(self) -> None:
+        self.by_message: dict[str, list[TrailEntry]] = {}
+
+    async def entries(self, message_id: str) -> list[TrailEntry]:
+        return list(self.by_message.get(message_id, []))
+
+    async def has(self, message_id: str, cause: str) -> bool:
+        return any(e.cause == cause for e in self.by_message.get(message_id, []))
+
+    async def append(
+        self,
+        entry_kind: TrailKind,
+        message_id: str,
+        cause: str,
+        *,
+        at: datetime,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        if await self.has(message_id, cause):
+            return
+        entries = self.by_message.setdefault(message_id, [])
+        entries.append(
+            next_entry(entries[-1] if entries else None, message_id, entry_kind, at, cause, details)
+        )
+
+
+class InMemoryRetentionStore:
+    def __init__(self, *messages: Message) -> None:
+        self.messages = {m.message_id: m for m in messages}
+
+    async def due_for_expiry(self, now: datetime, limit: int) -> list[Message]:
+        return [m for m in self.messages.values() if due_for_expiry(m, now)][:limit]
+
+    async def unread_expiring(self, after: datetime, until: datetime) -> list[Message]:
+        return [
+            m
+            for m in self.messages.values()
+            if m.read_at is None and m.has_content and after < m.expires_at <= until
+        ]
+
+    async def expire_content(self, message: Message, at: datetime) -> None:
+        self.messages[message.message_id] = replace(
+            message, subject="", body="", attachments=(), expired_at=at
+        )
+
+
+@dataclass
+class FlakyPublisher:
+    failures: int = 0
+    published: list[tuple[CloudEvent, str]] = field(default_factory=list)
+
+    async def publish(self, event: CloudEvent, routing_key: str) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("broker unreachable")
+        self.published.append((event, routing_key))
+
+
+def job(
+    store: InMemoryRetentionStore, trail: InMemoryTrail, publisher: FlakyPublisher
+) -> RetentionJob:
+    return RetentionJob(
+        store=store,
+        trail=trail,
+        publisher=publisher,
+        policy=POLICY,
+        source=source_for("00000001234567890000", "berichtenbox"),
+    )
+
+
+async def test_expiry_removes_the_content_once_and_keeps_the_trail_valid() -> None:
+    store, trail = InMemoryRetentionStore(a_message()), InMemoryTrail()
+    scan = job(store, trail, FlakyPublisher())
+    assert await scan.run_retention_once(EXPIRES) == RetentionReport(expired=1)
+    assert await scan.run_retention_once(EXPIRES + timedelta(days=1)) == RetentionReport()
+
+    expired = store.messages["m-1"]
+    assert (expired.subject, expired.body, expired.expired_at) == ("", "", EXPIRES)
+    entries = await trail.entries("m-1")
+    assert [(e.kind, e.cause) for e in entries] == [(TrailKind.EXPIRED, rules.EXPIRED_CAUSE)]
+    assert verify_chain(entries).valid
+
+
+async def test_an_unread_message_is_warned_once_and_a_failed_publish_is_retried() -> None:
+    unread, read = a_message("m-1"), a_message("m-2", read_at=EXPIRES - timedelta(days=20))
+    store, trail = InMemoryRetentionStore(unread, read), InMemoryTrail()
+    publisher = FlakyPublisher(failures=1)
+    scan = job(store, trail, publisher)
+    in_window = EXPIRES - timedelta(days=5)
+
+    assert await scan.run_retention_once(in_window) == RetentionReport(failed=1)
+    assert await trail.entries("m-1") == [], "not marked as warned before the publish"
+    assert await scan.run_retention_once(in_window) == RetentionReport(warned=1)
+    assert await scan.run_retention_once(in_window + timedelta(days=1)) == RetentionReport()
+
+    [(event, key)] = publisher.published
+    assert key == routing.MESSAGE_EXPIRING.key(SENDER_OIN)
+    assert event.id == message_expiring_id(unread)
+    assert event.data["message_id"] == "m-1"
+    assert [e.cause for e in await trail.entries("m-1")] == [rules.EXPIRY_WARNED_CAUSE]
+    assert await trail.entries("m-2") == []
