@@ -51,3 +51,7 @@ definitions: sync ## Regenerate config/rabbitmq/definitions.json from the regist
 
 asyncapi: sync ## Regenerate the AsyncAPI documents in docs/asyncapi/
 	$(PY) -m mijnoverheid.asyncapi --out docs/asyncapi
+
+N ?= 3000
+bench: stack ## Benchmarks against the raw broker rate (N=3000 events per scenario)
+	$(STACK_ENV) && $(PY) -m benchmarks --n $(N)

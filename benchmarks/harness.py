@@ -1,0 +1,153 @@
+"""The shared benchmark harness.
+
+Every scenario runs on a fresh vhost of the real broker and the real database, and is put
+beside the raw rate of the same broker measured in the same run: persistent, confirmed
+publish → consume → ack of bodies of the same size, without business logic.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aio_pika
+
+from mijnoverheid.provisioning import ADMIN_USER
+from mijnoverheid.testing.platform import Platform
+
+PUBLISH_WINDOW = 256  # unconfirmed publishes in flight, for the raw run and the scenarios alike
+PREFETCH = 32  # the services' default prefetch
+
+
+@dataclass
+class Result:
+    name: str
+    count: int
+    seconds: float
+    latencies: list[float] = field(default_factory=list)
+    peak_rss_mib: float | None = None
+    rss_samples_mib: list[float] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return self.count / self.seconds if self.seconds else 0.0
+
+    def percentile(self, fraction: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+    def line(self, baseline: Result | None) -> str:
+        ratio = f"{self.rate / baseline.rate:6.1%}" if baseline and baseline.rate else "   n/a"
+        rss = f"{self.peak_rss_mib:7.1f}" if self.peak_rss_mib is not None else "    n/a"
+        return (
+            f"{self.name:<28} {self.count:>8} {self.rate:>10.0f}/s {ratio} "
+            f"{self.percentile(0.5) * 1000:>9.1f} {self.percentile(0.99) * 1000:>9.1f} {rss}"
+        )
+
+
+HEADER = (
+    f"{'scenario':<28} {'count':>8} {'rate':>12} {'vs raw':>6} "
+    f"{'p50 ms':>9} {'p99 ms':>9} {'peak RSS MiB':>12}"
+)
+
+
+async def publish_windowed(
+    items: list[tuple[str, bytes]],
+    publish: Callable[[str, bytes], Awaitable[None]],
+    sent_at: dict[str, float],
+) -> None:
+    """Publish with at most PUBLISH_WINDOW unconfirmed messages in flight."""
+    window = asyncio.Semaphore(PUBLISH_WINDOW)
+
+    async def one(key: str, body: bytes) -> None:
+        async with window:
+            sent_at[key] = time.perf_counter()
+            await publish(key, body)
+
+    await asyncio.gather(*(one(key, body) for key, body in items))
+
+
+async def raw_broker_rate(platform: Platform, count: int, body_size: int) -> Result:
+    url = platform.stack.broker_url(ADMIN_USER, platform.vhost)
+    queue_name = f"bench.raw.{uuid.uuid4().hex[:8]}"
+    body = b"x" * body_size
+    sent_at: dict[str, float] = {}
+    latencies: list[float] = []
+    done = asyncio.Event()
+    async with await aio_pika.connect(url) as consumer_connection:
+        consume_channel = await consumer_connection.channel()
+        await consume_channel.set_qos(prefetch_count=PREFETCH)
+        queue = await consume_channel.declare_queue(
+            queue_name, durable=True, arguments={"x-queue-type": "quorum"}
+        )
+
+        async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
+            latencies.append(time.perf_counter() - sent_at[str(message.message_id)])
+            await message.ack()
+            if len(latencies) == count:
+                done.set()
+
+        await queue.consume(on_message)
+        async with await aio_pika.connect(url) as publisher_connection:
+            channel = await publisher_connection.channel(publisher_confirms=True)
+
+            async def publish(key: str, payload: bytes) -> None:
+                message = aio_pika.Message(
+                    payload, message_id=key, delivery_mode=aio_pika.DeliveryMode.PERSISTENT
+                )
+                await channel.default_exchange.publish(
+                    message, routing_key=queue_name, mandatory=True
+                )
+
+            started = time.perf_counter()
+            items = [(str(index), body) for index in range(count)]
+            await publish_windowed(items, publish, sent_at)
+            await asyncio.wait_for(done.wait(), timeout=600)
+            seconds = time.perf_counter() - started
+        await queue.delete(if_unused=False, if_empty=False)
+    return Result("raw broker (publish→ack)", count, seconds, latencies)
+
+
+def rss_mib(pid: int, field_name: str = "VmRSS") -> float | None:
+    status = Path(f"/proc/{pid}/status")
+    if not status.exists():
+        return None
+    for line in status.read_text().splitlines():
+        if line.startswith(field_name + ":"):
+            return int(line.split()[1]) / 1024
+    return None
+
+
+async def sample_rss(pid: int, samples: list[float], stop: asyncio.Event) -> None:
+    """Resident memory every second, to show whether it stays flat over a long run."""
+    while not stop.is_set():
+        value = rss_mib(pid)
+        if value is not None:
+            samples.append(value)
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=1.0)
+        except TimeoutError:
+            continue
+
+
+def summary_of_memory(result: Result) -> str:
+    samples = result.rss_samples_mib
+    if len(samples) < 4:
+        return ""
+    quarter = max(1, len(samples) // 4)
+    first, last = statistics.mean(samples[:quarter]), statistics.mean(samples[-quarter:])
+    return f"  RSS first quarter {first:.1f} MiB, last quarter {last:.1f} MiB ({result.name})"
+
+
+def machine() -> str:
+    cpus = os.cpu_count()
+    memory = Path("/proc/meminfo").read_text().splitlines()[0].split()[1]
+    return f"{cpus} CPUs, {int(memory) // 1024 // 1024} GiB RAM"

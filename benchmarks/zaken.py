@@ -1,0 +1,136 @@
+"""Lopende Zaken: cases with five status events each, all shuffled, from three organisations.
+
+Rate: status events handled per second, until every case's final status was announced and
+every event is recorded. Latency: publish → zaken.case-status-recorded, for the events that
+are announced (a status that arrives after a newer one of its case is, rightly, not).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import aio_pika
+
+from benchmarks.harness import PREFETCH, Result, publish_windowed, sample_rss
+from mijnoverheid.contracts import routing
+from mijnoverheid.contracts.envelope import CONTENT_TYPE, source_for, utc_now
+from mijnoverheid.identity import Organisation
+from mijnoverheid.testing.citizens import random_bsn
+from mijnoverheid.testing.platform import Platform
+from mijnoverheid.testing.stack import demo_registry
+from mijnoverheid.testing.waiting import wait_until
+
+ORGANISATIONS = ("belastingdienst", "gemeente-voorbeeldstad", "uwv")
+STATUSES = ("ontvangen", "in-behandeling", "aanvulling", "besluit", "afgehandeld")
+NAME = "zaken status→recorded"
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def status_changed(
+    organisation: Organisation, bsn: str, identificatie: str, step: int
+) -> dict[str, Any]:
+    code = STATUSES[step]
+    return {
+        "specversion": "1.0",
+        "id": str(uuid.uuid4()),
+        "source": source_for(organisation.oin, "bench-zaaksysteem"),
+        "type": "nl.mijnoverheid.zaken.case-status-changed",
+        "time": utc_now().isoformat(),
+        "data": {
+            "identificatie": identificatie,
+            "bsn": bsn,
+            "zaaktype_omschrijving": "Aanvraag omgevingsvergunning",
+            "statustype_code": code,
+            "statustype_omschrijving": code.capitalize(),
+            "datum_status_gezet": (T0 + timedelta(days=step)).isoformat(),
+            "is_eindstatus": code == "afgehandeld",
+            "dossier_url": f"https://{organisation.dossier_hosts[0]}/zaken/{identificatie}",
+        },
+    }
+
+
+def sample_body() -> bytes:
+    organisation = demo_registry().by_broker_user(ORGANISATIONS[0])
+    assert organisation is not None
+    return json.dumps(status_changed(organisation, random_bsn(), "Z-SAMPLE", 0)).encode()
+
+
+async def run(platform: Platform, count: int) -> Result:
+    [service] = (await platform.start("zaken")).values()
+    assert service.pid is not None
+    rng = random.Random(count)
+    received: dict[str, float] = {}  # status event id → when its announcement arrived
+    finals: set[str] = set()  # status event ids of each case's last status
+    done = asyncio.Event()
+    connections, publishers = [], {}
+    for user in ORGANISATIONS:
+        organisation = platform.organisation(user)
+        connection = await aio_pika.connect(platform.stack.broker_url(user, platform.vhost))
+        connections.append(connection)
+        listen = await connection.channel()
+        await listen.set_qos(prefetch_count=PREFETCH)
+        queue = await listen.declare_queue(f"org.{organisation.oin}.bench", exclusive=True)
+        await queue.bind(routing.EXCHANGE, routing.CASE_STATUS_RECORDED.key(organisation.oin))
+
+        async def on_recorded(message: aio_pika.abc.AbstractIncomingMessage) -> None:
+            event_id = json.loads(message.body)["data"]["status_event_id"]
+            received.setdefault(event_id, time.perf_counter())
+            await message.ack()
+            if finals <= received.keys():
+                done.set()
+
+        await queue.consume(on_recorded)
+        channel = await connection.channel(publisher_confirms=True)
+        publishers[user] = (organisation, await channel.get_exchange(routing.EXCHANGE))
+
+    async def publish(key: str, body: bytes) -> None:
+        organisation, exchange = publishers[key.split("|")[0]]
+        message = aio_pika.Message(
+            body,
+            content_type=CONTENT_TYPE,
+            message_id=key.split("|")[1],
+            user_id=organisation.broker_user,
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        )
+        await exchange.publish(
+            message, routing_key=routing.CASE_STATUS_CHANGED.key(organisation.oin), mandatory=True
+        )
+
+    items = []
+    for case in range(max(1, count // len(STATUSES))):
+        user = ORGANISATIONS[case % len(ORGANISATIONS)]
+        bsn, identificatie = random_bsn(), f"BENCH-{case}"
+        for step in range(len(STATUSES)):
+            event = status_changed(publishers[user][0], bsn, identificatie, step)
+            items.append((f"{user}|{event['id']}", json.dumps(event).encode()))
+            if step == len(STATUSES) - 1:
+                finals.add(event["id"])
+    rng.shuffle(items)  # out of order within each case, interleaved across cases
+    statuses = platform.database("zaken").case_statuses
+    samples: list[float] = []
+    stop = asyncio.Event()
+    sampler = asyncio.create_task(sample_rss(service.pid, samples, stop))
+    published: dict[str, float] = {}
+    started = time.perf_counter()
+    await publish_windowed(items, publish, published)
+    await asyncio.wait_for(done.wait(), timeout=3600)
+
+    # Stale events announce nothing: the last of them is done when all events are recorded.
+    async def all_recorded() -> bool:
+        return await statuses.count_documents({}) >= len(items)
+
+    await wait_until(all_recorded, timeout=3600, what="every status event recorded")
+    seconds = time.perf_counter() - started
+    stop.set()
+    await sampler
+    for connection in connections:
+        await connection.close()
+    sent_at = {key.split("|")[1]: at for key, at in published.items()}
+    latencies = [at - sent_at[event_id] for event_id, at in received.items()]
+    return Result(NAME, len(items), seconds, latencies, max(samples, default=None), samples)
