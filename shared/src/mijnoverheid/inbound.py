@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Final, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -20,6 +20,9 @@ from mijnoverheid.identity import Organisation, OrganisationRegistry, ServiceNam
 from mijnoverheid.messaging.consumer import InboundDelivery, PoisonMessageError
 
 DataT = TypeVar("DataT", bound=BaseModel)
+# The Notifier serves every organisation that is registered for any service (it e-mails about
+# their messages, cases and registrations), so asking it needs no registration of its own.
+ANY_REGISTERED_SERVICE: Final = "notifier"
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,7 @@ class Refused:
 def accept_inbound(
     delivery: InboundDelivery,
     registry: OrganisationRegistry,
-    service: ServiceName,
+    service: ServiceName | Literal["notifier"],
     expected_type: str,
     data_model: type[DataT],
 ) -> Accepted[DataT] | Refused:
@@ -68,7 +71,7 @@ def accept_inbound(
             RejectionReason.IDENTITY_MISMATCH,
             "user_id, routing-key OIN and source OIN must name the same organisation",
         )
-    if service not in sender.services:
+    if service != ANY_REGISTERED_SERVICE and service not in sender.services:
         return refuse(
             RejectionReason.SERVICE_NOT_ALLOWED,
             f"organisation is not registered for the {service} service",
@@ -93,6 +96,16 @@ def _event_id_of(body: bytes) -> str | None:
         document = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         return None
-    if isinstance(document, dict) and isinstance(document.get("id"), str) and document["id"]:
-        return str(document["id"])[:200]
-    return None
+    event_id = document.get("id") if isinstance(document, dict) else None
+    if not isinstance(event_id, str) or not event_id or not _is_utf8(event_id):
+        return None
+    return event_id[:200]
+
+
+def _is_utf8(text: str) -> bool:
+    # JSON may carry lone surrogates, which no id derived from this one could encode.
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

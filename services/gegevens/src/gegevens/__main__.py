@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from gegevens.app import SERVICE, create_app
+from gegevens.app import create_app
+from mijnoverheid.contracts.gegevens import SERVICE
 from mijnoverheid.runtime import serve
 from mijnoverheid.settings import PlatformSettings
 

@@ -57,6 +57,12 @@ class CloudEvent(BaseModel):
     subject: str | None = None
     data: Any = None
 
+    @field_validator("id", "source", "type")
+    @classmethod
+    def _encodable(cls, value: str) -> str:
+        value.encode("utf-8")  # a lone surrogate raises UnicodeEncodeError, a ValueError
+        return value
+
     @field_validator("source")
     @classmethod
     def _source_is_nl_gov_urn(cls, value: str) -> str:

@@ -1,0 +1,143 @@
+"""A registration as a set of versions, and which version is current: pure rules, no I/O.
+
+Every accepted event is one immutable version (a removal too). The current state is derived,
+never maintained: the version with the latest `valid_from` wins, ties broken by event id and
+then source, so any order of arrival, with any duplicates, gives the same result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from itertools import groupby
+
+from mijnoverheid.contracts.envelope import derived_event_id
+from mijnoverheid.contracts.gegevens import (
+    Fact,
+    RegistrationChange,
+    RegistrationChanged,
+    RegistrationRemoved,
+    WhereToChange,
+)
+
+Order = tuple[datetime, str, str]
+
+
+@dataclass(frozen=True)
+class VersionRef:
+    """What ordering needs of a version."""
+
+    version_id: str
+    registration_id: str
+    event_source: str
+    event_id: str
+    valid_from: datetime
+    change: RegistrationChange
+
+    @property
+    def order(self) -> Order:
+        return (self.valid_from, self.event_id, self.event_source)
+
+
+@dataclass(frozen=True)
+class Version:
+    version_id: str
+    registration_id: str
+    event_source: str
+    event_id: str
+    organisation_oin: str
+    register_code: str
+    registration_key: str
+    recipient_bsn: str
+    change: RegistrationChange
+    valid_from: datetime
+    recorded_at: datetime
+    facts: tuple[Fact, ...] = ()
+    where_to_change: WhereToChange | None = None
+    # Decided once, when recorded, and stored with the version: a redelivery re-emits
+    # registration-recorded exactly when the first delivery was meant to.
+    notify: bool = False
+    notified: bool = False
+
+    @property
+    def ref(self) -> VersionRef:
+        return VersionRef(
+            self.version_id,
+            self.registration_id,
+            self.event_source,
+            self.event_id,
+            self.valid_from,
+            self.change,
+        )
+
+
+def registration_id_for(oin: str, register_code: str, key: str, bsn: str) -> str:
+    # The citizen is part of the identity: two owners of one house each have their own WOZ
+    # registration under the same key, and a version for one never changes the other's.
+    return derived_event_id("registration", oin, register_code, key, bsn)
+
+
+def version_id_for(event_source: str, event_id: str) -> str:
+    return derived_event_id(event_source, event_id, "registration-version")
+
+
+def instant(moment: datetime) -> datetime:
+    """UTC with millisecond precision: what BSON keeps, so stored and fresh versions compare."""
+    return moment.astimezone(UTC).replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def version_of(
+    *,
+    event_source: str,
+    event_id: str,
+    organisation_oin: str,
+    data: RegistrationChanged | RegistrationRemoved,
+    recorded_at: datetime,
+) -> Version:
+    changed = isinstance(data, RegistrationChanged)
+    return Version(
+        version_id=version_id_for(event_source, event_id),
+        registration_id=registration_id_for(
+            organisation_oin, data.register_code, data.registration_key, data.recipient_bsn
+        ),
+        event_source=event_source,
+        event_id=event_id,
+        organisation_oin=organisation_oin,
+        register_code=data.register_code,
+        registration_key=data.registration_key,
+        recipient_bsn=data.recipient_bsn,
+        change=RegistrationChange.CHANGED if changed else RegistrationChange.REMOVED,
+        valid_from=instant(data.valid_from),
+        recorded_at=instant(recorded_at),
+        facts=tuple(data.facts) if isinstance(data, RegistrationChanged) else (),
+        where_to_change=data.where_to_change if isinstance(data, RegistrationChanged) else None,
+    )
+
+
+def latest(versions: Iterable[VersionRef]) -> VersionRef | None:
+    return max(versions, key=lambda version: version.order, default=None)
+
+
+def current(versions: Iterable[VersionRef]) -> VersionRef | None:
+    """The version the citizen sees; None when there is none or the latest is a removal."""
+    winner = latest(versions)
+    return winner if winner is not None and winner.change is RegistrationChange.CHANGED else None
+
+
+def visible(versions: Iterable[VersionRef]) -> list[VersionRef]:
+    """The current version of every registration among `versions` that is not removed."""
+    ordered = sorted(versions, key=lambda version: version.registration_id)
+    found = (current(group) for _, group in groupby(ordered, lambda v: v.registration_id))
+    return [version for version in found if version is not None]
+
+
+def announces(new: VersionRef, history: Iterable[VersionRef]) -> bool:
+    """Whether recording `new` changes what the citizen sees: it is newer than every other
+    version, and it shows something or takes away something that was shown."""
+    previous = latest(version for version in history if version.version_id != new.version_id)
+    if previous is not None and previous.order >= new.order:
+        return False  # stale: a later version was recorded first
+    if new.change is RegistrationChange.REMOVED:
+        return previous is not None and previous.change is RegistrationChange.CHANGED
+    return True

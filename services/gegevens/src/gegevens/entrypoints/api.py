@@ -1,0 +1,72 @@
+"""The citizen's HTTP API for Persoonlijke Gegevens (/api/v1): read-only, own data only."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Request
+
+from gegevens.entrypoints import views
+from gegevens.ports import RegistrationQueries
+from mijnoverheid.auth import CurrentCitizen
+from mijnoverheid.identity import OrganisationRegistry
+from mijnoverheid.problems import ProblemError
+
+router = APIRouter(prefix="/api/v1", tags=["persoonlijke gegevens"])
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"description": "no such registration of this citizen (or it was removed)"}
+}
+
+
+def _registrations(request: Request) -> RegistrationQueries:
+    registrations: RegistrationQueries = request.app.state.registrations
+    return registrations
+
+
+def _registry(request: Request) -> OrganisationRegistry:
+    registry: OrganisationRegistry = request.app.state.registry
+    return registry
+
+
+Registrations = Annotated[RegistrationQueries, Depends(_registrations)]
+Registry = Annotated[OrganisationRegistry, Depends(_registry)]
+
+
+def _linker(request: Request) -> views.Link:
+    def link(registration_id: str) -> str:
+        return str(request.url_for("get_registration", registration_id=registration_id))
+
+    return link
+
+
+@router.get("/registrations", response_model=views.Overview)
+async def list_registrations(
+    request: Request, citizen: CurrentCitizen, registrations: Registrations, registry: Registry
+) -> views.Overview:
+    """How the citizen is registered, grouped by organisation and register.
+
+    Not paged: a citizen has a handful of registrations, and a page boundary would split a
+    group. Removed registrations are not shown.
+    """
+    visible = await registrations.visible_for(citizen.bsn)
+    return views.overview(visible, registry, _linker(request))
+
+
+@router.get(
+    "/registrations/{registration_id}",
+    response_model=views.RegistrationDetail,
+    responses=_NOT_FOUND,
+)
+async def get_registration(
+    request: Request,
+    registration_id: Annotated[str, Path(max_length=100)],
+    citizen: CurrentCitizen,
+    registrations: Registrations,
+    registry: Registry,
+) -> views.RegistrationDetail:
+    """One registration with its facts. Another citizen's is "not found", as is a removed one:
+    the answer never tells whether an id exists."""
+    version = await registrations.visible(registration_id, citizen.bsn)
+    if version is None:
+        raise ProblemError(404, "Not Found", "no such registration")
+    return views.detail(version, registry, _linker(request))

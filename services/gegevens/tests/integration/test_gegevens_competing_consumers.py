@@ -1,0 +1,103 @@
+"""Three Gegevens processes compete for shuffled, duplicated events: the stored state is the one
+the pure rule gives for the distinct events, every event is one version, and the final version
+of each WOZ registration was announced (with one id per version)."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from gegevens.domain import model
+from mijnoverheid.contracts.gegevens import RegistrationChanged, RegistrationRemoved
+from mijnoverheid.testing.citizens import random_bsn
+from mijnoverheid.testing.platform import Platform
+from mijnoverheid.testing.waiting import wait_until
+from services.gegevens.tests.events import registration_changed, registration_removed
+from services.gegevens.tests.integration.conftest import Gegevens, publish
+
+pytestmark = pytest.mark.integration
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _events(gemeente: Any, rdw: Any, citizens: list[str]) -> list[dict[str, Any]]:
+    rng = random.Random(20260101)  # a fixed shape; the ids and the order of arrival vary
+    events = []
+    for bsn in citizens:
+        for organisation, register, key in [
+            (gemeente, "WOZ", "0518-1"),
+            (gemeente, "BRP", "a-nr"),
+            (rdw, "RDW-vehicles", "AB-123-C"),
+        ]:
+            for _ in range(5):
+                factory = registration_removed if rng.random() < 0.3 else registration_changed
+                moment = T0 + timedelta(hours=rng.randrange(3))  # ties are likely
+                events.append(
+                    factory(organisation, bsn, register=register, key=key, valid_from=moment)
+                )
+    return events
+
+
+def _expected(events: list[dict[str, Any]], oins: dict[str, str]) -> dict[str, str]:
+    """The pure rule over the distinct events: registration id -> event id shown."""
+    refs = []
+    for event in events:
+        removed = event["type"].endswith("removed")
+        data = (RegistrationRemoved if removed else RegistrationChanged).model_validate(
+            event["data"]
+        )
+        oin = oins[event["source"]]
+        version = model.version_of(
+            event_source=event["source"],
+            event_id=event["id"],
+            organisation_oin=oin,
+            data=data,
+            recorded_at=T0,
+        )
+        refs.append(version.ref)
+    return {ref.registration_id: ref.event_id for ref in model.visible(refs)}
+
+
+async def test_competing_consumers_end_in_the_state_of_the_pure_rule(platform: Platform) -> None:
+    gegevens = Gegevens(platform)
+    await gegevens.start(count=3)
+    citizens = [random_bsn() for _ in range(3)]
+    async with (
+        platform.client("gemeente-voorbeeldstad") as gemeente,
+        platform.client("rdw") as rdw,
+    ):
+        events = _events(gemeente.organisation, rdw.organisation, citizens)
+        arrival = events + random.sample(events, k=len(events) // 2)
+        random.shuffle(arrival)
+        clients = {gemeente.organisation.oin: gemeente, rdw.organisation.oin: rdw}
+        oins = {event["source"]: event["source"].split(":")[3] for event in events}
+        await asyncio.gather(*(publish(clients[oins[e["source"]]], e) for e in arrival))
+        expected = _expected(events, oins)
+
+        async def shown() -> dict[str, str]:
+            versions = [v for bsn in citizens for v in await gegevens.repository.visible_for(bsn)]
+            return {version.registration_id: version.event_id for version in versions}
+
+        async def stored_all() -> bool:
+            return await gegevens.count({"recipient_bsn": {"$in": citizens}}) == len(events)
+
+        await wait_until(stored_all, what="every distinct event to be stored", timeout=60)
+        await gegevens.settle(gemeente)
+        assert await shown() == expected
+        announced = gemeente.events(
+            "registration-recorded", lambda e: e["data"]["recipient_bsn"] in citizens
+        )
+
+    woz = {e["id"]: e for e in events if e["data"]["register_code"] == "WOZ"}
+    by_version: dict[str, set[str]] = {}
+    for event in announced:
+        by_version.setdefault(event["data"]["registration_event_id"], set()).add(event["id"])
+    assert set(by_version) <= set(woz), "only WOZ is announced"
+    assert all(len(ids) == 1 for ids in by_version.values()), "one event id per version"
+    for event_id in expected.values():
+        if event_id in woz:
+            assert event_id in by_version, "the version shown was announced"

@@ -1,0 +1,142 @@
+"""Fakes for the handlers (no broker, no database) and the demo organisations."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from gegevens.domain import model
+from gegevens.domain.model import Version, VersionRef
+from gegevens.handlers import RegistrationHandler
+from mijnoverheid.contracts import routing
+from mijnoverheid.contracts.envelope import CloudEvent, source_for
+from mijnoverheid.contracts.gegevens import RegistrationChanged, RegistrationRemoved
+from mijnoverheid.identity import Organisation, OrganisationRegistry
+from mijnoverheid.messaging.consumer import InboundDelivery
+from mijnoverheid.settings import REPOSITORY_ROOT
+
+PLATFORM_SOURCE = source_for("00000001234567890000", "gegevens")
+
+
+class FakeStore:
+    """In memory, with the repository's semantics: unique per event, current derived."""
+
+    def __init__(self) -> None:
+        self.versions: dict[tuple[str, str], Version] = {}
+
+    async def by_event(self, event_source: str, event_id: str) -> Version | None:
+        return self.versions.get((event_source, event_id))
+
+    async def history(self, registration_id: str) -> list[VersionRef]:
+        return [v.ref for v in self.versions.values() if v.registration_id == registration_id]
+
+    async def add(self, version: Version) -> bool:
+        return (
+            self.versions.setdefault((version.event_source, version.event_id), version) is version
+        )
+
+    async def mark_notified(self, version_id: str) -> None:
+        for key, version in self.versions.items():
+            if version.version_id == version_id:
+                self.versions[key] = replace(version, notified=True)
+
+    async def visible_for(self, bsn: str) -> list[Version]:
+        mine = {v.version_id: v for v in self.versions.values() if v.recipient_bsn == bsn}
+        return [mine[ref.version_id] for ref in model.visible(v.ref for v in mine.values())]
+
+    async def visible(self, registration_id: str, bsn: str) -> Version | None:
+        found = [v for v in await self.visible_for(bsn) if v.registration_id == registration_id]
+        return found[0] if found else None
+
+
+class FakePublisher:
+    def __init__(self) -> None:
+        self.published: list[tuple[CloudEvent, str]] = []
+        self.fail = False
+
+    async def publish(self, event: CloudEvent, routing_key: str) -> None:
+        if self.fail:
+            raise ConnectionError("broker away")
+        self.published.append((event, routing_key))
+
+    def of(self, event: str) -> list[CloudEvent]:
+        return [e for e, _ in self.published if e.type.endswith(f".{event}")]
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 3, 1, 9, 0, 0, 123456, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now
+
+
+class Service:
+    """Both handlers over one fake store and publisher, as the composition root wires them."""
+
+    def __init__(self, registry: OrganisationRegistry) -> None:
+        self.store = FakeStore()
+        self.publisher = FakePublisher()
+        self.clock = Clock()
+        self.changed = RegistrationHandler(
+            RegistrationChanged,
+            store=self.store,
+            publisher=self.publisher,
+            registry=registry,
+            source=PLATFORM_SOURCE,
+            clock=self.clock,
+        )
+        self.removed = RegistrationHandler(
+            RegistrationRemoved,
+            store=self.store,
+            publisher=self.publisher,
+            registry=registry,
+            source=PLATFORM_SOURCE,
+            clock=self.clock,
+        )
+
+    async def handle(self, delivery: InboundDelivery) -> None:
+        removed = delivery.routing_key.startswith(
+            routing.REGISTRATION_REMOVED.any_organisation[:-1]
+        )
+        await (self.removed if removed else self.changed)(delivery)
+
+
+@pytest.fixture(scope="session")
+def registry() -> OrganisationRegistry:
+    """The real, versioned registry (overrides the plugin's fixture of the same name)."""
+    return OrganisationRegistry.load(REPOSITORY_ROOT / "config" / "organisations.yaml")
+
+
+def _organisation(registry: OrganisationRegistry, broker_user: str) -> Organisation:
+    found = registry.by_broker_user(broker_user)
+    assert found is not None
+    return found
+
+
+@pytest.fixture
+def gemeente(registry: OrganisationRegistry) -> Organisation:
+    return _organisation(registry, "gemeente-voorbeeldstad")
+
+
+@pytest.fixture
+def rdw(registry: OrganisationRegistry) -> Organisation:
+    return _organisation(registry, "rdw")
+
+
+@pytest.fixture
+def stichting(registry: OrganisationRegistry) -> Organisation:
+    return _organisation(registry, "stichting-voorbeeld")
+
+
+@pytest.fixture
+def service(registry: OrganisationRegistry) -> Service:
+    return Service(registry)
+
+
+@pytest.fixture
+def registry_organisation(registry: OrganisationRegistry) -> dict[str, Organisation]:
+    return {org.broker_user: org for org in registry.organisations}

@@ -1,0 +1,122 @@
+"""The handlers on fakes: record, refuse with a reason, and announce only what is new."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from mijnoverheid.contracts.gegevens import RegistrationChange
+from mijnoverheid.identity import Organisation
+from services.gegevens.tests.events import delivery, registration_changed, registration_removed
+from services.gegevens.tests.unit.conftest import Service
+
+BSN = "999993653"
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def at(days: int) -> str:
+    return (T0 + timedelta(days=days)).isoformat()
+
+
+async def test_a_change_is_recorded_and_brp_is_not_announced(
+    service: Service, gemeente: Organisation
+) -> None:
+    event = registration_changed(gemeente, BSN, register="BRP", valid_from=at(1))
+    await service.changed(delivery(gemeente, event))
+    [shown] = await service.store.visible_for(BSN)
+    assert shown.register_code == "BRP"
+    assert [fact.label for fact in shown.facts] == ["WOZ-waarde", "Waardepeildatum", "Adres"]
+    assert shown.where_to_change is not None
+    assert not shown.notify
+    assert service.publisher.published == []
+
+
+async def test_a_woz_change_is_announced_once_with_a_deterministic_id_and_no_facts(
+    service: Service, gemeente: Organisation
+) -> None:
+    event = registration_changed(gemeente, BSN, register="WOZ", valid_from=at(1))
+    await service.changed(delivery(gemeente, event))
+    await service.changed(delivery(gemeente, event))  # a duplicate
+    [recorded] = service.publisher.of("registration-recorded")
+    _, key = service.publisher.published[0]
+    assert key == f"gegevens.registration-recorded.{gemeente.oin}"
+    assert recorded.data["register_code"] == "WOZ"
+    assert recorded.data["recipient_bsn"] == BSN
+    assert recorded.data["registration_event_id"] == event["id"]
+    assert recorded.data["change"] == "changed"
+    assert "facts" not in recorded.data
+    assert "312000" not in json.dumps(recorded.data)
+    assert len(service.store.versions) == 1
+
+
+async def test_a_crash_before_the_publish_re_emits_the_same_event(
+    service: Service, gemeente: Organisation
+) -> None:
+    event = registration_changed(gemeente, BSN, register="WOZ")
+    service.publisher.fail = True
+    with pytest.raises(ConnectionError):
+        await service.changed(delivery(gemeente, event))
+    assert len(service.store.versions) == 1, "stored, but not acked: it will be redelivered"
+    service.publisher.fail = False
+    await service.changed(delivery(gemeente, event))
+    await service.changed(delivery(gemeente, event))
+    assert len(service.publisher.of("registration-recorded")) == 1
+
+
+async def test_the_loser_of_a_concurrent_insert_leaves_the_announcement_to_the_winner(
+    service: Service, gemeente: Organisation
+) -> None:
+    event = registration_changed(gemeente, BSN, register="WOZ")
+    await service.changed(delivery(gemeente, event))
+    service.publisher.published.clear()
+    service.store.versions = {  # as if this delivery looked before the winner's insert
+        key: replace(version, notified=False) for key, version in service.store.versions.items()
+    }
+    blind = service.store.by_event
+    service.store.by_event = lambda *_: _nothing()  # type: ignore[method-assign]
+    await service.changed(delivery(gemeente, event))
+    service.store.by_event = blind  # type: ignore[method-assign]
+    assert service.publisher.published == []
+
+
+async def _nothing() -> None:
+    return None
+
+
+async def test_a_stale_version_is_kept_but_neither_shown_nor_announced(
+    service: Service, gemeente: Organisation
+) -> None:
+    newer = registration_changed(gemeente, BSN, register="WOZ", valid_from=at(2))
+    older = registration_changed(gemeente, BSN, register="WOZ", valid_from=at(1))
+    await service.changed(delivery(gemeente, newer))
+    await service.changed(delivery(gemeente, older))
+    [shown] = await service.store.visible_for(BSN)
+    assert shown.event_id == newer["id"]
+    assert len(service.store.versions) == 2, "history is complete"
+    [recorded] = service.publisher.of("registration-recorded")
+    assert recorded.data["registration_event_id"] == newer["id"]
+
+
+async def test_a_removal_hides_the_registration_and_is_announced_for_woz(
+    service: Service, gemeente: Organisation
+) -> None:
+    change = registration_changed(gemeente, BSN, register="WOZ", valid_from=at(1))
+    await service.changed(delivery(gemeente, change))
+    removal = registration_removed(gemeente, BSN, register="WOZ", valid_from=at(2))
+    await service.removed(delivery(gemeente, removal))
+    assert await service.store.visible_for(BSN) == []
+    changes = [e.data["change"] for e in service.publisher.of("registration-recorded")]
+    assert changes == [RegistrationChange.CHANGED, RegistrationChange.REMOVED]
+
+
+async def test_an_earlier_removal_does_not_hide_a_later_change(
+    service: Service, gemeente: Organisation
+) -> None:
+    removal = registration_removed(gemeente, BSN, register="BRP", valid_from=at(1))
+    change = registration_changed(gemeente, BSN, register="BRP", valid_from=at(2))
+    await service.changed(delivery(gemeente, change))
+    await service.removed(delivery(gemeente, removal))
+    assert [v.event_id for v in await service.store.visible_for(BSN)] == [change["id"]]
