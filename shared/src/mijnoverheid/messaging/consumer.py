@@ -8,8 +8,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import aiormq.exceptions
+import pymongo.errors
 from faststream.rabbit import RabbitMessage
 from pydantic import BaseModel, WithJsonSchema
+
+from mijnoverheid.messaging.publisher import PublishNotConfirmedError
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +51,22 @@ def inbound_delivery(message: RabbitMessage) -> InboundDelivery:
 Handler = Callable[[InboundDelivery], Awaitable[None]]
 
 
+# The infrastructure is away (database unreachable, broker connection or confirm lost): the
+# message is fine, so it is not redelivered (which would spend its delivery limit and end in the
+# dead-letter queue during an outage) but retried in place until the infrastructure is back.
+INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
+    pymongo.errors.ConnectionFailure,
+    pymongo.errors.ServerSelectionTimeoutError,
+    pymongo.errors.NetworkTimeout,
+    aiormq.exceptions.AMQPConnectionError,
+    aiormq.exceptions.DeliveryError,  # a broker nack, e.g. a full queue pushing back
+    PublishNotConfirmedError,
+    ConnectionError,
+    TimeoutError,
+)
+MAX_OUTAGE_BACKOFF_SECONDS = 15.0
+
+
 async def process(message: RabbitMessage, handler: Handler, queue: str) -> None:
     """Run `handler`; ack only when it returned, i.e. after its durable write and confirmed publish.
 
@@ -54,32 +74,54 @@ async def process(message: RabbitMessage, handler: Handler, queue: str) -> None:
     error text: both may carry personal data.
     """
     delivery = inbound_delivery(message)
-    try:
-        await handler(delivery)
-    except PoisonMessageError as error:
-        logger.warning(
-            "dead-lettering unprocessable delivery",
-            extra={"queue": queue, "message_id": delivery.message_id, "reason": str(error)},
-        )
-        await message.reject(requeue=False)
+    outage_attempts = 0
+    while True:
+        try:
+            await handler(delivery)
+        except PoisonMessageError as error:
+            logger.warning(
+                "dead-lettering unprocessable delivery",
+                extra={"queue": queue, "message_id": delivery.message_id, "reason": str(error)},
+            )
+            await message.reject(requeue=False)
+            return
+        except INFRASTRUCTURE_ERRORS as error:
+            outage_attempts += 1
+            logger.warning(
+                "infrastructure unavailable, retrying in place",
+                extra={
+                    "queue": queue,
+                    "message_id": delivery.message_id,
+                    "error_type": type(error).__name__,
+                    "attempt": outage_attempts,
+                },
+            )
+            await asyncio.sleep(min(MAX_OUTAGE_BACKOFF_SECONDS, 0.25 * 2**outage_attempts))
+            continue
+        except Exception as error:
+            await _redeliver_later(message, delivery, queue, error)
+            return
+        await message.ack()
         return
-    except Exception as error:
-        # Transient (database or broker away): back off a little, then let the broker redeliver.
-        # The queue's delivery limit dead-letters a message that keeps failing.
-        backoff = min(MAX_BACKOFF_SECONDS, 0.2 * 2**delivery.delivery_count)
-        logger.error(
-            "processing failed, will be redelivered",
-            extra={
-                "queue": queue,
-                "message_id": delivery.message_id,
-                "error_type": type(error).__name__,
-                "delivery_count": delivery.delivery_count,
-            },
-        )
-        await asyncio.sleep(backoff)
-        await message.nack(requeue=True)
-        return
-    await message.ack()
+
+
+async def _redeliver_later(
+    message: RabbitMessage, delivery: InboundDelivery, queue: str, error: Exception
+) -> None:
+    """An unexpected error: back off a little, then let the broker redeliver; the queue's
+    delivery limit dead-letters a message that keeps failing."""
+    backoff = min(MAX_BACKOFF_SECONDS, 0.2 * 2**delivery.delivery_count)
+    logger.error(
+        "processing failed, will be redelivered",
+        extra={
+            "queue": queue,
+            "message_id": delivery.message_id,
+            "error_type": type(error).__name__,
+            "delivery_count": delivery.delivery_count,
+        },
+    )
+    await asyncio.sleep(backoff)
+    await message.nack(requeue=True)
 
 
 async def raw_body(message: RabbitMessage) -> bytes:
