@@ -17,6 +17,7 @@ from mijnoverheid.testing.platform import Platform
 
 ORGANISATIONS = ("belastingdienst", "gemeente-voorbeeldstad", "uwv")
 NAME = "berichtenbox ingest→receipt"
+SERVICE_PREFETCH = 128  # also the largest write batch
 
 
 def sample_body() -> bytes:
@@ -30,7 +31,9 @@ def _org_placeholder():  # type: ignore[no-untyped-def]
 
 
 async def run(platform: Platform, count: int) -> Result:
-    [service] = (await platform.start("berichtenbox")).values()
+    service = platform.service("berichtenbox")
+    service.environment["PREFETCH"] = str(SERVICE_PREFETCH)
+    await service.start().ready()
     assert service.pid is not None
     received: dict[str, float] = {}
     sent_at: dict[str, float] = {}

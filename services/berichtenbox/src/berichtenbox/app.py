@@ -21,6 +21,7 @@ from berichtenbox.settings import BerichtenboxSettings
 from mijnoverheid.contracts.berichtenbox import SERVICE
 from mijnoverheid.contracts.envelope import source_for, utc_now
 from mijnoverheid.identity import OrganisationRegistry
+from mijnoverheid.messaging.batching import Batcher
 from mijnoverheid.messaging.publisher import RabbitEventPublisher
 from mijnoverheid.messaging.topology import SERVICE_QUEUES
 from mijnoverheid.runtime import ServiceRuntime, create_broker, service_app
@@ -37,18 +38,19 @@ def create_runtime(settings: BerichtenboxSettings) -> ServiceRuntime:
     trail_repository = trail.TrailRepository(runtime.database)
     publisher = RabbitEventPublisher(runtime.broker, settings.broker_user)
     source = source_for(settings.platform_oin, SERVICE)
+    message_sent = MessageSentHandler(
+        store=store,
+        trail=trail_repository,
+        publisher=publisher,
+        registry=registry,
+        signer=signer,
+        retention=settings.retention(),
+        source=source,
+        clock=utc_now,
+    )
     consumer.register(
         runtime.broker,
-        on_message_sent=MessageSentHandler(
-            store=store,
-            trail=trail_repository,
-            publisher=publisher,
-            registry=registry,
-            signer=signer,
-            retention=settings.retention(),
-            source=source,
-            clock=utc_now,
-        ),
+        on_message_sent=Batcher(message_sent.handle_batch, max_size=settings.prefetch),
         on_notification_status=NotificationStatusHandler(
             store=store, trail=trail_repository, trusted_publisher=settings.notifier_broker_user
         ),

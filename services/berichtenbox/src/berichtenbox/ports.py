@@ -19,6 +19,10 @@ class MessageStore(Protocol):
         """Store the message once; return the stored one when it already was."""
         ...
 
+    async def add_many(self, news: list[NewMessage]) -> list[Message]:
+        """Store messages without attachments in one write, each once; return what is stored."""
+        ...
+
 
 @dataclass(frozen=True)
 class Record:
@@ -49,4 +53,8 @@ class Trail(Protocol):
 
     async def append_all(self, message_id: str, records: list[Record]) -> None:
         """Append, in one write, the records whose cause is not there yet."""
+        ...
+
+    async def start_many(self, trails: dict[str, list[Record]]) -> None:
+        """Begin the trails of new messages in one write (falling back to append_all)."""
         ...

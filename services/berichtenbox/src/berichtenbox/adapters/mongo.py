@@ -11,12 +11,13 @@ from gridfs.asynchronous import AsyncGridFSBucket
 from gridfs.errors import NoFile
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from berichtenbox.domain.model import AttachmentFile, Message, NewMessage
 from mijnoverheid.storage import Document
 
 MESSAGES = "messages"
+DUPLICATE_KEY = 11000
 ATTACHMENTS_BUCKET = "attachments"
 
 
@@ -58,6 +59,26 @@ class MessageRepository:
             assert existing is not None
             return existing
         return message
+
+    async def add_many(self, news: list[NewMessage]) -> list[Message]:
+        """Store messages without attachments in one write; return what is stored for each,
+        the earlier copy where a message was stored before (a redelivery)."""
+        if not news:
+            return []
+        messages = [new.message for new in news]
+        try:
+            await self._messages.insert_many(
+                [_to_document(message) for message in messages], ordered=False
+            )
+        except BulkWriteError as error:
+            failures = error.details.get("writeErrors", [])
+            if any(failure.get("code") != DUPLICATE_KEY for failure in failures):
+                raise
+            for failure in failures:
+                existing = await self.by_id(messages[failure["index"]].message_id)
+                assert existing is not None
+                messages[failure["index"]] = existing
+        return messages
 
     async def _replace_file(self, file: AttachmentFile, content: bytes) -> None:
         with contextlib.suppress(NoFile):

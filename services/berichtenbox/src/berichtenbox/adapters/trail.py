@@ -62,6 +62,28 @@ class TrailRepository:
         """Append once per `cause`."""
         await self.append_all(message_id, [Record(entry_kind, cause, at, details)])
 
+    async def start_many(self, trails: dict[str, list[Record]]) -> None:
+        """Begin the trails of new messages in one write; a trail that turns out to exist
+        already (a redelivery) is completed entry by entry instead."""
+        chains: list[TrailEntry] = []
+        for message_id, records in trails.items():
+            head: TrailEntry | None = None
+            for record in records:
+                head = next_entry(
+                    head, message_id, record.kind, record.at, record.cause, record.details
+                )
+                chains.append(head)
+        if not chains:
+            return
+        try:
+            await self._trail.insert_many([_to_document(entry) for entry in chains], ordered=False)
+        except BulkWriteError as error:
+            failed = {
+                chains[failure["index"]].message_id for failure in error.details["writeErrors"]
+            }
+            for message_id in failed:
+                await self.append_all(message_id, trails[message_id])
+
     async def append_all(self, message_id: str, records: list[Record]) -> None:
         """Append the records whose cause is not there yet, in one write."""
         for _ in range(_MAX_ATTEMPTS):

@@ -4,4 +4,9 @@ from berichtenbox.handlers.message_sent import MESSAGE_SENT_TYPE, MessageSentHan
 from berichtenbox.handlers.notification_status import NotificationStatusHandler
 from berichtenbox.handlers.status_query import MessageStatusQueryHandler
 
-__all__ = ["MESSAGE_SENT_TYPE", "MessageSentHandler", "MessageStatusQueryHandler", "NotificationStatusHandler"]
+__all__ = [
+    "MESSAGE_SENT_TYPE",
+    "MessageSentHandler",
+    "MessageStatusQueryHandler",
+    "NotificationStatusHandler",
+]

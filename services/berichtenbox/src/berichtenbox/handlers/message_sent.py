@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 
 from berichtenbox.adapters import outbound
@@ -17,7 +18,7 @@ from mijnoverheid.contracts.rejection import RejectionReason
 from mijnoverheid.faults import failpoint
 from mijnoverheid.identity import OrganisationRegistry
 from mijnoverheid.inbound import Accepted, Refused, accept_inbound
-from mijnoverheid.messaging.consumer import InboundDelivery
+from mijnoverheid.messaging.consumer import InboundDelivery, PoisonMessageError
 from mijnoverheid.messaging.publisher import EventPublisher
 
 MESSAGE_SENT_TYPE = event_type(SERVICE, "message-sent")
@@ -79,27 +80,77 @@ class MessageSentHandler:
 
     async def _record_arrival(self, message: model.Message, event: CloudEvent) -> None:
         # Idempotent per cause, so a redelivery after a crash completes a half-written trail.
-        await self._trail.append_all(
-            message.message_id,
-            [
-                Record(
-                    TrailKind.SUBMITTED,
-                    "submitted",
-                    message.sent_at,
-                    {"event_id": event.id, "sender_oin": message.sender_oin},
-                ),
-                Record(
-                    TrailKind.STORED,
-                    "stored",
-                    message.delivered_at,
-                    {"content_digest": message.content_digest},
-                ),
-            ],
+        await self._trail.append_all(message.message_id, _arrival(message, event))
+
+    async def handle_batch(
+        self, deliveries: Sequence[InboundDelivery]
+    ) -> list[BaseException | None]:
+        """The same decisions as for one delivery, with the writes of a batch made together:
+        one write for the messages, one for their first trail entries."""
+        work: list[Awaitable[None] | None] = [None] * len(deliveries)
+        fresh: dict[int, tuple[model.NewMessage, CloudEvent]] = {}
+        for index, delivery in enumerate(deliveries):
+            try:
+                outcome = accept_inbound(
+                    delivery, self._registry, SERVICE, MESSAGE_SENT_TYPE, MessageSent
+                )
+            except PoisonMessageError as error:
+                work[index] = _raise(error)
+                continue
+            if isinstance(outcome, Refused):
+                work[index] = self._reject(outcome)
+            elif outcome.data.attachments:
+                work[index] = self(delivery)  # attachments go to GridFS one by one
+            else:
+                try:
+                    fresh[index] = (self._receive(outcome), outcome.event)
+                except model.ExpiryOutOfBoundsError as error:
+                    refused = _refused(outcome, RejectionReason.EXPIRY_OUT_OF_BOUNDS, error)
+                    work[index] = self._reject(refused)
+        stored = await self._store.add_many([new for new, _ in fresh.values()])
+        failpoint("berichtenbox.after-store")
+        events = [event for _, event in fresh.values()]
+        await self._trail.start_many(
+            {
+                message.message_id: _arrival(message, event)
+                for message, event in zip(stored, events, strict=True)
+            }
         )
+        for index, message in zip(fresh, stored, strict=True):
+            delivered = outbound.message_delivered(message, self._source, self._signer)
+            key = routing.MESSAGE_DELIVERED.key(message.sender_oin)
+            work[index] = self._publisher.publish(delivered, key)
+        results = await asyncio.gather(*(job or _none() for job in work), return_exceptions=True)
+        return [result if isinstance(result, BaseException) else None for result in results]
 
     async def _reject(self, refused: Refused) -> None:
         rejected = outbound.message_rejected(refused, self._source, self._clock())
         await self._publisher.publish(rejected, routing.MESSAGE_REJECTED.key(refused.sender.oin))
+
+
+def _arrival(message: model.Message, event: CloudEvent) -> list[Record]:
+    return [
+        Record(
+            TrailKind.SUBMITTED,
+            "submitted",
+            message.sent_at,
+            {"event_id": event.id, "sender_oin": message.sender_oin},
+        ),
+        Record(
+            TrailKind.STORED,
+            "stored",
+            message.delivered_at,
+            {"content_digest": message.content_digest},
+        ),
+    ]
+
+
+async def _none() -> None:
+    return None
+
+
+async def _raise(error: BaseException) -> None:
+    raise error
 
 
 def _refused(outcome: Accepted[MessageSent], reason: RejectionReason, error: Exception) -> Refused:
