@@ -27,7 +27,7 @@ def is_valid_bsn(value: str) -> bool:
 
 
 def is_valid_oin(value: str) -> bool:
-    return bool(_OIN_PATTERN.match(value))
+    return bool(_OIN_PATTERN.fullmatch(value))
 
 
 def _check_bsn(value: str) -> str:

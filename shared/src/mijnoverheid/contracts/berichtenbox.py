@@ -64,7 +64,7 @@ class Attachment(BaseModel):
         if value not in ALLOWED_ATTACHMENT_MEDIA_TYPES:
             raise rejection_error(
                 RejectionReason.ATTACHMENT_TYPE_NOT_ALLOWED,
-                f"media type {value!r} is not allowed; allowed: "
+                "media_type is not allowed; allowed: "
                 + ", ".join(sorted(ALLOWED_ATTACHMENT_MEDIA_TYPES)),
             )
         return value
@@ -77,9 +77,13 @@ class Attachment(BaseModel):
                 RejectionReason.TOO_LARGE, f"an attachment exceeds {MAX_ATTACHMENT_BYTES} bytes"
             )
         try:
-            base64.b64decode(value, validate=True)
+            decoded = base64.b64decode(value, validate=True)
         except binascii.Error as error:
             raise ValueError("content is not valid base64") from error
+        if len(decoded) > MAX_ATTACHMENT_BYTES:
+            raise rejection_error(
+                RejectionReason.TOO_LARGE, f"an attachment exceeds {MAX_ATTACHMENT_BYTES} bytes"
+            )
         return value
 
     def decoded(self) -> bytes:

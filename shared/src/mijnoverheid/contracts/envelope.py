@@ -26,7 +26,7 @@ def source_for(oin: str, system: str) -> str:
 
 
 def oin_of_source(source: str) -> str | None:
-    match = _SOURCE_PATTERN.match(source)
+    match = _SOURCE_PATTERN.fullmatch(source)
     return match["oin"] if match else None
 
 
