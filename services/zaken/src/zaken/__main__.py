@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+from mijnoverheid.contracts.zaken import SERVICE
 from mijnoverheid.runtime import serve
-from mijnoverheid.settings import PlatformSettings
-from zaken.app import SERVICE, create_app
+from zaken.app import create_app
+from zaken.settings import ZakenSettings
 
 
 def main() -> None:
-    settings = PlatformSettings()  # from the environment
+    settings = ZakenSettings()  # from the environment
     serve(create_app(settings), settings, SERVICE)
 
 

@@ -1,26 +1,47 @@
-"""Composition root. The Zaken domain lands in its own issue; until then the service declares
-its queues (so inbound events wait there, durable, instead of being lost) and answers health."""
+"""Composition root: the only place that knows the concrete adapters."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
+from mijnoverheid.contracts.envelope import source_for, utc_now
+from mijnoverheid.contracts.zaken import SERVICE
+from mijnoverheid.identity import OrganisationRegistry
+from mijnoverheid.messaging.publisher import RabbitEventPublisher
 from mijnoverheid.messaging.topology import SERVICE_QUEUES
 from mijnoverheid.runtime import ServiceRuntime, create_broker, service_app
 from mijnoverheid.settings import PlatformSettings
+from zaken.adapters import mongo
+from zaken.entrypoints import api, consumer
+from zaken.handlers import (
+    CaseStateRequestedHandler,
+    CaseStatusChangedHandler,
+    CaseWithdrawnHandler,
+)
 
-SERVICE = "zaken"
 
-
-async def _no_indexes_yet(_: object) -> None:
-    return None
-
-
-def create_runtime(settings: PlatformSettings) -> ServiceRuntime:
-    return ServiceRuntime(
+def create_runtime(
+    settings: PlatformSettings,
+) -> tuple[ServiceRuntime, mongo.CaseRepository, OrganisationRegistry]:
+    registry = OrganisationRegistry.load(settings.organisation_registry)
+    runtime = ServiceRuntime(
         SERVICE, settings, create_broker(settings, SERVICE), SERVICE_QUEUES[SERVICE]
     )
+    cases = mongo.CaseRepository(runtime.database)
+    publisher = RabbitEventPublisher(runtime.broker, settings.broker_user)
+    source = source_for(settings.platform_oin, SERVICE)
+    consumer.register(
+        runtime.broker,
+        on_status_changed=CaseStatusChangedHandler(cases, publisher, registry, source, utc_now),
+        on_withdrawn=CaseWithdrawnHandler(cases, publisher, registry, source, utc_now),
+        on_state_requested=CaseStateRequestedHandler(cases, publisher, registry, source, utc_now),
+    )
+    return runtime, cases, registry
 
 
 def create_app(settings: PlatformSettings) -> FastAPI:
-    return service_app(create_runtime(settings), _no_indexes_yet, title="Zaken")
+    runtime, cases, registry = create_runtime(settings)
+    app = service_app(runtime, mongo.create_indexes, title="Lopende Zaken", routers=[api.router])
+    app.state.cases = cases
+    app.state.registry = registry
+    return app

@@ -1,0 +1,50 @@
+"""What the handlers and the API need from the outside world."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Protocol
+
+from zaken.domain.case import Case, CaseName
+from zaken.domain.model import StatusReport, Withdrawal
+
+
+@dataclass(frozen=True)
+class Recorded:
+    report: StatusReport  # as first recorded: a redelivery gets back the original
+    known: tuple[StatusReport, ...]  # the case's reports recorded up to and including it
+
+
+class CaseStore(Protocol):
+    async def record(self, report: StatusReport) -> Recorded:
+        """Record the report once, however often its event is delivered."""
+        ...
+
+    async def is_withdrawn(self, organisation_oin: str, identificatie: str) -> bool: ...
+
+    async def add_withdrawal(self, withdrawal: Withdrawal) -> None:
+        """Record that the case is withdrawn; the first withdrawal recorded is kept."""
+        ...
+
+    async def claim_trigger(self, claim_id: str, trigger_event_id: str) -> str:
+        """The trigger id that holds the claim: ours if we are first (or were, before a crash).
+
+        An insert on a unique key, so that of concurrent claimants exactly one wins, on
+        MongoDB and on FerretDB alike.
+        """
+        ...
+
+    async def cases_of_organisation(
+        self, organisation_oin: str, identificaties: Collection[str]
+    ) -> tuple[list[Case], set[CaseName]]:
+        """The recorded cases with these identificaties, and which of them are withdrawn."""
+        ...
+
+
+class CaseQueries(Protocol):
+    """The citizen's read side."""
+
+    async def cases_of_citizen(self, bsn: str) -> list[Case]: ...
+
+    async def case(self, case_id: str) -> Case | None: ...

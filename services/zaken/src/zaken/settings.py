@@ -1,0 +1,7 @@
+from __future__ import annotations
+
+from mijnoverheid.settings import PlatformSettings
+
+
+class ZakenSettings(PlatformSettings):
+    pass
