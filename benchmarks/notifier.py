@@ -20,7 +20,7 @@ import aio_pika
 import aiosmtplib
 from aiosmtpd.controller import Controller
 
-from benchmarks.harness import PREFETCH, Result, publish_windowed, sample_rss
+from benchmarks.harness import Result, publish_windowed, sample_rss
 from mijnoverheid.contracts import routing
 from mijnoverheid.contracts.envelope import CONTENT_TYPE, source_for, utc_now
 from mijnoverheid.testing.citizens import random_bsn
@@ -31,6 +31,7 @@ from notifier.adapters.templates import TemplateRenderer
 from notifier.domain.contact import Language
 from notifier.domain.notification import notification_id_for
 from notifier.domain.request import NotificationRequest, Template
+from notifier.settings import NotifierSettings
 
 NAME = "notifier trigger→accepted"
 POOL_SIZE = 4
@@ -172,7 +173,8 @@ async def _notifier_run(platform: Platform, sink: Sink, host: str, port: int, co
         SMTP_PORT=str(port),
         SMTP_POOL_SIZE=str(POOL_SIZE),
         SMTP_RATE_LIMIT="0",
-        PREFETCH=str(PREFETCH),
+        # The Notifier's own default (the test platform would otherwise set 16).
+        PREFETCH=str(NotifierSettings.model_fields["prefetch"].default),
     )
     await service.ready()
     assert service.pid is not None

@@ -155,6 +155,7 @@ def definitions(
                     }
                 )
                 queues.append(_queue(queue.dead_letter_name, vhost, quorum))
+                queues += [_queue(d.name, vhost, d.arguments()) for d in queue.delays]
                 bindings.append(_binding(routing.EXCHANGE, queue.name, queue.binding_key, vhost))
                 bindings.append(
                     _binding(

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
-from mijnoverheid.contracts.notifier import SmtpReply
+from notifier.domain.attempt import Outcome
+from notifier.domain.contact import Contact, Language
 from notifier.domain.email import Email
 from notifier.domain.notification import Notification
+from notifier.domain.request import NotificationRequest
 
 
 class NotificationStore(Protocol):
     async def get(self, notification_id: str) -> Notification | None: ...
 
-    async def add(self, notification: Notification) -> Notification:
-        """Store once; return the stored one when it already was."""
+    async def add(self, notification: Notification) -> tuple[Notification, bool]:
+        """Store once: (stored, True), or (the one stored before, False)."""
         ...
 
     async def save(self, notification: Notification, expected_version: int) -> bool:
@@ -22,26 +25,44 @@ class NotificationStore(Protocol):
 
 
 class ContactDirectory(Protocol):
-    async def verified_email(self, bsn: str) -> str | None: ...
+    async def find(self, bsn: str) -> Contact | None: ...
+
+    async def mark_undeliverable(self, bsn: str, address: str, sent_at: datetime) -> None:
+        """The mail sent at `sent_at` to `address` hard-bounced."""
+        ...
 
 
 class NotificationBusyError(Exception):
     """Another worker is sending this notification right now: try again later."""
 
 
-class TransientSendError(Exception):
-    """Try again later: a 4xx reply or a lost connection."""
-
-
-class PermanentSendError(Exception):
-    """The relay refused for good (5xx)."""
-
-    def __init__(self, reply: SmtpReply) -> None:
-        super().__init__(f"SMTP {reply.code}")
-        self.reply = reply
-
-
 class Mailer(Protocol):
-    async def send(self, to: str, email: Email, notification_id: str) -> SmtpReply:
-        """Raises TransientSendError or PermanentSendError."""
+    async def send(self, to: str, email: Email, notification_id: str | None) -> Outcome:
+        """One attempt; `notification_id` names the return path and DSN envelope id."""
         ...
+
+
+class Renderer(Protocol):
+    def notification(self, request: NotificationRequest, language: Language) -> Email: ...
+
+    def verification(self, code: str, expires_at: datetime, language: Language) -> Email: ...
+
+
+class RetryScheduler(Protocol):
+    async def schedule(self, notification_id: str, attempt: int, delay_level: int) -> None:
+        """Have `retry(notification_id, attempt)` run again after the level's delay."""
+        ...
+
+
+class NotificationQueries(NotificationStore, Protocol):
+    async def find(
+        self, organisation_oin: str, criteria: dict[str, str], limit: int
+    ) -> list[Notification]: ...
+
+    async def overdue_reported_at(self, notification_id: str) -> datetime | None: ...
+
+    async def due_for_overdue_check(self, now: datetime, limit: int) -> list[str]: ...
+
+    async def overdue_checked(self, notification_id: str) -> None: ...
+
+    async def record_overdue(self, notification_id: str, now: datetime) -> None: ...

@@ -24,12 +24,42 @@ DEAD_LETTER_EXCHANGE = RabbitExchange(
 
 
 @dataclass(frozen=True)
+class DelayQueue:
+    """A TTL queue that holds a message for `seconds`, then dead-letters it to a work queue.
+
+    Its settings are arguments, not a policy: the delay is the queue's identity (its name says
+    it), and the service must be able to declare it complete without provisioning.
+    """
+
+    name: str
+    seconds: int
+    target_routing_key: str
+
+    def arguments(self) -> dict[str, Any]:
+        return {
+            "x-queue-type": "quorum",
+            "x-message-ttl": self.seconds * 1000,
+            "x-dead-letter-exchange": routing.EXCHANGE,
+            "x-dead-letter-routing-key": self.target_routing_key,
+            # at-least-once dead-lettering needs reject-publish overflow.
+            "x-dead-letter-strategy": "at-least-once",
+            "x-overflow": "reject-publish",
+        }
+
+    def rabbit_queue(self) -> RabbitQueue:
+        arguments: Any = self.arguments()  # FastStream's TypedDict lacks some x- keys
+        return RabbitQueue(self.name, queue_type=QueueType.QUORUM, arguments=arguments)
+
+
+@dataclass(frozen=True)
 class WorkQueue:
     """A service's durable quorum queue for one kind of event, with its dead-letter queue."""
 
     name: str
     binding_key: str
     delivery_limit: int = DEFAULT_DELIVERY_LIMIT
+    # Delay queues that feed this queue again later (retries with backoff), shortest first.
+    delays: tuple[DelayQueue, ...] = ()
 
     @property
     def dead_letter_name(self) -> str:
@@ -93,6 +123,20 @@ NOTIFIER_REGISTRATION_RECORDED = _queue_for(
 NOTIFIER_NOTIFICATION_STATUS_REQUESTED = _queue_for(
     routing.NOTIFICATION_STATUS_REQUESTED, "notifier"
 )
+# The Notifier's own retries: a "retry-notification" command waits in a delay queue, which
+# dead-letters it (on the exchange, with this internal key) into the retry work queue. No
+# organisation may publish this key (topic permissions); the Notifier checks user_id too.
+NOTIFIER_RETRY_KEY = "notifier.retry"
+NOTIFIER_RETRY_DELAYS = ((10, "10s"), (60, "1m"), (600, "10m"), (3600, "1h"))
+NOTIFIER_RETRY = WorkQueue(
+    NOTIFIER_RETRY_KEY,
+    NOTIFIER_RETRY_KEY,
+    delivery_limit=50,
+    delays=tuple(
+        DelayQueue(f"{NOTIFIER_RETRY_KEY}.{label}", seconds, NOTIFIER_RETRY_KEY)
+        for seconds, label in NOTIFIER_RETRY_DELAYS
+    ),
+)
 
 # Every queue a service consumes; provisioning declares them all up front, so that nothing
 # published before a service first starts is lost.
@@ -110,6 +154,7 @@ SERVICE_QUEUES: dict[str, tuple[WorkQueue, ...]] = {
         NOTIFIER_CASE_STATUS_RECORDED,
         NOTIFIER_REGISTRATION_RECORDED,
         NOTIFIER_NOTIFICATION_STATUS_REQUESTED,
+        NOTIFIER_RETRY,
     ),
 }
 UNROUTED_QUEUE = RabbitQueue(routing.UNROUTED_QUEUE, queue_type=QueueType.QUORUM, durable=True)
@@ -127,3 +172,5 @@ async def declare_topology(broker: RabbitBroker, queues: tuple[WorkQueue, ...]) 
         await dead_letters.bind(routing.DEAD_LETTER_EXCHANGE, routing_key=queue.name)
         work = await broker.declare_queue(queue.rabbit_queue())
         await work.bind(routing.EXCHANGE, routing_key=queue.binding_key)
+        for delay in queue.delays:
+            await broker.declare_queue(delay.rabbit_queue())

@@ -16,7 +16,7 @@ from mijnoverheid.identity import Organisation, OrganisationRegistry
 from mijnoverheid.storage import Document
 from mijnoverheid.testing.organisation import OrganisationClient
 from mijnoverheid.testing.services import ServiceProcess
-from mijnoverheid.testing.smtp import SmtpTestServer
+from mijnoverheid.testing.smtp import SmtpTestServer, _free_port
 from mijnoverheid.testing.stack import Stack, isolated_vhost
 
 
@@ -46,6 +46,11 @@ class Platform:
             "SMTP_HOST": self.smtp.host,
             "SMTP_PORT": str(self.smtp.port),
             "LOG_LEVEL": "INFO",
+            # The Notifier's bounce endpoint on a port of its own (tests run side by side).
+            "NOTIFIER_BOUNCE_PORT": str(_free_port("127.0.0.1")),
+            # Flows that are not about the double opt-in take an address as verified at once
+            # (tests/e2e set it with one PUT); the Notifier's own tests switch this off.
+            "NOTIFIER_DEV_AUTO_VERIFY": "true",
         }
         process = ServiceProcess(name, environment, self.log_dir)
         self.processes[f"{name}-{process.port}"] = process

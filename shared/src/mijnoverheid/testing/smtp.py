@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import os
@@ -15,6 +16,8 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from mijnoverheid.testing.dsn import DsnSmtp, ScriptedReport, deliver_report
+
 ACCEPTED = "250 2.0.0 OK queued as {queue_id}"
 DROP_CONNECTION = "drop"
 
@@ -24,6 +27,9 @@ class ReceivedMail:
     mail_from: str
     recipients: tuple[str, ...]
     raw: bytes
+    # ESMTP parameters of MAIL FROM and RCPT TO, e.g. ("RET=HDRS", "ENVID=…"), ("NOTIFY=…",).
+    mail_options: tuple[str, ...] = ()
+    rcpt_options: tuple[str, ...] = ()
 
     @property
     def message(self) -> EmailMessage:
@@ -47,8 +53,23 @@ class _Recorder:
     def __init__(self) -> None:
         self.mails: list[ReceivedMail] = []
         self.replies: deque[str] = deque()
+        self.reports: deque[ScriptedReport] = deque()
+        self.dsn = False
         self._lock = threading.Lock()
         self._count = 0
+
+    async def handle_EHLO(  # noqa: N802
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        hostname: str,
+        responses: list[str],
+    ) -> list[str]:
+        session.host_name = hostname
+        if self.dsn:  # advertise DSN (RFC 3461) before the closing "250 HELP"
+            responses.insert(len(responses) - 1, "250-DSN")
+        return responses
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
         with self._lock:
@@ -62,21 +83,33 @@ class _Recorder:
         if reply.startswith("250"):
             content = envelope.original_content or envelope.content or b""
             raw = content if isinstance(content, bytes) else content.encode()
+            mail = ReceivedMail(
+                str(envelope.mail_from),
+                tuple(envelope.rcpt_tos),
+                raw,
+                tuple(envelope.mail_options),
+                tuple(envelope.rcpt_options),
+            )
             with self._lock:
-                self.mails.append(
-                    ReceivedMail(str(envelope.mail_from), tuple(envelope.rcpt_tos), raw)
-                )
+                self.mails.append(mail)
+                report = self.reports.popleft() if self.reports else None
+            if report is not None:
+                # Like a relay: report later, from its own queue, retrying on a 4xx.
+                loop = asyncio.get_running_loop()
+                loop.run_in_executor(None, deliver_report, report, mail)
         return reply.format(queue_id=queue_id)
 
 
 class SmtpTestServer:
     """Starts on SMTP_HOST/SMTP_PORT when set, otherwise on a free loopback port."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, dsn: bool = True) -> None:
+        """`dsn`: advertise and accept DSN (RFC 3461) parameters, as most relays do."""
         self.host = os.environ.get("SMTP_HOST", "127.0.0.1")
         self.port = int(os.environ.get("SMTP_PORT", "0")) or _free_port(self.host)
         self._recorder = _Recorder()
-        self._controller = Controller(self._recorder, hostname=self.host, port=self.port)
+        self._recorder.dsn = dsn
+        self._controller = _DsnController(self._recorder, hostname=self.host, port=self.port)
 
     def __enter__(self) -> SmtpTestServer:
         self._controller.start()
@@ -95,6 +128,19 @@ class SmtpTestServer:
     def answer_next(self, *replies: str) -> None:
         """Script the next DATA replies, e.g. "451 4.3.0 try later", "550 5.1.1 no", "drop"."""
         self._recorder.replies.extend(replies)
+
+    def report_next(
+        self, action: str, status: str, *, to: tuple[str, int], diagnostic: str | None = None
+    ) -> None:
+        """After the next accepted mail, send an RFC 3464 delivery status report about it to
+        its return path, through the SMTP server at `to` (the bounce endpoint), e.g.
+        `report_next("failed", "5.1.1", to=("127.0.0.1", 2525))` for a hard bounce."""
+        self._recorder.reports.append(ScriptedReport(action, status, to, diagnostic))
+
+
+class _DsnController(Controller):
+    def factory(self) -> SMTP:
+        return DsnSmtp(self.handler, **self.SMTP_kwargs)
 
 
 def _free_port(host: str) -> int:

@@ -1,70 +1,145 @@
-"""Sending e-mail to the relay with aiosmtplib, classifying its answers."""
+"""Sending one e-mail over a pooled connection, with DSN and a VERP return path.
+
+The return path `bounces+<notification id>@<bounce domain>` names the notification, so a
+bounce identifies it even from a relay that drops the DSN envelope id. When the relay offers
+DSN we ask for a report on success and failure (RET=HDRS: headers only, never the content).
+"""
 
 from __future__ import annotations
 
+import functools
 from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime
 
 import aiosmtplib
 
 from mijnoverheid.contracts.envelope import utc_now
-from mijnoverheid.contracts.notifier import SmtpReply
+from notifier.adapters.ratelimit import TokenBucket
+from notifier.adapters.smtp_pool import SmtpPool
+from notifier.domain import notification as n
+from notifier.domain.attempt import Accepted, Deferred, Outcome, Refused, smtp_reply
 from notifier.domain.email import Email
-from notifier.ports import PermanentSendError, TransientSendError
+
+BOUNCE_LOCAL_PART = "bounces"
+
+
+def return_path(notification_id: str | None, bounce_domain: str) -> str:
+    if notification_id is None:
+        return f"{BOUNCE_LOCAL_PART}@{bounce_domain}"
+    return f"{BOUNCE_LOCAL_PART}+{notification_id}@{bounce_domain}"
 
 
 class SmtpMailer:
     def __init__(
-        self,
-        *,
-        host: str,
-        port: int,
-        from_address: str,
-        start_tls: bool = False,
-        username: str | None = None,
-        password: str | None = None,
-        timeout_seconds: float = 30.0,
+        self, *, pool: SmtpPool, limiter: TokenBucket, from_address: str, bounce_domain: str
     ) -> None:
-        self._host = host
-        self._port = port
+        self._pool = pool
+        self._limiter = limiter
         self._from = from_address
-        self._start_tls = start_tls
-        self._username = username
-        self._password = password
-        self._timeout = timeout_seconds
-        self._domain = from_address.rsplit("@", 1)[-1]
+        self._bounce_domain = bounce_domain
 
-    async def send(self, to: str, email: Email, notification_id: str) -> SmtpReply:
-        message = EmailMessage()
-        message["From"] = self._from
-        message["To"] = to
-        message["Subject"] = email.subject
-        message["Date"] = format_datetime(utc_now())
-        # Deterministic: a resend of the same notification is recognisable as such.
-        message["Message-ID"] = f"<{notification_id}@{self._domain}>"
-        message["X-Notification-Id"] = notification_id
-        message.set_content(email.text)
+    async def send(self, to: str, email: Email, notification_id: str | None) -> Outcome:
+        raw = build_message(self._from, to, email, notification_id)
+        await self._limiter.acquire()
+        # A second try only if the first failed before anything was transmitted (a connection
+        # the relay closed while it was idle): that can never give two mails.
+        for _ in range(2):
+            outcome, transmitted = await self._transmit(to, raw, notification_id)
+            if outcome is not None:
+                return outcome
+            if transmitted:
+                break
+        return Deferred(n.CONNECTION_LOST)
+
+    async def _transmit(
+        self, to: str, raw: bytes, notification_id: str | None
+    ) -> tuple[Outcome | None, bool]:
         try:
-            _, reply = await aiosmtplib.send(
-                message,
-                hostname=self._host,
-                port=self._port,
-                start_tls=self._start_tls,
-                username=self._username,
-                password=self._password,
-                timeout=self._timeout,
-            )
-        except aiosmtplib.SMTPRecipientsRefused as error:
-            refusal = error.recipients[0]
-            raise _classified(refusal.code, refusal.message) from error
+            slot = await self._pool.acquire()
         except aiosmtplib.SMTPResponseException as error:
-            raise _classified(error.code, error.message) from error
-        except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
-            raise TransientSendError(type(error).__name__) from error
-        return SmtpReply(code=250, message=reply)
+            # Refused at connect or login: our set-up or the relay's state, not the recipient.
+            return Deferred(n.RELAY_DEFERRED, smtp_reply(error.code, error.message)), True
+        except (aiosmtplib.SMTPException, OSError):
+            return None, False
+        client = slot.client
+        assert client is not None
+        transmitted = False
+        try:
+            if client.is_ehlo_or_helo_needed:
+                await client.ehlo()
+            mail_options: list[str] = []
+            rcpt_options: list[str] = []
+            if notification_id and client.supports_extension("dsn"):
+                mail_options = ["RET=HDRS", f"ENVID={notification_id}"]
+                rcpt_options = ["NOTIFY=SUCCESS,FAILURE"]
+            await client.mail(
+                return_path(notification_id, self._bounce_domain), options=mail_options
+            )
+            transmitted = True
+            await client.rcpt(to, options=rcpt_options)
+            response = await client.data(raw)
+        except aiosmtplib.SMTPResponseException as error:
+            # The session survives a refusal: reset the envelope and keep the connection.
+            healthy = await _reset(client)
+            self._pool.release(slot, healthy=healthy)
+            return _classified(error.code, error.message), True
+        except (aiosmtplib.SMTPException, OSError):
+            self._pool.release(slot, healthy=False)
+            return None, transmitted
+        self._pool.release(slot, healthy=True)
+        return Accepted(smtp_reply(response.code, response.message)), True
 
 
-def _classified(code: int, text: str) -> Exception:
+def build_message(from_address: str, to: str, email: Email, notification_id: str | None) -> bytes:
+    """The mail as sent: the content (identical for many notifications) built once and cached,
+    the few per-mail headers put in front (Python's email package is slow to build MIME)."""
+    if not to.isascii():
+        return _full_message(from_address, to, email, notification_id)
+    domain = from_address.rsplit("@", 1)[-1]
+    headers = [f"To: {to}", f"Date: {format_datetime(utc_now())}"]
+    if notification_id:
+        # Deterministic: a resend of the same notification is recognisable as such.
+        headers.append(f"Message-ID: <{notification_id}@{domain}>")
+    return "\r\n".join(headers).encode() + b"\r\n" + _content(from_address, email)
+
+
+@functools.lru_cache(maxsize=512)
+def _content(from_address: str, email: Email) -> bytes:
+    """From, Subject, the MIME headers and both bodies, as bytes."""
+    return _full_message(from_address, None, email, None)
+
+
+def _full_message(
+    from_address: str, to: str | None, email: Email, notification_id: str | None
+) -> bytes:
+    message = EmailMessage()
+    if to is not None:
+        message["To"] = to
+        message["Date"] = format_datetime(utc_now())
+    if notification_id:
+        domain = from_address.rsplit("@", 1)[-1]
+        message["Message-ID"] = f"<{notification_id}@{domain}>"
+    message["From"] = from_address
+    message["Subject"] = email.subject
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies, please
+    message["X-Auto-Response-Suppress"] = "All"
+    # Quoted-printable keeps the mail 7-bit clean for a relay without 8BITMIME.
+    message.set_content(email.text, cte="quoted-printable")
+    message.add_alternative(email.html, subtype="html", cte="quoted-printable")
+    return message.as_bytes(policy=SMTP_POLICY)
+
+
+async def _reset(client: aiosmtplib.SMTP) -> bool:
+    try:
+        await client.rset()
+    except (aiosmtplib.SMTPException, OSError):
+        return False
+    return True
+
+
+def _classified(code: int, text: str) -> Outcome:
+    reply = smtp_reply(code, text)
     if 500 <= code < 600:
-        return PermanentSendError(SmtpReply(code=code, message=text))
-    return TransientSendError(f"SMTP {code}")
+        return Refused(reply)
+    return Deferred(n.RELAY_DEFERRED, reply)

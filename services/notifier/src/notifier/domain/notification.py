@@ -1,54 +1,75 @@
-"""A notification: one e-mail about one trigger, with its status history. Pure, no I/O."""
+"""A notification: one e-mail about one trigger, with its status history. Pure, no I/O.
+
+created → sending → sent → delivered | bounced
+                  → temporary-failure → sending (retry) … → permanent-failure
+                  → permanent-failure
+created → no-contact
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from mijnoverheid.contracts.envelope import derived_event_id
 from mijnoverheid.contracts.notifier import NotificationState, SmtpReply
+from notifier.domain.request import NotificationRequest
 
-FINAL_STATES = frozenset(
-    {
-        NotificationState.SENT,
-        NotificationState.DELIVERED,
-        NotificationState.PERMANENT_FAILURE,
-        NotificationState.BOUNCED,
-        NotificationState.NO_CONTACT,
-    }
-)
+State = NotificationState
 
+# No further change, whatever arrives later.
+TERMINAL = frozenset({State.DELIVERED, State.PERMANENT_FAILURE, State.BOUNCED, State.NO_CONTACT})
+SUCCESSFUL = frozenset({State.SENT, State.DELIVERED})
+_ALLOWED: dict[State, frozenset[State]] = {
+    State.CREATED: frozenset({State.SENDING, State.NO_CONTACT}),
+    # sending → sending: another worker takes over after the lease ran out.
+    State.SENDING: frozenset(
+        {State.SENDING, State.SENT, State.TEMPORARY_FAILURE, State.PERMANENT_FAILURE}
+        | {State.NO_CONTACT}
+    ),
+    # A delivery report may overtake a lost connection: the relay had the mail after all.
+    # No contact: the address was removed (or bounced) before the retry.
+    State.TEMPORARY_FAILURE: frozenset(
+        {State.SENDING, State.PERMANENT_FAILURE, State.DELIVERED, State.BOUNCED}
+        | {State.NO_CONTACT}
+    ),
+    State.SENT: frozenset({State.DELIVERED, State.BOUNCED}),
+}
+# Reported to the organisation; created and sending are internal steps (kept in the history).
+REPORTED = frozenset(State) - {State.CREATED, State.SENDING}
 
-# How long one worker may hold a notification in "sending" before another may take over
-# (longer than one SMTP attempt may last).
-SENDING_LEASE = timedelta(seconds=45)
+# Reasons (codes, stable for organisations).
+NO_VERIFIED_ADDRESS = "no-verified-address"
+ADDRESS_UNDELIVERABLE = "address-undeliverable"
+OPTED_OUT = "opted-out"
+RELAY_REFUSED = "relay-refused"
+RELAY_DEFERRED = "relay-deferred"
+CONNECTION_LOST = "connection-lost"
+ATTEMPTS_EXHAUSTED = "attempts-exhausted"
 
 
 @dataclass(frozen=True)
 class StatusChange:
-    status: NotificationState
+    status: State
     at: datetime
     smtp_reply: SmtpReply | None = None
+    reason: str | None = None
+    attempt: int | None = None
+    dsn_status: str | None = None
+    # Internal only (never reported): where a "sending" attempt went, to judge a bounce.
+    address: str | None = None
 
 
 @dataclass(frozen=True)
 class Notification:
     notification_id: str
-    trigger_source: str
-    trigger_event_id: str
-    trigger_event_type: str
-    organisation_oin: str
-    organisation_name: str
-    recipient_bsn: str
-    message_id: str | None
-    reference: str | None
-    legal_effect: bool
-    kind: str | None
-    deadline: date | None
+    request: NotificationRequest
+    created_at: datetime
+    overdue_at: datetime
     history: tuple[StatusChange, ...]
 
     @property
-    def status(self) -> NotificationState:
+    def status(self) -> State:
         return self.history[-1].status
 
     @property
@@ -60,25 +81,67 @@ class Notification:
         """Changes so far; a save succeeds only from the version it was loaded at."""
         return len(self.history)
 
-    def is_final(self) -> bool:
-        return self.status in FINAL_STATES
+    @property
+    def attempts(self) -> int:
+        return sum(1 for change in self.history if change.status is State.SENDING)
 
-    def may_send(self, now: datetime) -> bool:
-        """Created, or "sending" by a worker whose lease has run out (it crashed or hung)."""
-        if self.status is NotificationState.CREATED:
-            return True
-        return (
-            self.status is NotificationState.SENDING and now - self.last_change.at > SENDING_LEASE
-        )
+    @property
+    def last_address(self) -> str | None:
+        sending = [c for c in self.history if c.status is State.SENDING and c.address]
+        return sending[-1].address if sending else None
+
+    @property
+    def last_sent_at(self) -> datetime | None:
+        sending = [c for c in self.history if c.status is State.SENDING]
+        return sending[-1].at if sending else None
+
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL
+
+    def needs_fallback(self) -> bool:
+        """Past its deadline, should the organisation fall back to paper? Yes unless it was
+        sent, or the citizen switched this kind of news off."""
+        opted_out = self.status is State.NO_CONTACT and self.last_change.reason == OPTED_OUT
+        return self.status not in SUCCESSFUL and not opted_out
+
+    def sending_lease_expired(self, now: datetime, lease: timedelta) -> bool:
+        return self.status is State.SENDING and now - self.last_change.at > lease
+
+    def may_move_to(self, status: State) -> bool:
+        return status in _ALLOWED.get(self.status, frozenset())
 
     def moved_to(
-        self, status: NotificationState, at: datetime, smtp_reply: SmtpReply | None = None
+        self,
+        status: State,
+        at: datetime,
+        *,
+        smtp_reply: SmtpReply | None = None,
+        reason: str | None = None,
+        attempt: int | None = None,
+        dsn_status: str | None = None,
+        address: str | None = None,
     ) -> Notification:
-        if self.is_final():
-            raise ValueError(f"notification is final ({self.status}); cannot move to {status}")
-        return replace(self, history=(*self.history, StatusChange(status, at, smtp_reply)))
+        if not self.may_move_to(status):
+            raise ValueError(f"a {self.status} notification cannot become {status}")
+        change = StatusChange(status, at, smtp_reply, reason, attempt, dsn_status, address)
+        return replace(self, history=(*self.history, change))
+
+    def claimed(self, at: datetime, address: str) -> Notification:
+        return self.moved_to(State.SENDING, at, attempt=self.attempts + 1, address=address)
 
 
 def notification_id_for(trigger_source: str, trigger_event_id: str) -> str:
     # One trigger, one notification: the id follows from the trigger.
     return derived_event_id(trigger_source, trigger_event_id, "notification")
+
+
+def new_notification(
+    request: NotificationRequest, now: datetime, overdue_after: timedelta
+) -> Notification:
+    return Notification(
+        notification_id=notification_id_for(request.trigger_source, request.trigger_event_id),
+        request=request,
+        created_at=now,
+        overdue_at=now + overdue_after,
+        history=(StatusChange(State.CREATED, now),),
+    )

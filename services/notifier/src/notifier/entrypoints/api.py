@@ -1,50 +1,107 @@
-"""The citizen's HTTP API for contact details (/api/v1)."""
+"""The citizen's HTTP API for contact details (/api/v1): a citizen only ever reaches their own
+(the BSN comes from the token, never from the request)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, EmailStr
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel, EmailStr, Field
 
 from mijnoverheid.auth import CurrentCitizen
-from mijnoverheid.contracts.envelope import utc_now
 from mijnoverheid.problems import ProblemError
-from notifier.adapters.mongo import ContactRepository
+from notifier.domain.contact import Contact, Language, Preferences
+from notifier.handlers.contacts import ContactRefusedError, ContactService
 
-router = APIRouter(prefix="/api/v1", tags=["contact details"])
+router = APIRouter(prefix="/api/v1/contact-details", tags=["contact details"])
+
+
+class PreferencesBody(BaseModel):
+    language: Language = Language.NL
+    messages: bool = Field(default=True, description="new and expiring Berichtenbox messages")
+    cases: bool = Field(default=True, description="news about cases (Lopende Zaken)")
+    registrations: bool = Field(default=True, description="changes in Persoonlijke Gegevens")
 
 
 class ContactDetails(BaseModel):
-    email: EmailStr
+    email: EmailStr | None = Field(description="the verified address notifications go to")
     email_verified: bool
+    email_undeliverable: bool = Field(description="it bounced: confirm it again to resume")
+    pending_email: EmailStr | None = Field(description="waiting for its code to be confirmed")
+    preferences: PreferencesBody
 
 
 class SetEmail(BaseModel):
     email: EmailStr
+    language: Language | None = None
 
 
-def _contacts(request: Request) -> ContactRepository:
-    contacts: ContactRepository = request.app.state.contacts
-    return contacts
+class Confirmation(BaseModel):
+    code: str = Field(min_length=8, max_length=20, description="the code from the e-mail")
 
 
-Contacts = Annotated[ContactRepository, Depends(_contacts)]
+def _service(request: Request) -> ContactService:
+    service: ContactService = request.app.state.contact_service
+    return service
 
 
-@router.get("/contact-details", response_model=ContactDetails)
-async def get_contact_details(citizen: CurrentCitizen, contacts: Contacts) -> ContactDetails:
-    found = await contacts.email_of(citizen.bsn)
-    if found is None:
-        raise ProblemError(404, "Not Found", "no contact details have been set")
-    return ContactDetails(email=found[0], email_verified=found[1])
+Service = Annotated[ContactService, Depends(_service)]
 
 
-@router.put("/contact-details", response_model=ContactDetails)
-async def set_contact_details(
-    body: SetEmail, citizen: CurrentCitizen, contacts: Contacts
+def _view(contact: Contact) -> ContactDetails:
+    preferences = contact.preferences
+    return ContactDetails(
+        email=contact.email,
+        email_verified=contact.email is not None,
+        email_undeliverable=contact.undeliverable,
+        pending_email=contact.pending_email,
+        preferences=PreferencesBody(
+            language=contact.language,
+            messages=preferences.messages,
+            cases=preferences.cases,
+            registrations=preferences.registrations,
+        ),
+    )
+
+
+async def _refusals(call: Awaitable[Contact]) -> ContactDetails:
+    try:
+        contact = await call
+    except ContactRefusedError as refused:
+        raise ProblemError(refused.status, refused.title, refused.detail) from refused
+    return _view(contact)
+
+
+@router.get("", response_model=ContactDetails)
+async def get_contact_details(citizen: CurrentCitizen, service: Service) -> ContactDetails:
+    return _view(await service.view(citizen.bsn))
+
+
+@router.put("", response_model=ContactDetails)
+async def set_email(body: SetEmail, citizen: CurrentCitizen, service: Service) -> ContactDetails:
+    """Set or change the address: a code is mailed to it; it is used once confirmed."""
+    return await _refusals(service.set_email(citizen.bsn, str(body.email), body.language))
+
+
+@router.post("/verification", response_model=ContactDetails)
+async def confirm_email(
+    body: Confirmation, citizen: CurrentCitizen, service: Service
 ) -> ContactDetails:
-    # Verification by link or code (double opt-in) comes with the Notifier issue; until then a
-    # citizen's own authenticated request counts as verified.
-    await contacts.set_verified_email(citizen.bsn, str(body.email), utc_now())
-    return ContactDetails(email=body.email, email_verified=True)
+    """Confirm the pending address with the code from the e-mail (expires; works once)."""
+    return await _refusals(service.confirm(citizen.bsn, body.code))
+
+
+@router.delete("/email", status_code=204)
+async def remove_email(citizen: CurrentCitizen, service: Service) -> Response:
+    await service.remove_email(citizen.bsn)
+    return Response(status_code=204)
+
+
+@router.put("/preferences", response_model=ContactDetails)
+async def set_preferences(
+    body: PreferencesBody, citizen: CurrentCitizen, service: Service
+) -> ContactDetails:
+    """Switch categories off or on; a message with legal effect is e-mailed regardless."""
+    preferences = Preferences(body.messages, body.cases, body.registrations)
+    return await _refusals(service.set_preferences(citizen.bsn, body.language, preferences))

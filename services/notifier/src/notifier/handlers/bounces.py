@@ -1,0 +1,81 @@
+"""A delivery status report arrived at the bounce endpoint: update the notification.
+
+Answers are SMTP replies to the reporting relay: 250 when done (or nothing to do), 451 when
+the report overtook our own record of the send or another worker was first (the relay tries
+again later, as relays do).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from mijnoverheid.contracts import routing
+from mijnoverheid.messaging.publisher import EventPublisher
+from notifier.adapters import outbound
+from notifier.adapters.dsn import delivery_reports, notification_id_of
+from notifier.domain.attempt import DeliveryReport, ReportTooEarlyError, after_report
+from notifier.domain.notification import Notification, State
+from notifier.ports import ContactDirectory, NotificationStore
+
+logger = logging.getLogger(__name__)
+
+DONE = "250 2.0.0 Report processed"
+IGNORED = "250 2.0.0 Not a delivery status report; ignored"
+LATER = "451 4.3.0 Try again later"
+
+
+class BounceHandler:
+    def __init__(
+        self,
+        *,
+        store: NotificationStore,
+        contacts: ContactDirectory,
+        publisher: EventPublisher,
+        source: str,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._store = store
+        self._contacts = contacts
+        self._publisher = publisher
+        self._source = source
+        self._clock = clock
+
+    async def __call__(self, recipients: list[str], raw: bytes) -> str:
+        named = next(filter(None, map(notification_id_of, recipients)), None)
+        reports = delivery_reports(raw, named)
+        if not reports:
+            return IGNORED
+        for report in reports:
+            if report.notification_id is None:
+                continue
+            notification = await self._store.get(report.notification_id)
+            if notification is None:
+                logger.warning("report about an unknown notification")
+                continue
+            if not await self._apply(notification, report):
+                return LATER
+        return DONE
+
+    async def _apply(self, notification: Notification, report: DeliveryReport) -> bool:
+        try:
+            changed = after_report(notification, report, self._clock())
+        except ReportTooEarlyError:
+            return False
+        since = notification.version
+        if changed is None:
+            if notification.status not in (State.DELIVERED, State.BOUNCED):
+                return True  # e.g. "delayed": the relay keeps trying
+            changed, since = notification, 0  # again after a crash: finish, report again
+        elif not await self._store.save(changed, notification.version):
+            return False
+        address, sent_at = notification.last_address, notification.last_sent_at
+        if report.hard_bounce and changed.status is State.BOUNCED and address and sent_at:
+            await self._contacts.mark_undeliverable(
+                notification.request.recipient_bsn, address, sent_at
+            )
+        key = routing.NOTIFICATION_STATUS.key(notification.request.organisation_oin)
+        for event in outbound.status_events(changed, self._source, since):
+            await self._publisher.publish(event, key)
+        return True

@@ -1,0 +1,138 @@
+"""Sending a notification: claim, attempt, record, retry later, report. Shared by the triggers
+and the retry queue.
+
+Every state change is a versioned append (see adapters/notifications.py): of several workers
+holding the same notification (redelivery, duplicates, competing consumers) only one wins each
+step; the others come back later (NotificationBusyError → requeue) or find nothing to do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from mijnoverheid.contracts import routing
+from mijnoverheid.faults import failpoint
+from mijnoverheid.messaging.publisher import EventPublisher
+from notifier.adapters import outbound
+from notifier.domain.attempt import RetryPolicy, after_attempt
+from notifier.domain.contact import DoNotSend, SendTo, channel_for
+from notifier.domain.notification import Notification, State, new_notification
+from notifier.domain.request import NotificationRequest
+from notifier.ports import (
+    ContactDirectory,
+    Mailer,
+    NotificationBusyError,
+    NotificationStore,
+    Renderer,
+    RetryScheduler,
+)
+
+
+@dataclass(frozen=True)
+class Timing:
+    policy: RetryPolicy
+    sending_lease: timedelta  # longer than one attempt may take, waits included
+    overdue_after: timedelta
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        *,
+        store: NotificationStore,
+        contacts: ContactDirectory,
+        mailer: Mailer,
+        renderer: Renderer,
+        retries: RetryScheduler,
+        publisher: EventPublisher,
+        source: str,
+        timing: Timing,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._store = store
+        self._contacts = contacts
+        self._mailer = mailer
+        self._renderer = renderer
+        self._retries = retries
+        self._publisher = publisher
+        self._source = source
+        self._timing = timing
+        self._clock = clock
+
+    async def notify(self, request: NotificationRequest) -> None:
+        """A trigger arrived (perhaps not for the first time)."""
+        now = self._clock()
+        channel = channel_for(request, await self._contacts.find(request.recipient_bsn))
+        fresh = new_notification(request, now, self._timing.overdue_after)
+        if isinstance(channel, DoNotSend):
+            fresh = fresh.moved_to(State.NO_CONTACT, now, reason=channel.reason)
+        else:  # storing it claimed saves a write: the insert with its unique id is the claim
+            fresh = fresh.claimed(now, channel.address)
+        stored, new = await self._store.add(fresh)
+        if not new:
+            await self._resume(stored, after_attempt=None)
+            return
+        done = await self._attempt(stored, channel) if isinstance(channel, SendTo) else stored
+        failpoint("notifier.after-store")
+        await self._report(done, since=0)
+
+    async def retry(self, notification_id: str, after_attempt: int) -> None:
+        """The delay after attempt `after_attempt` is over."""
+        notification = await self._store.get(notification_id)
+        if notification is not None:
+            await self._resume(notification, after_attempt)
+
+    async def _resume(self, notification: Notification, after_attempt: int | None) -> None:
+        loaded = notification.version
+        now = self._clock()
+        if notification.status is State.TEMPORARY_FAILURE:
+            if after_attempt == notification.attempts:
+                notification = await self._claim_and_attempt(notification)
+            elif after_attempt is None:
+                # A redelivered trigger: the retry may not have been scheduled before a crash.
+                await self._schedule(notification)
+        elif notification.sending_lease_expired(now, self._timing.sending_lease):
+            notification = await self._claim_and_attempt(notification)
+        elif notification.status is State.SENDING:
+            raise NotificationBusyError(notification.notification_id)
+        # Nothing new: this may be a redelivery after a crash before the report; report again
+        # (same event ids, receivers deduplicate).
+        await self._report(notification, since=loaded if notification.version > loaded else 0)
+
+    async def _claim_and_attempt(self, notification: Notification) -> Notification:
+        now = self._clock()
+        channel = channel_for(
+            notification.request, await self._contacts.find(notification.request.recipient_bsn)
+        )
+        if isinstance(channel, DoNotSend):
+            changed = notification.moved_to(State.NO_CONTACT, now, reason=channel.reason)
+            await self._save(changed, notification.version)
+            return changed
+        claimed = notification.claimed(now, channel.address)
+        await self._save(claimed, notification.version)
+        return await self._attempt(claimed, channel)
+
+    async def _attempt(self, claimed: Notification, channel: SendTo) -> Notification:
+        email = self._renderer.notification(claimed.request, channel.language)
+        outcome = await self._mailer.send(channel.address, email, claimed.notification_id)
+        done = after_attempt(claimed, outcome, self._clock(), self._timing.policy)
+        await self._save(done, claimed.version)
+        if done.status is State.TEMPORARY_FAILURE:
+            await self._schedule(done)
+        return done
+
+    async def _schedule(self, notification: Notification) -> None:
+        attempts = notification.attempts
+        level = self._timing.policy.delay_level(attempts)
+        await self._retries.schedule(notification.notification_id, attempts, level)
+
+    async def _save(self, notification: Notification, expected_version: int) -> None:
+        if not await self._store.save(notification, expected_version):
+            raise NotificationBusyError(notification.notification_id)
+
+    async def _report(self, notification: Notification, since: int) -> None:
+        key = routing.NOTIFICATION_STATUS.key(notification.request.organisation_oin)
+        for event in outbound.status_events(notification, self._source, since):
+            await self._publisher.publish(event, key)

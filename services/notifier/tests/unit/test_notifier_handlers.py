@@ -1,0 +1,374 @@
+"""The handlers with in-memory fakes: at most one e-mail per trigger, retries scheduled and
+resumed, every outcome reported, bounces applied, and nothing trusted from the wrong sender."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from mijnoverheid.contracts import routing
+from mijnoverheid.contracts.envelope import CloudEvent, encode, source_for
+from mijnoverheid.identity import OrganisationRegistry
+from mijnoverheid.messaging.consumer import InboundDelivery, PoisonMessageError
+from mijnoverheid.settings import REPOSITORY_ROOT
+from mijnoverheid.testing.dsn import delivery_status_report
+from notifier.adapters import triggers
+from notifier.adapters.templates import TemplateRenderer
+from notifier.domain.attempt import Accepted, Deferred, Outcome, Refused, RetryPolicy, smtp_reply
+from notifier.domain.contact import Contact, Language
+from notifier.domain.email import Email
+from notifier.domain.notification import Notification, notification_id_for
+from notifier.handlers.bounces import DONE, IGNORED, LATER, BounceHandler
+from notifier.handlers.dispatch import Dispatcher, Timing
+from notifier.handlers.retry import RetryHandler
+from notifier.handlers.triggers import TriggerHandler
+from notifier.ports import NotificationBusyError
+
+BERICHTENBOX = source_for("00000001234567890000", "berichtenbox")
+SOURCE = source_for("00000001234567890000", "notifier")
+OIN = "00000001003214345000"
+BSN = "999993653"
+ADDRESS = "burger@example.nl"
+START = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
+LEASE = timedelta(seconds=90)
+OK = smtp_reply(250, "2.0.0 Ok: queued as 4F2A1")
+
+
+class Store:
+    """Honours ports.NotificationStore: `save` is a compare-and-set on the version."""
+
+    def __init__(self) -> None:
+        self.notifications: dict[str, Notification] = {}
+
+    async def get(self, notification_id: str) -> Notification | None:
+        return self.notifications.get(notification_id)
+
+    async def add(self, notification: Notification) -> tuple[Notification, bool]:
+        existing = self.notifications.setdefault(notification.notification_id, notification)
+        return existing, existing is notification
+
+    async def save(self, notification: Notification, expected_version: int) -> bool:
+        stored = self.notifications.get(notification.notification_id)
+        if stored is None or stored.version != expected_version:
+            return False
+        self.notifications[notification.notification_id] = notification
+        return True
+
+    def only(self) -> Notification:
+        assert len(self.notifications) == 1, self.notifications
+        return next(iter(self.notifications.values()))
+
+
+@dataclass
+class Contacts:
+    contacts: dict[str, Contact] = field(default_factory=dict)
+    undeliverable: list[tuple[str, str, datetime]] = field(default_factory=list)
+
+    async def find(self, bsn: str) -> Contact | None:
+        return self.contacts.get(bsn)
+
+    async def mark_undeliverable(self, bsn: str, address: str, sent_at: datetime) -> None:
+        self.undeliverable.append((bsn, address, sent_at))
+
+
+@dataclass
+class Mailer:
+    outcomes: list[Outcome] = field(default_factory=list)  # next answers; then Accepted
+    attempts: list[tuple[str, Email, str | None]] = field(default_factory=list)
+
+    async def send(self, to: str, email: Email, notification_id: str | None) -> Outcome:
+        self.attempts.append((to, email, notification_id))
+        return self.outcomes.pop(0) if self.outcomes else Accepted(OK)
+
+
+@dataclass
+class Retries:
+    scheduled: list[tuple[str, int, int]] = field(default_factory=list)
+
+    async def schedule(self, notification_id: str, attempt: int, delay_level: int) -> None:
+        self.scheduled.append((notification_id, attempt, delay_level))
+
+
+@dataclass
+class Publisher:
+    published: list[tuple[CloudEvent, str]] = field(default_factory=list)
+
+    async def publish(self, event: CloudEvent, routing_key: str) -> None:
+        self.published.append((event, routing_key))
+
+
+@dataclass
+class Clock:
+    now: datetime = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class World:
+    store: Store
+    contacts: Contacts
+    mailer: Mailer
+    retries: Retries
+    publisher: Publisher
+    clock: Clock
+    dispatcher: Dispatcher
+    handler: TriggerHandler
+
+    def statuses(self) -> list[str]:
+        return [event.data["status"] for event, _ in self.publisher.published]
+
+
+@pytest.fixture(scope="module")
+def registry() -> OrganisationRegistry:
+    return OrganisationRegistry.load(REPOSITORY_ROOT / "config" / "organisations.yaml")
+
+
+@pytest.fixture
+def world(registry: OrganisationRegistry) -> World:
+    store, contacts, mailer = Store(), Contacts({BSN: Contact(BSN, ADDRESS, START)}), Mailer()
+    retries, publisher, clock = Retries(), Publisher(), Clock()
+    dispatcher = Dispatcher(
+        store=store,
+        contacts=contacts,
+        mailer=mailer,
+        renderer=TemplateRenderer("https://mijn.overheid.example"),
+        retries=retries,
+        publisher=publisher,
+        source=SOURCE,
+        timing=Timing(RetryPolicy((10, 60), max_attempts=3), LEASE, timedelta(hours=48)),
+        clock=clock,
+    )
+    handler = TriggerHandler(
+        triggers.MESSAGE_DELIVERED,
+        trusted_publisher="berichtenbox",
+        registry=registry,
+        dispatcher=dispatcher,
+    )
+    return World(store, contacts, mailer, retries, publisher, clock, dispatcher, handler)
+
+
+def delivered(event_id: str = "delivered-1", **data: Any) -> CloudEvent:
+    return CloudEvent(
+        specversion="1.0",
+        id=event_id,
+        source=BERICHTENBOX,
+        type="nl.mijnoverheid.berichtenbox.message-delivered",
+        time=START,
+        data={
+            "message_id": "message-1",
+            "sent_event_id": "sent-1",
+            "sender_oin": OIN,
+            "reference": "KENMERK-1",
+            "recipient_bsn": BSN,
+            "legal_effect": True,
+            "kind": "aanslag",
+            "deadline": "2026-03-01",
+            "delivered_at": START.isoformat(),
+            **data,
+        },
+    )
+
+
+def delivery(event: CloudEvent | bytes, user_id: str | None = "berichtenbox") -> InboundDelivery:
+    body = event if isinstance(event, bytes) else encode(event)
+    key = routing.MESSAGE_DELIVERED.key(OIN)
+    return InboundDelivery(body=body, routing_key=key, user_id=user_id, message_id=None)
+
+
+async def test_a_verified_citizen_is_mailed_once_and_the_sender_told(world: World) -> None:
+    event = delivered()
+    await world.handler(delivery(event))
+
+    notification_id = notification_id_for(BERICHTENBOX, event.id)
+    [(to, email, sent_id)] = world.mailer.attempts
+    assert (to, sent_id) == (ADDRESS, notification_id)
+    assert "Belastingdienst" in email.text
+    assert [c.status.value for c in world.store.only().history] == ["created", "sending", "sent"]
+    [(status, key)] = world.publisher.published
+    assert key == routing.NOTIFICATION_STATUS.key(OIN)
+    assert status.source == SOURCE
+    assert status.data["status"] == "sent"
+    assert status.data["sequence"] == 3
+    assert status.data["smtp_reply"] == {"code": 250, "message": OK.message, "queue_id": "4F2A1"}
+    assert (status.data["message_id"], status.data["reference"]) == ("message-1", "KENMERK-1")
+    assert BSN.encode() not in encode(status)
+    assert ADDRESS.encode() not in encode(status)
+
+
+async def test_without_a_verified_address_nothing_is_sent_and_no_contact_told(world: World) -> None:
+    world.contacts.contacts.clear()
+    await world.handler(delivery(delivered()))
+    assert world.mailer.attempts == []
+    [(status, _)] = world.publisher.published
+    assert (status.data["status"], status.data["reason"]) == ("no-contact", "no-verified-address")
+
+
+async def test_a_5xx_is_final_even_when_the_trigger_comes_again(world: World) -> None:
+    world.mailer.outcomes = [Refused(smtp_reply(550, "5.7.1 rejected"))]
+    await world.handler(delivery(delivered()))
+    world.clock.now += LEASE * 2
+    await world.handler(delivery(delivered()))
+    assert len(world.mailer.attempts) == 1
+    assert world.retries.scheduled == []
+    assert world.statuses() == ["permanent-failure", "permanent-failure"]
+
+
+async def test_a_4xx_schedules_a_retry_which_then_sends(world: World) -> None:
+    world.mailer.outcomes = [Deferred("relay-deferred", smtp_reply(451, "4.3.0 later"))]
+    await world.handler(delivery(delivered()))
+    notification_id = world.store.only().notification_id
+    assert world.retries.scheduled == [(notification_id, 1, 0)]
+    assert world.statuses() == ["temporary-failure"]
+
+    retry = RetryHandler(own_user="notifier", dispatcher=world.dispatcher)
+    command = f'{{"notification_id": "{notification_id}", "after_attempt": 1}}'.encode()
+    await retry(InboundDelivery(command, "notifier.retry", "notifier", None))
+    await retry(InboundDelivery(command, "notifier.retry", "notifier", None))  # a duplicate
+    assert len(world.mailer.attempts) == 2
+    assert world.statuses()[:2] == ["temporary-failure", "sent"]
+    assert world.store.only().status.value == "sent"
+
+
+async def test_a_redelivered_trigger_during_the_backoff_reschedules_not_sends(
+    world: World,
+) -> None:
+    world.mailer.outcomes = [Deferred("connection-lost")]
+    await world.handler(delivery(delivered()))
+    await world.handler(delivery(delivered()))
+    assert len(world.mailer.attempts) == 1
+    assert len(world.retries.scheduled) == 2
+    assert len(set(world.retries.scheduled)) == 1, "the same retry, deduplicated downstream"
+
+
+async def test_a_stale_or_foreign_retry_does_nothing(world: World) -> None:
+    world.mailer.outcomes = [Deferred("connection-lost")]
+    await world.handler(delivery(delivered()))
+    notification_id = world.store.only().notification_id
+    await world.dispatcher.retry(notification_id, after_attempt=5)
+    await world.dispatcher.retry("unknown", after_attempt=1)
+    assert len(world.mailer.attempts) == 1
+    retry = RetryHandler(own_user="notifier", dispatcher=world.dispatcher)
+    with pytest.raises(PoisonMessageError):
+        await retry(InboundDelivery(b"{}", "notifier.retry", "berichtenbox", None))
+
+
+async def test_deferrals_end_in_a_permanent_failure_after_the_last_attempt(world: World) -> None:
+    world.mailer.outcomes = [Deferred("relay-deferred")] * 3
+    await world.handler(delivery(delivered()))
+    for attempt in (1, 2):
+        await world.dispatcher.retry(world.store.only().notification_id, attempt)
+    assert len(world.mailer.attempts) == 3
+    assert world.statuses() == ["temporary-failure", "temporary-failure", "permanent-failure"]
+    assert world.publisher.published[-1][0].data["reason"] == "attempts-exhausted"
+    assert [level for _, _, level in world.retries.scheduled] == [0, 1]
+
+
+async def test_a_redelivery_after_success_re_emits_the_same_event_and_sends_nothing(
+    world: World,
+) -> None:
+    await world.handler(delivery(delivered()))
+    await world.handler(delivery(delivered()))
+    (first, _), (second, _) = world.publisher.published
+    assert len(world.mailer.attempts) == 1
+    assert encode(first) == encode(second)
+
+
+async def test_a_notification_another_worker_is_sending_is_busy_until_its_lease_ends(
+    world: World,
+) -> None:
+    event = delivered()
+    notification_id = notification_id_for(BERICHTENBOX, event.id)
+    await world.handler(delivery(event))
+    # Pretend the first worker crashed right after its claim.
+    claimed = world.store.only()
+    world.store.notifications[notification_id] = replace(claimed, history=claimed.history[:2])
+    world.mailer.attempts.clear()
+    with pytest.raises(NotificationBusyError):
+        await world.handler(delivery(event))
+    world.clock.now += LEASE + timedelta(seconds=1)
+    await world.handler(delivery(event))
+    assert len(world.mailer.attempts) == 1
+    assert world.store.only().attempts == 2
+
+
+async def test_different_triggers_are_different_notifications(world: World) -> None:
+    await world.handler(delivery(delivered("delivered-1")))
+    await world.handler(delivery(delivered("delivered-2")))
+    assert len(world.store.notifications) == 2
+    assert len({event.id for event, _ in world.publisher.published}) == 2
+
+
+@pytest.mark.parametrize("user_id", [None, "", "belastingdienst", "notifier", "Berichtenbox"])
+async def test_a_trigger_not_published_by_the_berichtenbox_is_poison(
+    world: World, user_id: str | None
+) -> None:
+    with pytest.raises(PoisonMessageError):
+        await world.handler(delivery(delivered(), user_id=user_id))
+    assert world.store.notifications == {}
+
+
+@pytest.mark.parametrize(
+    "data", [{"recipient_bsn": "123456789"}, {"sender_oin": "00000001001234567000"}]
+)
+async def test_an_invalid_bsn_or_another_organisation_than_the_key_is_poison(
+    world: World, data: dict[str, Any]
+) -> None:
+    with pytest.raises(PoisonMessageError):
+        await world.handler(delivery(delivered(**data)))
+
+
+async def test_the_citizens_language_is_used(world: World) -> None:
+    world.contacts.contacts[BSN] = Contact(BSN, ADDRESS, START, language=Language.EN)
+    await world.handler(delivery(delivered()))
+    assert world.mailer.attempts[0][1].subject.startswith("New message")
+
+
+def bounce_handler(world: World) -> BounceHandler:
+    return BounceHandler(
+        store=world.store,
+        contacts=world.contacts,
+        publisher=world.publisher,
+        source=SOURCE,
+        clock=world.clock,
+    )
+
+
+def report(notification_id: str, action: str, status: str) -> tuple[list[str], bytes]:
+    return_path = f"bounces+{notification_id}@mijnoverheid.localhost"
+    raw = delivery_status_report(
+        return_path=return_path, recipient=ADDRESS, action=action, status=status
+    )
+    return [return_path], raw
+
+
+async def test_a_hard_bounce_bounces_and_marks_the_address(world: World) -> None:
+    await world.handler(delivery(delivered()))
+    notification_id = world.store.only().notification_id
+    bounces = bounce_handler(world)
+    assert await bounces(*report(notification_id, "failed", "5.1.1")) == DONE
+    assert await bounces(*report(notification_id, "failed", "5.1.1")) == DONE  # again: no-op
+    assert world.store.only().status.value == "bounced"
+    assert world.contacts.undeliverable[0][:2] == (BSN, ADDRESS)
+    assert world.statuses() == ["sent", "bounced", "sent", "bounced"]
+
+
+async def test_a_report_before_the_sent_record_is_deferred_and_others_ignored(
+    world: World,
+) -> None:
+    world.mailer.outcomes = []
+    await world.handler(delivery(delivered()))
+    notification = world.store.only()
+    world.store.notifications[notification.notification_id] = replace(
+        notification, history=notification.history[:2]
+    )
+    bounces = bounce_handler(world)
+    assert await bounces(*report(notification.notification_id, "delivered", "2.0.0")) == LATER
+    assert await bounces(
+        ["bounces@mijnoverheid.localhost"], b"Subject: out of office\r\n\r\nhi"
+    ) == (IGNORED)
+    assert await bounces(*report("unknown", "failed", "5.1.1")) == DONE

@@ -1,0 +1,126 @@
+"""Sending: the rate limit, the pool of persistent connections, DSN only when offered, and how
+the relay's answers are classified (against an in-process aiosmtpd, no broker or database)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+
+import aiosmtplib
+import pytest
+
+from mijnoverheid.testing.smtp import SmtpTestServer
+from notifier.adapters.ratelimit import TokenBucket
+from notifier.adapters.smtp import SmtpMailer
+from notifier.adapters.smtp_pool import SmtpPool
+from notifier.domain.attempt import Accepted, Deferred, Refused
+from notifier.domain.email import Email
+
+EMAIL = Email("Onderwerp", "Tekst\n", "<p>Tekst</p>\n")
+
+
+async def test_the_bucket_allows_a_burst_then_the_rate() -> None:
+    bucket = TokenBucket(rate=100, burst=5)
+    started = time.monotonic()
+    for _ in range(5):
+        await bucket.acquire()
+    assert time.monotonic() - started < 0.05, "the burst passes at once"
+    for _ in range(10):
+        await bucket.acquire()
+    assert time.monotonic() - started >= 0.09, "then 100 a second"
+
+
+async def test_a_zero_rate_is_no_limit() -> None:
+    bucket = TokenBucket(rate=0)
+    await asyncio.wait_for(asyncio.gather(*(bucket.acquire() for _ in range(1000))), 1)
+
+
+@pytest.fixture
+def relay() -> Iterator[SmtpTestServer]:
+    with SmtpTestServer() as server:
+        yield server
+
+
+def mailer_for(server: SmtpTestServer, size: int = 2) -> tuple[SmtpMailer, SmtpPool]:
+    async def connect() -> aiosmtplib.SMTP:
+        client = aiosmtplib.SMTP(hostname=server.host, port=server.port, start_tls=False)
+        await client.connect()
+        return client
+
+    pool = SmtpPool(size, connect)
+    mailer = SmtpMailer(
+        pool=pool,
+        limiter=TokenBucket(0),
+        from_address="noreply@mijnoverheid.nl",
+        bounce_domain="bounces.mijnoverheid.nl",
+    )
+    return mailer, pool
+
+
+async def test_many_mails_over_few_persistent_connections(relay: SmtpTestServer) -> None:
+    mailer, pool = mailer_for(relay, size=2)
+    outcomes = await asyncio.gather(
+        *(mailer.send(f"{i}@example.nl", EMAIL, f"n-{i}") for i in range(20))
+    )
+    await pool.close()
+    assert all(isinstance(outcome, Accepted) for outcome in outcomes)
+    assert pool.connects == 2
+    assert len(relay.mails) == 20
+
+
+async def test_dsn_and_verp_when_the_relay_offers_dsn(relay: SmtpTestServer) -> None:
+    mailer, pool = mailer_for(relay)
+    outcome = await mailer.send("jan@example.nl", EMAIL, "n-1")
+    await pool.close()
+    assert isinstance(outcome, Accepted)
+    assert outcome.reply.queue_id is not None
+    [mail] = relay.mails
+    assert mail.mail_from == "bounces+n-1@bounces.mijnoverheid.nl"
+    assert set(mail.mail_options) >= {"RET=HDRS", "ENVID=n-1"}
+    assert mail.rcpt_options == ("NOTIFY=SUCCESS,FAILURE",)
+    assert mail.message["Message-ID"] == "<n-1@mijnoverheid.nl>"
+    assert mail.message["Auto-Submitted"] == "auto-generated"
+    assert mail.message.get_body(("html",)) is not None
+
+
+async def test_no_dsn_parameters_to_a_relay_without_dsn() -> None:
+    with SmtpTestServer(dsn=False) as plain:
+        mailer, pool = mailer_for(plain)
+        outcome = await mailer.send("jan@example.nl", EMAIL, "n-1")
+        await pool.close()
+        assert isinstance(outcome, Accepted)
+        assert plain.mails[0].mail_options == ()
+
+
+async def test_answers_are_classified_and_the_connection_survives_a_refusal(
+    relay: SmtpTestServer,
+) -> None:
+    mailer, pool = mailer_for(relay, size=1)
+    relay.answer_next("451 4.3.0 later", "550 5.1.1 <jan@example.nl> unknown", "drop")
+    deferred = await mailer.send("jan@example.nl", EMAIL, "n-1")
+    refused = await mailer.send("jan@example.nl", EMAIL, "n-2")
+    dropped = await mailer.send("jan@example.nl", EMAIL, "n-3")
+    after = await mailer.send("jan@example.nl", EMAIL, "n-4")
+    await pool.close()
+    assert isinstance(deferred, Deferred)
+    assert deferred.reply is not None
+    assert deferred.reply.code == 451
+    assert isinstance(refused, Refused)
+    assert "jan@example.nl" not in refused.reply.message
+    assert dropped == Deferred("connection-lost")
+    assert isinstance(after, Accepted)
+    assert pool.connects == 2, "refusals kept the connection; only the drop cost one"
+
+
+async def test_an_unreachable_relay_is_a_deferral() -> None:
+    async def connect() -> aiosmtplib.SMTP:
+        raise ConnectionRefusedError
+
+    mailer = SmtpMailer(
+        pool=SmtpPool(1, connect),
+        limiter=TokenBucket(0),
+        from_address="noreply@mijnoverheid.nl",
+        bounce_domain="mijnoverheid.nl",
+    )
+    assert await mailer.send("jan@example.nl", EMAIL, "n-1") == Deferred("connection-lost")
