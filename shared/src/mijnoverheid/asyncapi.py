@@ -29,10 +29,12 @@ from faststream.specification import AsyncAPI
 from pydantic import BaseModel
 
 from mijnoverheid.contracts import routing
-from mijnoverheid.contracts.berichtenbox import MessageDelivered, MessageRejected
+from mijnoverheid.contracts.berichtenbox import MessageDelivered, MessageRejected, MessageStatus
 from mijnoverheid.contracts.envelope import CONTENT_TYPE, CloudEvent, TypedCloudEvent
+from mijnoverheid.contracts.gegevens import GegevensEventRejected, RegistrationRecorded
 from mijnoverheid.contracts.notifier import NotificationStatus
 from mijnoverheid.contracts.routing import EventRoute
+from mijnoverheid.contracts.zaken import CaseState, CaseStatusRecorded, ZakenEventRejected
 from mijnoverheid.messaging import topology
 from mijnoverheid.runtime import ServiceRuntime
 
@@ -65,10 +67,7 @@ SERVICES: tuple[ServiceDocument, ...] = (
     ServiceDocument(
         name="zaken",
         title="MijnOverheid Lopende Zaken",
-        summary=(
-            "Organisations report the status of a citizen's cases. The service declares its "
-            "queue, so inbound events are kept; their data contract is not published yet."
-        ),
+        summary="Organisations report the status of a citizen's cases (Lopende Zaken).",
         create_runtime="zaken.app:create_runtime",
         settings="mijnoverheid.settings:PlatformSettings",
     ),
@@ -76,9 +75,7 @@ SERVICES: tuple[ServiceDocument, ...] = (
         name="gegevens",
         title="MijnOverheid Persoonlijke Gegevens",
         summary=(
-            "Organisations report changes to what they register about a citizen. The service "
-            "declares its queue, so inbound events are kept; their data contract is not "
-            "published yet."
+            "Organisations report what they register about a citizen (Persoonlijke Gegevens)."
         ),
         create_runtime="gegevens.app:create_runtime",
         settings="mijnoverheid.settings:PlatformSettings",
@@ -87,8 +84,8 @@ SERVICES: tuple[ServiceDocument, ...] = (
         name="notifier",
         title="MijnOverheid Notifier",
         summary=(
-            "E-mails a citizen that a message is waiting in their Berichtenbox, triggered by "
-            "the Berichtenbox's message-delivered event, and reports the outcome to the sender."
+            "E-mails a citizen about news for them, such as a new message in their "
+            "Berichtenbox, and reports the outcome to the organisation the news came from."
         ),
         create_runtime="notifier.app:create_runtime",
         settings="notifier.settings:NotifierSettings",
@@ -125,8 +122,60 @@ OUTBOUND_EVENTS: dict[str, tuple[OutboundEvent, ...]] = {
             routing.MESSAGE_REJECTED,
             MessageRejected,
             TypedCloudEvent[MessageRejected],
-            "A berichtenbox.message-sent event was refused, with a reason code. Published for "
-            "the sending organisation (the OIN in the routing key).",
+            "An event an organisation published to the Berichtenbox (message-sent, "
+            "message-status-requested) was refused, with a reason code. Published for that "
+            "organisation (the OIN in the routing key).",
+        ),
+        OutboundEvent(
+            routing.MESSAGE_STATUS,
+            MessageStatus,
+            TypedCloudEvent[MessageStatus],
+            "The answer to berichtenbox.message-status-requested: the status (and optionally "
+            "the trail) of the asking organisation's own messages. Published for the asker.",
+        ),
+    ),
+    "zaken": (
+        OutboundEvent(
+            routing.CASE_STATUS_RECORDED,
+            CaseStatusRecorded,
+            TypedCloudEvent[CaseStatusRecorded],
+            "A status newer than every status of its case recorded before it was recorded: the "
+            "Notifier's trigger. No free text. Published for the organisation the case is from; "
+            "the id is derived from its case-status-changed event, so a redelivery re-emits the "
+            "same event. See docs/zaken.md.",
+        ),
+        OutboundEvent(
+            routing.CASE_STATE,
+            CaseState,
+            TypedCloudEvent[CaseState],
+            "The answer to zaken.case-state-requested: what is recorded for the asking "
+            "organisation's own cases (others' are not-found). Published for the asker.",
+        ),
+        OutboundEvent(
+            routing.ZAKEN_EVENT_REJECTED,
+            ZakenEventRejected,
+            TypedCloudEvent[ZakenEventRejected],
+            "An event to Lopende Zaken was refused, with a reason code (e.g. url-not-allowed "
+            "for a dossier link outside the organisation's registered hosts). For the sender.",
+        ),
+    ),
+    "gegevens": (
+        OutboundEvent(
+            routing.REGISTRATION_RECORDED,
+            RegistrationRecorded,
+            TypedCloudEvent[RegistrationRecorded],
+            "A version that changes what the citizen sees was recorded in a register whose "
+            "changes are e-mailed (notify_registers in the registry): the Notifier's trigger. "
+            "No facts. Published for the organisation the registration is from; the id is "
+            "derived from its event, so a redelivery re-emits the same event. See "
+            "docs/gegevens.md.",
+        ),
+        OutboundEvent(
+            routing.GEGEVENS_EVENT_REJECTED,
+            GegevensEventRejected,
+            TypedCloudEvent[GegevensEventRejected],
+            "A gegevens.registration-changed or -removed event was refused, with a reason code "
+            "(e.g. register-not-allowed, url-not-allowed). Published for the sender.",
         ),
     ),
     "notifier": (
@@ -150,9 +199,11 @@ def build_broker(service: ServiceDocument) -> RabbitBroker:
     """The service's broker with its subscribers, built as in production; connects nothing."""
     settings = _load(service.settings)(amqp_url=DUMMY_AMQP_URL, mongodb_url=DUMMY_MONGODB_URL)
     built = _load(service.create_runtime)(settings)
-    runtime = built[0] if isinstance(built, tuple) else built
-    if not isinstance(runtime, ServiceRuntime):
-        raise TypeError(f"{service.create_runtime} did not return a ServiceRuntime")
+    # Some factories return the runtime together with what their app needs besides it.
+    parts = built if isinstance(built, tuple) else (built,)
+    runtime = next((part for part in parts if isinstance(part, ServiceRuntime)), None)
+    if runtime is None:
+        raise TypeError(f"{service.create_runtime} returned no ServiceRuntime")
     return runtime.broker
 
 
@@ -243,10 +294,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     arguments = parser.parse_args(argv)
     out: Path = arguments.out
+    # Everything is generated before anything is written: a failure leaves no half-updated set.
+    documents = {out / f"{service.name}.json": generate(service) for service in SERVICES}
     stale: list[Path] = []
-    for service in SERVICES:
-        target = out / f"{service.name}.json"
-        text = generate(service)
+    for target, text in documents.items():
         if arguments.check:
             current = target.read_text(encoding="utf-8") if target.is_file() else None
             if current != text:
