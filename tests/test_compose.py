@@ -14,7 +14,7 @@ COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
 
 APP_SERVICES = ("berichtenbox", "zaken", "gegevens", "notifier")
 INFRA_SERVICES = ("rabbitmq", "mongo", "mailpit")
-TOKEN_SERVICES = ("berichtenbox", "notifier")
+TOKEN_SERVICES = ("berichtenbox", "zaken", "gegevens", "notifier")
 
 
 def _compose() -> dict[str, Any]:
@@ -202,3 +202,19 @@ def test_notifier_sends_mail_through_mailpit() -> None:
 def test_smtp_settings_only_on_notifier(name: str) -> None:
     smtp = sorted(key for key in _environment(name) if key.startswith("SMTP_"))
     assert not smtp, f"{name}: SMTP settings belong to the notifier only: {smtp}"
+
+
+def test_berichtenbox_gets_its_receipt_key_mounted_not_baked_in() -> None:
+    key_path = _environment("berichtenbox").get("RECEIPT_SIGNING_KEY")
+    assert key_path, "berichtenbox needs RECEIPT_SIGNING_KEY"
+    mounts = [str(volume) for volume in _service("berichtenbox").get("volumes", [])]
+    assert any(mount.endswith(f":{key_path}:ro") for mount in mounts), (
+        "the receipt-signing key must be mounted read-only at RECEIPT_SIGNING_KEY"
+    )
+    assert "*.key" in (REPO_ROOT / ".dockerignore").read_text(), "keys stay out of images"
+
+
+def test_notifier_bounce_endpoint_listens_on_the_compose_network() -> None:
+    environment = _environment("notifier")
+    assert environment.get("NOTIFIER_BOUNCE_HOST") == "0.0.0.0"  # noqa: S104 - in its container
+    assert "2525" in [str(port) for port in _service("notifier").get("expose", [])]
