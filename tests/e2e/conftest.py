@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import httpx
 import pytest
 
 from mijnoverheid.auth import load_private_key, mint_token
 from mijnoverheid.devtokens import DEV_PRIVATE_KEY
+from mijnoverheid.testing.notifier import Notifier
 from mijnoverheid.testing.platform import Platform
+from mijnoverheid.testing.smtp import ReceivedMail
 
 pytestmark = pytest.mark.integration
 
@@ -23,12 +24,12 @@ def citizen_token(bsn: str) -> str:
     return mint_token(load_private_key(DEV_PRIVATE_KEY), bsn, timedelta(minutes=5))
 
 
+def notification_mails(platform: Platform, address: str) -> list[ReceivedMail]:
+    """Mails about a notification (they carry its Message-ID), not the verification mail."""
+    return [mail for mail in platform.smtp.mails_to(address) if mail.message["Message-ID"]]
+
+
 async def set_email(platform: Platform, bsn: str, address: str) -> None:
-    notifier = next(p for p in platform.processes.values() if p.name == "notifier")
-    async with httpx.AsyncClient(base_url=notifier.base_url) as client:
-        response = await client.put(
-            "/api/v1/contact-details",
-            json={"email": address},
-            headers={"Authorization": f"Bearer {citizen_token(bsn)}"},
-        )
-    response.raise_for_status()
+    """Through the real double opt-in: set the address, read the mailed code, confirm it."""
+    process = next(p for p in platform.processes.values() if p.name == "notifier")
+    await Notifier(platform, process).verified(bsn, address)

@@ -109,16 +109,16 @@ async def test_trail_records_arrival_and_notification_and_sender_can_query_it(
         delivered = await gemeente.next_event("message-delivered", about(event["id"]))
         message_id = delivered["data"]["message_id"]
         await gemeente.next_event(
-            "notification-status", lambda e: e["data"]["message_id"] == message_id
+            "notification-status",
+            lambda e: e["data"]["message_id"] == message_id and e["data"]["status"] == "sent",
         )
 
-        async def trail_has_notification() -> bool:
+        async def trail_has_every_notification_status() -> bool:
             trail = system.database("berichtenbox").trail
-            return (
-                await trail.count_documents({"message_id": message_id, "kind": "notification"}) > 0
-            )
+            found = await trail.count_documents({"message_id": message_id, "kind": "notification"})
+            return found == len(["created", "sending", "sent"])
 
-        await wait_until(trail_has_notification, what="the notification in the trail")
+        await wait_until(trail_has_every_notification_status, what="the statuses in the trail")
         query = {
             "specversion": "1.0",
             "id": str(uuid.uuid4()),
@@ -139,7 +139,10 @@ async def test_trail_records_arrival_and_notification_and_sender_can_query_it(
     assert status["not_found"] == ["not-a-message"]
     [item] = status["messages"]
     assert item["notification_status"] == "sent"
-    assert [entry["kind"] for entry in item["trail"]] == ["submitted", "stored", "notification"]
+    kinds = [entry["kind"] for entry in item["trail"]]
+    assert kinds[:2] == ["submitted", "stored"]
+    notified = [e["details"]["status"] for e in item["trail"] if e["kind"] == "notification"]
+    assert sorted(notified) == ["created", "sending", "sent"]
     assert item["trail"][1]["prev_hash"] == item["trail"][0]["hash"]
     assert item["trail_head"] == item["trail"][-1]["hash"]
     assert bsn not in json.dumps(answer)

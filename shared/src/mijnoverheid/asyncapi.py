@@ -29,10 +29,20 @@ from faststream.specification import AsyncAPI
 from pydantic import BaseModel
 
 from mijnoverheid.contracts import routing
-from mijnoverheid.contracts.berichtenbox import MessageDelivered, MessageRejected, MessageStatus
+from mijnoverheid.contracts.berichtenbox import (
+    MessageDelivered,
+    MessageExpiring,
+    MessageRead,
+    MessageRejected,
+    MessageStatus,
+)
 from mijnoverheid.contracts.envelope import CONTENT_TYPE, CloudEvent, TypedCloudEvent
 from mijnoverheid.contracts.gegevens import GegevensEventRejected, RegistrationRecorded
-from mijnoverheid.contracts.notifier import NotificationStatus
+from mijnoverheid.contracts.notifier import (
+    NotificationOverdue,
+    NotificationStatus,
+    NotificationStatusReport,
+)
 from mijnoverheid.contracts.routing import EventRoute
 from mijnoverheid.contracts.zaken import CaseState, CaseStatusRecorded, ZakenEventRejected
 from mijnoverheid.messaging import topology
@@ -84,8 +94,9 @@ SERVICES: tuple[ServiceDocument, ...] = (
         name="notifier",
         title="MijnOverheid Notifier",
         summary=(
-            "E-mails a citizen about news for them, such as a new message in their "
-            "Berichtenbox, and reports the outcome to the organisation the news came from."
+            "E-mails a citizen (verified address, double opt-in) about a new message, an "
+            "expiring message, a case status or a registration change, and reports every "
+            "status of each notification to the organisation the news came from."
         ),
         create_runtime="notifier.app:create_runtime",
         settings="notifier.settings:NotifierSettings",
@@ -132,6 +143,19 @@ OUTBOUND_EVENTS: dict[str, tuple[OutboundEvent, ...]] = {
             TypedCloudEvent[MessageStatus],
             "The answer to berichtenbox.message-status-requested: the status (and optionally "
             "the trail) of the asking organisation's own messages. Published for the asker.",
+        ),
+        OutboundEvent(
+            routing.MESSAGE_READ,
+            MessageRead,
+            TypedCloudEvent[MessageRead],
+            "The citizen opened the message, reported once to the organisation that sent it.",
+        ),
+        OutboundEvent(
+            routing.MESSAGE_EXPIRING,
+            MessageExpiring,
+            TypedCloudEvent[MessageExpiring],
+            "An unread message's content will soon be removed: the Notifier's trigger for a "
+            "warning e-mail. Routed with the sending organisation's OIN.",
         ),
     ),
     "zaken": (
@@ -183,8 +207,23 @@ OUTBOUND_EVENTS: dict[str, tuple[OutboundEvent, ...]] = {
             routing.NOTIFICATION_STATUS,
             NotificationStatus,
             TypedCloudEvent[NotificationStatus],
-            "What happened to the e-mail telling the citizen about a delivered message. "
-            "Published for the organisation that sent the message (the OIN in the routing key).",
+            "Every change of a notification (an e-mail telling the citizen about news from "
+            "the organisation): created, sending, sent, delivered, temporary-failure, "
+            "permanent-failure, bounced or no-contact. For the organisation the news came from.",
+        ),
+        OutboundEvent(
+            routing.NOTIFICATION_OVERDUE,
+            NotificationOverdue,
+            TypedCloudEvent[NotificationOverdue],
+            "A notification was not sent successfully within the deadline (48 hours by "
+            "default): the organisation can fall back to paper.",
+        ),
+        OutboundEvent(
+            routing.NOTIFICATION_STATUS_REPORT,
+            NotificationStatusReport,
+            TypedCloudEvent[NotificationStatusReport],
+            "The answer to notification-status-requested: the histories of the asking "
+            "organisation's own notifications.",
         ),
     ),
 }

@@ -1,5 +1,6 @@
 """The handlers with in-memory fakes: at most one e-mail per trigger, retries scheduled and
-resumed, every outcome reported, bounces applied, and nothing trusted from the wrong sender."""
+resumed, every status change reported, bounces applied, and nothing trusted from the wrong
+sender."""
 
 from __future__ import annotations
 
@@ -35,6 +36,8 @@ ADDRESS = "burger@example.nl"
 START = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
 LEASE = timedelta(seconds=90)
 OK = smtp_reply(250, "2.0.0 Ok: queued as 4F2A1")
+# Reported steps on the way to an outcome; everything else reported is an outcome.
+STEPS = frozenset({"created", "sending"})
 
 
 class Store:
@@ -122,6 +125,9 @@ class World:
     def statuses(self) -> list[str]:
         return [event.data["status"] for event, _ in self.publisher.published]
 
+    def outcomes(self) -> list[tuple[CloudEvent, str]]:
+        return [(e, key) for e, key in self.publisher.published if e.data["status"] not in STEPS]
+
 
 @pytest.fixture(scope="module")
 def registry() -> OrganisationRegistry:
@@ -189,22 +195,25 @@ async def test_a_verified_citizen_is_mailed_once_and_the_sender_told(world: Worl
     assert (to, sent_id) == (ADDRESS, notification_id)
     assert "Belastingdienst" in email.text
     assert [c.status.value for c in world.store.only().history] == ["created", "sending", "sent"]
-    [(status, key)] = world.publisher.published
-    assert key == routing.NOTIFICATION_STATUS.key(OIN)
-    assert status.source == SOURCE
+    assert world.statuses() == ["created", "sending", "sent"]
+    assert [event.data["sequence"] for event, _ in world.publisher.published] == [1, 2, 3]
+    for event, key in world.publisher.published:
+        assert key == routing.NOTIFICATION_STATUS.key(OIN)
+        assert event.source == SOURCE
+        assert BSN.encode() not in encode(event)
+        assert ADDRESS.encode() not in encode(event)
+    (status, _) = world.publisher.published[-1]
     assert status.data["status"] == "sent"
-    assert status.data["sequence"] == 3
     assert status.data["smtp_reply"] == {"code": 250, "message": OK.message, "queue_id": "4F2A1"}
     assert (status.data["message_id"], status.data["reference"]) == ("message-1", "KENMERK-1")
-    assert BSN.encode() not in encode(status)
-    assert ADDRESS.encode() not in encode(status)
 
 
 async def test_without_a_verified_address_nothing_is_sent_and_no_contact_told(world: World) -> None:
     world.contacts.contacts.clear()
     await world.handler(delivery(delivered()))
     assert world.mailer.attempts == []
-    [(status, _)] = world.publisher.published
+    assert world.statuses() == ["created", "no-contact"]
+    [(status, _)] = world.outcomes()
     assert (status.data["status"], status.data["reason"]) == ("no-contact", "no-verified-address")
 
 
@@ -215,7 +224,8 @@ async def test_a_5xx_is_final_even_when_the_trigger_comes_again(world: World) ->
     await world.handler(delivery(delivered()))
     assert len(world.mailer.attempts) == 1
     assert world.retries.scheduled == []
-    assert world.statuses() == ["permanent-failure", "permanent-failure"]
+    # The redelivery re-emits the whole history, not a second attempt.
+    assert world.statuses() == ["created", "sending", "permanent-failure"] * 2
 
 
 async def test_a_4xx_schedules_a_retry_which_then_sends(world: World) -> None:
@@ -223,14 +233,14 @@ async def test_a_4xx_schedules_a_retry_which_then_sends(world: World) -> None:
     await world.handler(delivery(delivered()))
     notification_id = world.store.only().notification_id
     assert world.retries.scheduled == [(notification_id, 1, 0)]
-    assert world.statuses() == ["temporary-failure"]
+    assert world.statuses() == ["created", "sending", "temporary-failure"]
 
     retry = RetryHandler(own_user="notifier", dispatcher=world.dispatcher)
     command = f'{{"notification_id": "{notification_id}", "after_attempt": 1}}'.encode()
     await retry(InboundDelivery(command, "notifier.retry", "notifier", None))
     await retry(InboundDelivery(command, "notifier.retry", "notifier", None))  # a duplicate
     assert len(world.mailer.attempts) == 2
-    assert world.statuses()[:2] == ["temporary-failure", "sent"]
+    assert world.statuses()[:5] == ["created", "sending", "temporary-failure", "sending", "sent"]
     assert world.store.only().status.value == "sent"
 
 
@@ -263,7 +273,15 @@ async def test_deferrals_end_in_a_permanent_failure_after_the_last_attempt(world
     for attempt in (1, 2):
         await world.dispatcher.retry(world.store.only().notification_id, attempt)
     assert len(world.mailer.attempts) == 3
-    assert world.statuses() == ["temporary-failure", "temporary-failure", "permanent-failure"]
+    assert world.statuses() == [
+        "created",
+        "sending",
+        "temporary-failure",
+        "sending",
+        "temporary-failure",
+        "sending",
+        "permanent-failure",
+    ]
     assert world.publisher.published[-1][0].data["reason"] == "attempts-exhausted"
     assert [level for _, _, level in world.retries.scheduled] == [0, 1]
 
@@ -273,9 +291,10 @@ async def test_a_redelivery_after_success_re_emits_the_same_event_and_sends_noth
 ) -> None:
     await world.handler(delivery(delivered()))
     await world.handler(delivery(delivered()))
-    (first, _), (second, _) = world.publisher.published
     assert len(world.mailer.attempts) == 1
-    assert encode(first) == encode(second)
+    assert world.statuses() == ["created", "sending", "sent"] * 2
+    first, second = world.publisher.published[:3], world.publisher.published[3:]
+    assert [encode(event) for event, _ in first] == [encode(event) for event, _ in second]
 
 
 async def test_a_notification_another_worker_is_sending_is_busy_until_its_lease_ends(
@@ -300,7 +319,9 @@ async def test_different_triggers_are_different_notifications(world: World) -> N
     await world.handler(delivery(delivered("delivered-1")))
     await world.handler(delivery(delivered("delivered-2")))
     assert len(world.store.notifications) == 2
-    assert len({event.id for event, _ in world.publisher.published}) == 2
+    assert world.statuses() == ["created", "sending", "sent"] * 2
+    assert len({event.id for event, _ in world.publisher.published}) == 6
+    assert len({event.id for event, _ in world.outcomes()}) == 2
 
 
 @pytest.mark.parametrize("user_id", [None, "", "belastingdienst", "notifier", "Berichtenbox"])
@@ -354,7 +375,8 @@ async def test_a_hard_bounce_bounces_and_marks_the_address(world: World) -> None
     assert await bounces(*report(notification_id, "failed", "5.1.1")) == DONE  # again: no-op
     assert world.store.only().status.value == "bounced"
     assert world.contacts.undeliverable[0][:2] == (BSN, ADDRESS)
-    assert world.statuses() == ["sent", "bounced", "sent", "bounced"]
+    # The second report changes nothing; it re-emits the whole history.
+    assert world.statuses() == ["created", "sending", "sent", "bounced"] * 2
 
 
 async def test_a_report_before_the_sent_record_is_deferred_and_others_ignored(

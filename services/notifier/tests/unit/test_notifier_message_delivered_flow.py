@@ -1,6 +1,7 @@
 """message-delivered → e-mail: TriggerHandler and Dispatcher with in-memory fakes.
 
-At most one e-mail per trigger, every outcome reported to the sender with a deterministic id,
+At most one e-mail per trigger, every status change reported to the sender with a deterministic
+id,
 nothing accepted from anyone but the Berichtenbox.
 """
 
@@ -56,6 +57,8 @@ START = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
 LEASE = timedelta(seconds=90)
 POLICY = RetryPolicy(delays_seconds=(10, 60, 600, 3600), max_attempts=3)
 QUEUED = smtp_reply(250, "2.0.0 Ok: queued as 4F2A1")
+# Reported steps on the way to an outcome; everything else reported is an outcome.
+STEPS = frozenset({"created", "sending"})
 
 
 # --- fakes ---------------------------------------------------------------------------------
@@ -154,6 +157,9 @@ class World:
     def statuses(self) -> list[str]:
         return [event.data["status"] for event, _ in self.publisher.published]
 
+    def outcomes(self) -> list[tuple[CloudEvent, str]]:
+        return [(e, key) for e, key in self.publisher.published if e.data["status"] not in STEPS]
+
 
 # --- fixtures and helpers --------------------------------------------------------------------
 
@@ -237,9 +243,11 @@ def delivery(
     )
 
 
-def only_published(world: World) -> tuple[CloudEvent, str]:
-    assert len(world.publisher.published) == 1, world.publisher.published
-    return world.publisher.published[0]
+def only_outcome(world: World) -> tuple[CloudEvent, str]:
+    """The one outcome reported (the steps created/sending before it are left out)."""
+    outcomes = world.outcomes()
+    assert len(outcomes) == 1, world.publisher.published
+    return outcomes[0]
 
 
 # --- tests ---------------------------------------------------------------------------------
@@ -265,11 +273,19 @@ async def test_a_citizen_with_a_verified_address_is_mailed_once_and_the_sender_t
         State.SENT,
     ]
 
-    status, key = only_published(world)
-    assert key == f"notifier.notification-status.{BELASTINGDIENST_OIN}"
-    assert status.type == "nl.mijnoverheid.notifier.notification-status"
-    assert status.source == NOTIFIER_SOURCE
-    assert status.id == derived_event_id(notification_id, "status", "3")
+    assert world.statuses() == ["created", "sending", "sent"]
+    for sequence, (report, key) in enumerate(world.publisher.published, start=1):
+        assert key == f"notifier.notification-status.{BELASTINGDIENST_OIN}"
+        assert report.type == "nl.mijnoverheid.notifier.notification-status"
+        assert report.source == NOTIFIER_SOURCE
+        assert report.id == derived_event_id(notification_id, "status", str(sequence))
+        assert report.data["sequence"] == sequence
+        assert report.data["notification_id"] == notification_id
+    sending, _ = world.publisher.published[1]
+    assert sending.data["attempt"] == 1
+    assert "smtp_reply" not in sending.data
+
+    status, _ = only_outcome(world)
     assert status.data["status"] == "sent"
     assert status.data["notification_id"] == notification_id
     assert status.data["trigger_event_id"] == event.id
@@ -284,9 +300,10 @@ async def test_a_citizen_with_a_verified_address_is_mailed_once_and_the_sender_t
 
 async def test_the_status_event_names_neither_the_bsn_nor_the_address(world: World) -> None:
     await world.handler(delivery(delivered_event()))
-    status, _ = only_published(world)
-    assert BSN.encode() not in encode(status)
-    assert ADDRESS.encode() not in encode(status)
+    assert world.statuses() == ["created", "sending", "sent"]
+    for status, _ in world.publisher.published:
+        assert BSN.encode() not in encode(status)
+        assert ADDRESS.encode() not in encode(status)
 
 
 async def test_without_a_verified_address_nothing_is_sent_and_no_contact_is_told(
@@ -298,7 +315,8 @@ async def test_without_a_verified_address_nothing_is_sent_and_no_contact_is_told
     assert world.mailer.attempts == []
     notification = world.store.only()
     assert notification.status is State.NO_CONTACT
-    status, key = only_published(world)
+    assert world.statuses() == ["created", "no-contact"]
+    status, key = only_outcome(world)
     assert key == routing.NOTIFICATION_STATUS.key(BELASTINGDIENST_OIN)
     assert status.data["status"] == "no-contact"
     assert status.data["reason"] == n.NO_VERIFIED_ADDRESS
@@ -309,7 +327,7 @@ async def test_an_address_awaiting_verification_is_no_contact(world: World) -> N
     world.contacts.contacts[BSN] = Contact(BSN, email=None, pending_email=ADDRESS)
     await world.handler(delivery(delivered_event()))
     assert world.mailer.attempts == []
-    assert world.statuses() == ["no-contact"]
+    assert world.statuses() == ["created", "no-contact"]
 
 
 async def test_an_address_that_bounced_since_its_verification_is_not_used(world: World) -> None:
@@ -318,7 +336,8 @@ async def test_an_address_that_bounced_since_its_verification_is_not_used(world:
     )
     await world.handler(delivery(delivered_event()))
     assert world.mailer.attempts == []
-    status, _ = only_published(world)
+    status, _ = only_outcome(world)
+    assert status.data["status"] == "no-contact"
     assert status.data["reason"] == n.ADDRESS_UNDELIVERABLE
 
 
@@ -331,7 +350,7 @@ async def test_an_opted_out_citizen_is_mailed_only_about_legal_effect(
     )
     await world.handler(delivery(delivered_event(legal_effect=legal_effect)))
     assert bool(world.mailer.attempts) is mailed
-    status, _ = only_published(world)
+    status, _ = only_outcome(world)
     if mailed:
         assert status.data["status"] == "sent"
     else:
@@ -346,7 +365,8 @@ async def test_a_5xx_refusal_is_a_permanent_failure(world: World) -> None:
     notification = world.store.only()
     assert notification.status is State.PERMANENT_FAILURE
     assert notification.is_terminal()
-    status, _ = only_published(world)
+    assert world.statuses() == ["created", "sending", "permanent-failure"]
+    status, _ = only_outcome(world)
     assert status.data["status"] == "permanent-failure"
     assert status.data["reason"] == n.RELAY_REFUSED
     assert status.data["smtp_reply"]["code"] == 550
@@ -358,10 +378,11 @@ async def test_the_relays_reply_is_passed_on_without_the_citizens_address(world:
         Refused(smtp_reply(550, f"5.1.1 <{ADDRESS}>: Recipient address rejected"))
     ]
     await world.handler(delivery(delivered_event()))
-    status, _ = only_published(world)
+    status, _ = only_outcome(world)
     assert status.data["status"] == "permanent-failure"
-    assert ADDRESS.encode() not in encode(status)
     assert "Recipient address rejected" in status.data["smtp_reply"]["message"]
+    for event, _ in world.publisher.published:
+        assert ADDRESS.encode() not in encode(event)
 
 
 async def test_a_permanent_failure_is_final_even_when_the_trigger_is_redelivered(
@@ -374,7 +395,8 @@ async def test_a_permanent_failure_is_final_even_when_the_trigger_is_redelivered
     await world.handler(trigger)
 
     assert len(world.mailer.attempts) == 1
-    assert world.statuses() == ["permanent-failure", "permanent-failure"]
+    # The redelivery re-emits the whole history, not a second attempt.
+    assert world.statuses() == ["created", "sending", "permanent-failure"] * 2
 
 
 async def test_a_deferral_is_a_temporary_failure_retried_later(world: World) -> None:
@@ -387,13 +409,14 @@ async def test_a_deferral_is_a_temporary_failure_retried_later(world: World) -> 
     assert notification.status is State.TEMPORARY_FAILURE
     assert not notification.is_terminal()
     assert world.retries.scheduled == [(notification_id, 1, 0)]
-    assert world.statuses() == ["temporary-failure"]
+    assert world.statuses() == ["created", "sending", "temporary-failure"]
 
     world.clock.advance(timedelta(seconds=10))
     await world.dispatcher.retry(notification_id, 1)
     assert len(world.mailer.attempts) == 2
     assert world.store.only().status is State.SENT
-    assert world.statuses() == ["temporary-failure", "sent"]
+    assert world.statuses() == ["created", "sending", "temporary-failure", "sending", "sent"]
+    assert [event.data["attempt"] for event, _ in world.publisher.published[1:]] == [1, 1, 2, 2]
 
 
 async def test_a_stale_retry_does_nothing_new(world: World) -> None:
@@ -445,7 +468,9 @@ async def test_an_error_while_sending_propagates_and_the_notification_stays_retr
     await world.handler(trigger)
     assert len(world.mailer.attempts) == 2
     assert world.store.only().status is State.SENT
-    assert world.statuses() == ["sent"]
+    assert [event.data["status"] for event, _ in world.outcomes()] == ["sent"]
+    # The crashed attempt never reported its steps; the take-over reports the whole history.
+    assert world.statuses() == ["created", "sending", "sending", "sent"]
 
 
 async def test_a_redelivery_after_success_re_emits_the_same_status_and_sends_nothing(
@@ -457,11 +482,11 @@ async def test_a_redelivery_after_success_re_emits_the_same_status_and_sends_not
     await world.handler(trigger)
 
     assert len(world.mailer.attempts) == 1
-    assert len(world.publisher.published) == 2
-    (first, first_key), (second, second_key) = world.publisher.published
-    assert first_key == second_key
-    assert first.id == second.id
-    assert encode(first) == encode(second)
+    assert world.statuses() == ["created", "sending", "sent"] * 2
+    first, second = world.publisher.published[:3], world.publisher.published[3:]
+    assert [key for _, key in first] == [key for _, key in second]
+    assert [event.id for event, _ in first] == [event.id for event, _ in second]
+    assert [encode(event) for event, _ in first] == [encode(event) for event, _ in second]
 
 
 async def test_a_no_contact_outcome_is_final_even_after_the_citizen_adds_an_address(
@@ -474,7 +499,7 @@ async def test_a_no_contact_outcome_is_final_even_after_the_citizen_adds_an_addr
     await world.handler(trigger)
 
     assert world.mailer.attempts == []
-    assert world.statuses() == ["no-contact", "no-contact"]
+    assert world.statuses() == ["created", "no-contact"] * 2
 
 
 async def test_different_triggers_are_different_notifications(world: World) -> None:
@@ -482,7 +507,12 @@ async def test_different_triggers_are_different_notifications(world: World) -> N
     await world.handler(delivery(delivered_event("delivered-2")))
     assert len(world.store.notifications) == 2
     assert len(world.mailer.attempts) == 2
-    assert len({event.id for event, _ in world.publisher.published}) == 2
+    assert world.statuses() == ["created", "sending", "sent"] * 2
+    assert len({event.id for event, _ in world.publisher.published}) == 6
+    outcomes = world.outcomes()
+    assert len(outcomes) == 2
+    assert len({event.id for event, _ in outcomes}) == 2
+    assert len({event.data["notification_id"] for event, _ in outcomes}) == 2
 
 
 @pytest.mark.parametrize(
@@ -532,7 +562,7 @@ async def test_a_trigger_that_breaks_the_contract_is_poison(world: World, body: 
 
 async def test_fields_the_notifier_does_not_read_are_ignored(world: World) -> None:
     await world.handler(delivery(_data(content_digest="sha256:00", receipt={"x": 1})))
-    assert world.statuses() == ["sent"]
+    assert [event.data["status"] for event, _ in world.outcomes()] == ["sent"]
 
 
 async def test_the_email_names_the_organisation_legal_effect_and_deadline_but_not_the_bsn(
@@ -554,8 +584,10 @@ async def test_an_unregistered_sender_is_named_generically(world: World) -> None
     await world.handler(delivery(delivered_event(sender_oin=stranger), oin=stranger))
     (_, email, _) = world.mailer.attempts[0]
     assert triggers.UNKNOWN_ORGANISATION in email.text
-    _, key = only_published(world)
-    assert key == f"notifier.notification-status.{stranger}"
+    only_outcome(world)
+    assert world.publisher.published
+    for _, key in world.publisher.published:
+        assert key == f"notifier.notification-status.{stranger}"
 
 
 def test_smtp_replies_are_kept_as_given_when_they_name_no_address() -> None:

@@ -23,6 +23,8 @@ from mijnoverheid.testing.services import ServiceProcess
 from mijnoverheid.testing.waiting import wait_until
 
 PLATFORM_OIN = "00000001234567890000"
+# Reported like every change, but steps on the way to an outcome.
+STEPS = frozenset({"created", "sending"})
 VERIFICATION_PATH = "/api/v1/contact-details/verification"
 CODE = re.compile(r"\b[A-Z2-9]{4}-[A-Z2-9]{4}\b")
 # Short delays, so that retries and deadlines happen within a test.
@@ -53,13 +55,17 @@ class Notifier:
 
     @staticmethod
     def about(event: dict[str, Any]) -> Callable[[dict[str, Any]], bool]:
-        """Matches the Notifier's events about the notification for trigger `event`."""
-        return lambda e: e["data"].get("trigger_event_id") == event["id"]
+        """Matches the Notifier's outcome events (not the created/sending steps, which are
+        reported too) about the notification for trigger `event`."""
+        return lambda e: (
+            e["data"].get("trigger_event_id") == event["id"] and e["data"]["status"] not in STEPS
+        )
 
     @staticmethod
     def statuses(events: list[dict[str, Any]]) -> list[str]:
+        """The outcomes in order, without the created/sending steps."""
         ordered = sorted(events, key=lambda e: e["data"]["sequence"])
-        return [e["data"]["status"] for e in ordered]
+        return [e["data"]["status"] for e in ordered if e["data"]["status"] not in STEPS]
 
     @property
     def bounce_endpoint(self) -> tuple[str, int]:

@@ -48,9 +48,6 @@ class Platform:
             "LOG_LEVEL": "INFO",
             # The Notifier's bounce endpoint on a port of its own (tests run side by side).
             "NOTIFIER_BOUNCE_PORT": str(_free_port("127.0.0.1")),
-            # Flows that are not about the double opt-in take an address as verified at once
-            # (tests/e2e set it with one PUT); the Notifier's own tests switch this off.
-            "NOTIFIER_DEV_AUTO_VERIFY": "true",
         }
         process = ServiceProcess(name, environment, self.log_dir)
         self.processes[f"{name}-{process.port}"] = process

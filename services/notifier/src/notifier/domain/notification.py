@@ -35,8 +35,8 @@ _ALLOWED: dict[State, frozenset[State]] = {
     ),
     State.SENT: frozenset({State.DELIVERED, State.BOUNCED}),
 }
-# Reported to the organisation; created and sending are internal steps (kept in the history).
-REPORTED = frozenset(State) - {State.CREATED, State.SENDING}
+# Every change is reported to the organisation (the Wmebv asks that all of it be provable).
+REPORTED = frozenset(State)
 
 # Reasons (codes, stable for organisations).
 NO_VERIFIED_ADDRESS = "no-verified-address"

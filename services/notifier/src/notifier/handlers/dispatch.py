@@ -86,6 +86,7 @@ class Dispatcher:
 
     async def _resume(self, notification: Notification, after_attempt: int | None) -> None:
         loaded = notification.version
+        since = loaded
         now = self._clock()
         if notification.status is State.TEMPORARY_FAILURE:
             if after_attempt == notification.attempts:
@@ -94,12 +95,16 @@ class Dispatcher:
                 # A redelivered trigger: the retry may not have been scheduled before a crash.
                 await self._schedule(notification)
         elif notification.sending_lease_expired(now, self._timing.sending_lease):
+            # The worker that claimed it died before finishing, maybe before reporting what it
+            # had recorded: report the whole history (same ids; receivers deduplicate).
+            since = 0
             notification = await self._claim_and_attempt(notification)
         elif notification.status is State.SENDING:
             raise NotificationBusyError(notification.notification_id)
-        # Nothing new: this may be a redelivery after a crash before the report; report again
-        # (same event ids, receivers deduplicate).
-        await self._report(notification, since=loaded if notification.version > loaded else 0)
+        if notification.version == loaded:
+            # Nothing new: this may be a redelivery after a crash before the report.
+            since = 0
+        await self._report(notification, since=since)
 
     async def _claim_and_attempt(self, notification: Notification) -> Notification:
         now = self._clock()
