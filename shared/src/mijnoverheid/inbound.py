@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Final, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from mijnoverheid.contracts.envelope import CloudEvent
-from mijnoverheid.contracts.rejection import RejectionReason, reason_of
-from mijnoverheid.contracts.routing import oin_of_routing_key
+from mijnoverheid.contracts.envelope import CloudEvent, derived_event_id, event_type, new_event
+from mijnoverheid.contracts.rejection import Rejected, RejectionReason, reason_of
+from mijnoverheid.contracts.routing import EventRoute, oin_of_routing_key
 from mijnoverheid.identity import Organisation, OrganisationRegistry, ServiceName
 from mijnoverheid.messaging.consumer import InboundDelivery, PoisonMessageError
 
@@ -109,3 +110,30 @@ def _is_utf8(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def rejection_event(
+    refused: Refused,
+    *,
+    route: EventRoute,
+    data_model: type[Rejected],
+    source: str,
+    now: datetime,
+) -> CloudEvent:
+    """The service's `<thing>-rejected` answer to a refused event, with a deterministic id.
+
+    The sender's OIN stands in for the (possibly invalid) source of the refused event.
+    """
+    data = data_model(
+        reason=refused.reason,
+        detail=refused.detail,
+        rejected_event_id=refused.event_id,
+        rejected_event_type=refused.event_type,
+    )
+    return new_event(
+        source=source,
+        type_=event_type(route.service, route.event),
+        data=data,
+        id_=derived_event_id(refused.sender.oin, refused.event_id, route.event),
+        time=now,
+    )

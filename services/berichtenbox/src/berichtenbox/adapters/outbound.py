@@ -7,8 +7,9 @@ from datetime import datetime
 from berichtenbox.domain.model import Message
 from berichtenbox.domain.receipt import ReceiptSigner, sign_receipt
 from mijnoverheid.contracts import berichtenbox as contract
+from mijnoverheid.contracts import routing
 from mijnoverheid.contracts.envelope import CloudEvent, derived_event_id, event_type, new_event
-from mijnoverheid.inbound import Refused
+from mijnoverheid.inbound import Refused, rejection_event
 
 MESSAGE_DELIVERED_TYPE = event_type(contract.SERVICE, "message-delivered")
 MESSAGE_REJECTED_TYPE = event_type(contract.SERVICE, "message-rejected")
@@ -43,19 +44,12 @@ def message_delivered(message: Message, source: str, signer: ReceiptSigner) -> C
 
 
 def message_rejected(refused: Refused, source: str, now: datetime) -> CloudEvent:
-    data = contract.MessageRejected(
-        reason=refused.reason,
-        detail=refused.detail,
-        rejected_event_id=refused.event_id,
-        rejected_event_type=refused.event_type,
-    )
-    return new_event(
+    return rejection_event(
+        refused,
+        route=routing.MESSAGE_REJECTED,
+        data_model=contract.MessageRejected,
         source=source,
-        type_=MESSAGE_REJECTED_TYPE,
-        data=data,
-        # The sender's OIN stands in for the (possibly invalid) source of the refused event.
-        id_=derived_event_id(refused.sender.oin, refused.event_id, "message-rejected"),
-        time=now,
+        now=now,
     )
 
 

@@ -6,8 +6,9 @@ from datetime import datetime
 
 from gegevens.domain.model import Version
 from mijnoverheid.contracts import gegevens as contract
+from mijnoverheid.contracts import routing
 from mijnoverheid.contracts.envelope import CloudEvent, derived_event_id, event_type, new_event
-from mijnoverheid.inbound import Refused
+from mijnoverheid.inbound import Refused, rejection_event
 
 REGISTRATION_RECORDED_TYPE = event_type(contract.SERVICE, "registration-recorded")
 EVENT_REJECTED_TYPE = event_type(contract.SERVICE, "event-rejected")
@@ -34,17 +35,10 @@ def registration_recorded(version: Version, source: str) -> CloudEvent:
 
 
 def event_rejected(refused: Refused, source: str, now: datetime) -> CloudEvent:
-    data = contract.GegevensEventRejected(
-        reason=refused.reason,
-        detail=refused.detail,
-        rejected_event_id=refused.event_id,
-        rejected_event_type=refused.event_type,
-    )
-    return new_event(
+    return rejection_event(
+        refused,
+        route=routing.GEGEVENS_EVENT_REJECTED,
+        data_model=contract.GegevensEventRejected,
         source=source,
-        type_=EVENT_REJECTED_TYPE,
-        data=data,
-        # The sender's OIN stands in for the (possibly invalid) source of the refused event.
-        id_=derived_event_id(refused.sender.oin, refused.event_id, "event-rejected"),
-        time=now,
+        now=now,
     )
