@@ -39,3 +39,5 @@ def configure(level: str, service: str) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     logging.getLogger("pymongo").setLevel(logging.WARNING)
+    # aiosmtpd logs every SMTP command line, e-mail addresses included (the bounce endpoint).
+    logging.getLogger("mail.log").setLevel(logging.WARNING)

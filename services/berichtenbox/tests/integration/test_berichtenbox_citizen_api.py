@@ -268,8 +268,9 @@ async def test_delete_removes_content_and_files_but_keeps_metadata_and_a_valid_t
     )
     message_id = sent["message_id"]
     files = platform.database("berichtenbox")[f"{ATTACHMENTS_BUCKET}.files"]
-    assert await files.count_documents({"_id": f"{message_id}.0"}) == 1
     before, _ = await snapshot(platform, message_id)
+    file_id = before["attachments"][0]["file_id"]
+    assert await files.count_documents({"_id": file_id}) == 1
 
     for _ in range(2):  # deleting again changes nothing
         response = await api.delete(f"/api/v1/messages/{message_id}", headers=as_citizen(bsn))
@@ -280,9 +281,9 @@ async def test_delete_removes_content_and_files_but_keeps_metadata_and_a_valid_t
     assert stored["deleted_at"] is not None
     for kept in ("reference", "sender_oin", "delivered_at", "expires_at", "content_digest"):
         assert stored[kept] == before[kept]
-    assert await files.count_documents({"_id": f"{message_id}.0"}) == 0
+    assert await files.count_documents({"_id": file_id}) == 0
     chunks = platform.database("berichtenbox")[f"{ATTACHMENTS_BUCKET}.chunks"]
-    assert await chunks.count_documents({"files_id": f"{message_id}.0"}) == 0
+    assert await chunks.count_documents({"files_id": file_id}) == 0
     assert [(e["kind"], e["cause"]) for e in trail][-1] == ("deleted", "deleted")
     assert sum(e["kind"] == "deleted" for e in trail) == 1
 

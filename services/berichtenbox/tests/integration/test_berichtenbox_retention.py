@@ -112,7 +112,11 @@ async def test_expired_content_is_removed_once_and_the_trail_stays(
     }
     due = await deliver(belastingdienst, bsn, timedelta(days=40), attachments=[attachment])
     later = await deliver(belastingdienst, bsn, timedelta(days=400))
-    expires_at: datetime = (await stored(platform, due["message_id"]))["expires_at"]
+    before = await stored(platform, due["message_id"])
+    file_id = before["attachments"][0]["file_id"]
+    files = platform.database("berichtenbox")[f"{ATTACHMENTS_BUCKET}.files"]
+    assert await files.count_documents({"_id": file_id}) == 1
+    expires_at: datetime = before["expires_at"]
     now = expires_at + timedelta(seconds=1)
 
     # Two replicas scanning at the same moment.
@@ -124,8 +128,7 @@ async def test_expired_content_is_removed_once_and_the_trail_stays(
     expired = await stored(platform, due["message_id"])
     assert (expired["subject"], expired["body"], expired["attachments"]) == ("", "", [])
     assert expired["content_digest"] == due["content_digest"]
-    files = platform.database("berichtenbox")[f"{ATTACHMENTS_BUCKET}.files"]
-    assert await files.count_documents({"_id": f"{due['message_id']}.0"}) == 0
+    assert await files.count_documents({"_id": file_id}) == 0
     entries = await trail_of(platform, due["message_id"])
     assert [entry.cause for entry in entries] == ["submitted", "stored", "expired"]
     assert expired["expired_at"] == entries[-1].at

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -691,3 +691,46 @@ async def test_a_batch_of_redeliveries_stores_nothing_new(
             "submitted",
             "stored",
         ]
+
+
+# --- the batch path under faults (found in review) ------------------------------------------
+
+
+async def test_a_redelivery_in_a_batch_after_the_expiry_window_moved_is_delivered_not_rejected(
+    handler: MessageSentHandler,
+    store: InMemoryMessageStore,
+    publisher: RecordingPublisher,
+    clock: Clock,
+    belastingdienst: Organisation,
+) -> None:
+    # In bounds when first stored (30 days + 1 hour ahead), out of bounds two hours later.
+    expires_at = (clock.now + timedelta(days=30, hours=1)).isoformat()
+    delivery = message_sent(belastingdienst, expires_at=expires_at)
+    await handler.handle_batch([delivery])
+    clock.advance(2 * 3600)
+
+    outcomes = await handler.handle_batch([delivery])
+
+    assert outcomes == [None]
+    kinds = [event.type.rsplit(".", 1)[-1] for event, _ in publisher.published]
+    assert kinds == ["message-delivered", "message-delivered"]
+    assert publisher.published[0][0].id == publisher.published[1][0].id
+    assert len(store.messages) == 1
+
+
+async def test_one_delivery_with_an_overflowing_time_does_not_fail_its_batch(
+    handler: MessageSentHandler,
+    publisher: RecordingPublisher,
+    belastingdienst: Organisation,
+) -> None:
+    good = message_sent(belastingdienst, event_id="evt-good")
+    document = json.loads(message_sent(belastingdienst, event_id="evt-far").body)
+    document["time"] = "9999-12-31T23:30:00-01:00"  # converting it to UTC would overflow
+    far = replace(good, body=json.dumps(document).encode(), message_id="evt-far")
+
+    outcomes = await handler.handle_batch([good, far])
+
+    assert outcomes == [None, None]
+    by_kind = {event.type.rsplit(".", 1)[-1]: event for event, _ in publisher.published}
+    assert by_kind["message-delivered"].data["sent_event_id"] == "evt-good"
+    assert by_kind["message-rejected"].data["reason"] == "malformed"

@@ -11,8 +11,9 @@ import binascii
 from datetime import date, datetime
 from typing import Annotated, Final, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from mijnoverheid.contracts.envelope import Moment
 from mijnoverheid.contracts.rejection import Rejected, RejectionReason, rejection_error
 from mijnoverheid.identity import is_valid_bsn
 
@@ -105,10 +106,14 @@ class MessageSent(BaseModel):
     ]
     legal_effect: bool = Field(description="the message has legal effect (rechtsgevolg)")
     kind: Annotated[str, _at_most(80, "kind")] | None = Field(
-        default=None, description="what kind of message this is, e.g. 'aanslag' or 'besluit'"
+        default=None,
+        # It is quoted in the notification e-mail: one line of words, no links.
+        pattern=r"^\w[\w .'()-]*$",
+        description="what kind of message this is, e.g. 'aanslag' or 'besluit': letters, "
+        "digits, spaces and . ' ( ) -",
     )
     deadline: date | None = Field(default=None, description="a deadline the citizen must meet")
-    expires_at: AwareDatetime | None = Field(
+    expires_at: Moment | None = Field(
         default=None,
         description="when the content is removed; 30 days to 10 years after delivery "
         "(default: the platform's retention, 18 months)",

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import UTC, datetime
-from typing import Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 CONTENT_TYPE = "application/cloudevents+json"
 TYPE_PREFIX = "nl.mijnoverheid"
@@ -19,6 +19,16 @@ _SOURCE_PATTERN = re.compile(
 )
 
 DataT = TypeVar("DataT", bound=BaseModel)
+
+
+def _plausible_moment(value: datetime) -> datetime:
+    # Far-off years pass RFC 3339 but overflow when converted to UTC; refuse them as input.
+    if not 1800 <= value.year <= 2200:
+        raise ValueError("must lie between the years 1800 and 2200")
+    return value
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_plausible_moment)]
 
 
 def source_for(oin: str, system: str) -> str:
@@ -52,7 +62,7 @@ class CloudEvent(BaseModel):
     id: str = Field(min_length=1, max_length=200)
     source: str = Field(min_length=1, max_length=200)
     type: str = Field(min_length=1, max_length=200)
-    time: AwareDatetime
+    time: Moment
     datacontenttype: Literal["application/json"] = "application/json"
     subject: str | None = None
     data: Any = None

@@ -12,8 +12,9 @@ from enum import StrEnum
 from typing import Annotated, Final
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from mijnoverheid.contracts.envelope import Moment
 from mijnoverheid.contracts.rejection import Rejected, RejectionReason, rejection_error
 from mijnoverheid.identity import is_valid_bsn
 
@@ -100,7 +101,7 @@ class CaseStatusChanged(BaseModel):
     statustype_code: StatustypeCode
     statustype_omschrijving: Omschrijving
     statustoelichting: Toelichting | None = None
-    datum_status_gezet: AwareDatetime = Field(description="when the status took effect")
+    datum_status_gezet: Moment = Field(description="when the status took effect")
     is_eindstatus: bool = Field(description="this status closes the case")
     dossier_url: Annotated[str, AfterValidator(_https_url)] = Field(
         description="https link to the dossier, on a host registered for the organisation"

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from dataclasses import asdict
+import uuid
+from dataclasses import asdict, replace
 from datetime import date
 from typing import Any
 
@@ -47,14 +48,28 @@ class MessageRepository:
         return _to_message(document) if document else None
 
     async def add(self, new: NewMessage) -> Message:
-        """Store once. Attachments first, the message document last: only a complete message
-        becomes visible, and a crash in between leaves files that the retry overwrites."""
-        message = new.message
-        for file, content in zip(message.attachments, new.attachment_contents, strict=True):
-            await self._replace_file(file, content)
+        """Store once. Attachments first, under ids of this attempt only; the message document
+        last, naming them: only a complete message becomes visible, and no attempt can remove
+        or overwrite what another attempt's message refers to. A lost race (a redelivery
+        stored it first) leaves this attempt's files unreferenced, and they are removed."""
+        attempt = uuid.uuid4().hex[:12]
+        files = tuple(
+            replace(file, file_id=f"{file.file_id}.{attempt}") for file in new.message.attachments
+        )
+        message = replace(new.message, attachments=files)
+        for file, content in zip(files, new.attachment_contents, strict=True):
+            await self._attachments.upload_from_stream_with_id(
+                file.file_id,
+                file.file_name,
+                content,
+                metadata={"media_type": file.media_type, "sha256": file.sha256},
+            )
         try:
             await self._messages.insert_one(_to_document(message))
         except DuplicateKeyError:
+            for file in files:
+                with contextlib.suppress(NoFile):
+                    await self._attachments.delete(file.file_id)
             existing = await self.by_id(message.message_id)
             assert existing is not None
             return existing
@@ -79,16 +94,6 @@ class MessageRepository:
                 assert existing is not None
                 messages[failure["index"]] = existing
         return messages
-
-    async def _replace_file(self, file: AttachmentFile, content: bytes) -> None:
-        with contextlib.suppress(NoFile):
-            await self._attachments.delete(file.file_id)
-        await self._attachments.upload_from_stream_with_id(
-            file.file_id,
-            file.file_name,
-            content,
-            metadata={"media_type": file.media_type, "sha256": file.sha256},
-        )
 
 
 def _to_document(message: Message) -> Document:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from berichtenbox.domain.model import Message
 from berichtenbox.domain.trail import GENESIS, TrailEntry, TrailKind
 from mijnoverheid.contracts.berichtenbox import MessageStatusItem, TrailEntryView
@@ -11,7 +13,7 @@ def status_of(
     message: Message, entries: list[TrailEntry], include_trail: bool
 ) -> MessageStatusItem:
     notifications = [entry for entry in entries if entry.kind is TrailKind.NOTIFICATION]
-    latest = max(notifications, key=lambda entry: entry.at, default=None)
+    latest = max(notifications, key=_notifier_order, default=None)
     sent = [entry for entry in notifications if entry.details.get("status") == "sent"]
     return MessageStatusItem(
         message_id=message.message_id,
@@ -26,6 +28,12 @@ def status_of(
         trail_head=entries[-1].hash if entries else GENESIS,
         trail=[_view(entry) for entry in entries] if include_trail else None,
     )
+
+
+def _notifier_order(entry: TrailEntry) -> tuple[datetime, int]:
+    # Statuses may arrive out of order and share a timestamp; the Notifier numbers them.
+    sequence = entry.details.get("sequence")
+    return (entry.at, sequence if isinstance(sequence, int) else 0)
 
 
 def _view(entry: TrailEntry) -> TrailEntryView:

@@ -18,7 +18,7 @@ from mijnoverheid.contracts.rejection import RejectionReason
 from mijnoverheid.faults import failpoint
 from mijnoverheid.identity import OrganisationRegistry
 from mijnoverheid.inbound import Accepted, Refused, accept_inbound
-from mijnoverheid.messaging.consumer import InboundDelivery, PoisonMessageError
+from mijnoverheid.messaging.consumer import InboundDelivery
 from mijnoverheid.messaging.publisher import EventPublisher
 
 MESSAGE_SENT_TYPE = event_type(SERVICE, "message-sent")
@@ -94,19 +94,18 @@ class MessageSentHandler:
                 outcome = accept_inbound(
                     delivery, self._registry, SERVICE, MESSAGE_SENT_TYPE, MessageSent
                 )
-            except PoisonMessageError as error:
-                work[index] = _raise(error)
-                continue
-            if isinstance(outcome, Refused):
-                work[index] = self._reject(outcome)
-            elif outcome.data.attachments:
-                work[index] = self(delivery)  # attachments go to GridFS one by one
-            else:
-                try:
+                if isinstance(outcome, Refused):
+                    work[index] = self._reject(outcome)
+                elif outcome.data.attachments:
+                    work[index] = self(delivery)  # attachments go to GridFS one by one
+                else:
                     fresh[index] = (self._receive(outcome), outcome.event)
-                except model.ExpiryOutOfBoundsError as error:
-                    refused = _refused(outcome, RejectionReason.EXPIRY_OUT_OF_BOUNDS, error)
-                    work[index] = self._reject(refused)
+            except model.ExpiryOutOfBoundsError:
+                # Perhaps a redelivery of a message stored earlier (when it was in bounds): the
+                # one-by-one path looks for the stored message before judging the expiry.
+                work[index] = self(delivery)
+            except Exception as error:  # one delivery's fault must not fail its whole batch
+                work[index] = _raise(error)
         stored = await self._store.add_many([new for new, _ in fresh.values()])
         failpoint("berichtenbox.after-store")
         events = [event for _, event in fresh.values()]

@@ -36,6 +36,9 @@ class NotificationStatusHandler:
             "status": status.status.value,
             "notification_id": status.notification_id,
         }
+        if status.sequence is not None:
+            # The Notifier's own order: several changes can share one timestamp.
+            details["sequence"] = status.sequence
         if status.smtp_reply is not None:
             details["smtp_code"] = status.smtp_reply.code
         await self._trail.append(
