@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -31,6 +32,8 @@ from notifier.handlers.overdue import OverdueScanner
 from notifier.settings import NotifierSettings
 
 Job = Callable[[], Coroutine[Any, Any, None]]
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -93,6 +96,8 @@ def create_runtime(settings: NotifierSettings) -> tuple[ServiceRuntime, Wiring]:
         interval_seconds=settings.notifier_overdue_scan_seconds,
     )
     wiring.jobs.append(scanner.run)
+    if settings.bounce_secret_is_the_development_default:
+        wiring.jobs.append(_warn_of_the_development_bounce_secret)
     if settings.notifier_bounce_port:
         bounces = BounceHandler(
             store=store,
@@ -100,10 +105,16 @@ def create_runtime(settings: NotifierSettings) -> tuple[ServiceRuntime, Wiring]:
             publisher=publisher,
             source=source,
             clock=utc_now,
+            bounce_secret=settings.bounce_secret,
         )
         endpoint = (settings.notifier_bounce_host, settings.notifier_bounce_port)
         wiring.jobs.append(bounce_server(*endpoint, settings.bounce_domain, bounces))
     return runtime, wiring
+
+
+async def _warn_of_the_development_bounce_secret() -> None:
+    # A job, so that it is logged once logging is configured; it ends at once.
+    logger.warning("NOTIFIER_BOUNCE_SECRET is the development default: set it in production")
 
 
 async def create_indexes(database: AsyncDatabase[Document]) -> None:

@@ -50,6 +50,7 @@ def smtp_mailer(settings: NotifierSettings, pool: SmtpPool) -> SmtpMailer:
         limiter=TokenBucket(rate, burst=max(1, int(rate))),
         from_address=settings.notifier_from_address,
         bounce_domain=settings.bounce_domain,
+        bounce_secret=settings.bounce_secret,
     )
 
 

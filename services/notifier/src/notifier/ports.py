@@ -6,10 +6,11 @@ from datetime import datetime
 from typing import Protocol
 
 from notifier.domain.attempt import Outcome
-from notifier.domain.contact import Contact, Language
+from notifier.domain.contact import Contact, Language, Preferences
 from notifier.domain.email import Email
 from notifier.domain.notification import Notification
 from notifier.domain.request import NotificationRequest
+from notifier.domain.verification import Verification
 
 
 class NotificationStore(Protocol):
@@ -29,6 +30,33 @@ class ContactDirectory(Protocol):
 
     async def mark_undeliverable(self, bsn: str, address: str, sent_at: datetime) -> None:
         """The mail sent at `sent_at` to `address` hard-bounced."""
+        ...
+
+
+class ContactStore(Protocol):
+    """A citizen's contact details and the verifications of their addresses."""
+
+    async def find(self, bsn: str) -> Contact | None: ...
+
+    async def set_preferences(
+        self, bsn: str, language: Language, preferences: Preferences
+    ) -> None: ...
+
+    async def set_verified(self, bsn: str, email: str, now: datetime) -> None: ...
+
+    async def remove_email(self, bsn: str) -> None: ...
+
+    async def start_verification(self, verification: Verification) -> None: ...
+
+    async def verification(self, verification_id: str) -> Verification | None: ...
+
+    async def take_attempt(self, verification_id: str, limit: int, now: datetime) -> int | None:
+        """A try of the verification's code: the number (1..limit) of the slot it took, each
+        taken at most once however many tries run at the same time; None when all are taken."""
+        ...
+
+    async def use(self, verification_id: str, now: datetime) -> bool:
+        """True for the first use only."""
         ...
 
 

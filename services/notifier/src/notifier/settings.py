@@ -1,11 +1,20 @@
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr
+from pydantic_settings import SettingsConfigDict
 
 from mijnoverheid.settings import PlatformSettings
 
+# Signs the VERP return paths (adapters/smtp.py). Known to everyone who reads this file: for
+# development and tests only; every real deployment sets NOTIFIER_BOUNCE_SECRET.
+DEV_BOUNCE_SECRET = "development-only-notifier-bounce-secret-not-for-production"  # noqa: S105
+MIN_BOUNCE_SECRET_LENGTH = 16
+
 
 class NotifierSettings(PlatformSettings):
+    # A setting that fails validation is not echoed in the error (it may be a secret).
+    model_config = SettingsConfigDict(hide_input_in_errors=True)
+
     # Many deliveries in flight let the database writes of concurrent notifications share
     # one round trip (adapters/batching.py); SMTP_POOL_SIZE still bounds the relay's load.
     prefetch: int = Field(default=256, ge=1, le=1000)
@@ -28,6 +37,11 @@ class NotifierSettings(PlatformSettings):
     notifier_bounce_domain: str | None = Field(
         default=None, description="domain of the VERP return path; default: the From domain"
     )
+    notifier_bounce_secret: SecretStr = Field(
+        default=SecretStr(DEV_BOUNCE_SECRET),
+        min_length=MIN_BOUNCE_SECRET_LENGTH,
+        description="key of the HMAC in the VERP return path; the same for every instance",
+    )
     notifier_bounce_host: str = "127.0.0.1"
     notifier_bounce_port: int = Field(default=2525, description="bounce endpoint; 0 = off")
     notifier_retry_delays_seconds: tuple[float, float, float, float] = (10, 60, 600, 3600)
@@ -39,6 +53,14 @@ class NotifierSettings(PlatformSettings):
     notifier_dev_auto_verify: bool = Field(
         default=False, description="development only: an address counts as verified at once"
     )
+
+    @property
+    def bounce_secret(self) -> bytes:
+        return self.notifier_bounce_secret.get_secret_value().encode()
+
+    @property
+    def bounce_secret_is_the_development_default(self) -> bool:
+        return self.notifier_bounce_secret.get_secret_value() == DEV_BOUNCE_SECRET
 
     @property
     def bounce_domain(self) -> str:

@@ -3,6 +3,7 @@ single use), preferences, and that a citizen only ever reaches their own."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -83,6 +84,26 @@ async def test_a_code_works_once_and_a_wrong_code_not_at_all(
         assert (await citizen.post(VERIFY, json={"code": code})).status_code == 200
         again = await citizen.post(VERIFY, json={"code": code})
     assert again.status_code == 409
+
+
+async def test_concurrent_wrong_codes_are_checked_no_more_often_than_the_limit(
+    platform: Platform, notifier: Notifier
+) -> None:
+    """All at once, every try used to see fewer than 5 wrong codes so far and be checked."""
+    bsn, email = random_bsn(), Notifier.address()
+    async with notifier.citizen(bsn) as citizen:
+        (await citizen.put(DETAILS, json={"email": email})).raise_for_status()
+        code = await notifier.code_mailed_to(email)
+        wrong = ("B" if code[0] == "A" else "A") + code[1:]
+        tries = await asyncio.gather(
+            *(citizen.post(VERIFY, json={"code": wrong}) for _ in range(20))
+        )
+        statuses = sorted(answer.status_code for answer in tries)
+        right = await citizen.post(VERIFY, json={"code": code})
+        details = (await citizen.get(DETAILS)).json()
+    assert statuses == [400] * 5 + [410] * 15
+    assert right.status_code == 410, "the code died after 5 wrong tries"
+    assert details["email_verified"] is False
 
 
 async def test_an_expired_code_is_refused(

@@ -3,17 +3,20 @@ permanent failures, dropped connections, delivery reports and bounces, and the d
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
 from mijnoverheid.contracts import routing
 from mijnoverheid.testing.citizens import random_bsn
-from mijnoverheid.testing.notifier import Notifier
+from mijnoverheid.testing.notifier import TEST_BOUNCE_SECRET, Notifier
 from mijnoverheid.testing.organisation import OrganisationClient
 from mijnoverheid.testing.platform import Platform
 from mijnoverheid.testing.waiting import wait_until
+from notifier.adapters.smtp import bounce_tag
 from notifier.domain.notification import notification_id_for
+from notifier.settings import DEV_BOUNCE_SECRET
 
 pytestmark = pytest.mark.integration
 
@@ -126,7 +129,8 @@ async def test_a_dsn_success_report_marks_it_delivered(
     assert history == ["sent", "delivered"]
     (mail,) = _notifications_to(platform, email)
     notification_id = mail.message["Message-ID"].strip("<>").split("@")[0]
-    assert mail.mail_from.startswith(f"bounces+{notification_id}@"), "VERP names it"
+    tag = bounce_tag(notification_id, TEST_BOUNCE_SECRET.encode())
+    assert mail.mail_from == f"bounces+{notification_id}.{tag}@mijnoverheid.localhost", "VERP"
     assert f"ENVID={notification_id}" in mail.mail_options
     assert "RET=HDRS" in mail.mail_options
     assert "NOTIFY=SUCCESS,FAILURE" in mail.rcpt_options
@@ -164,6 +168,63 @@ async def test_a_hard_bounce_marks_it_bounced_and_the_address_undeliverable(
     assert no_contact["data"]["status"] == "no-contact"
     assert no_contact["data"]["reason"] == "address-undeliverable"
     assert len(_notifications_to(platform, email)) == 1, "nothing after the bounce"
+    _nothing_personal_logged(notifier, email, bsn)
+
+
+async def test_a_forged_report_is_accepted_and_changes_nothing(
+    platform: Platform, notifier: Notifier
+) -> None:
+    """The notification id is no secret (it is in the mail's Message-ID): a report that names
+    the notification without the return path's signature counts for nothing."""
+    bsn = random_bsn()
+    email = await _mail_to(platform, bsn, notifier)
+    async with platform.client("belastingdienst") as belastingdienst:
+        event = await notifier.trigger(
+            routing.MESSAGE_DELIVERED,
+            belastingdienst.organisation.oin,
+            delivered(belastingdienst, bsn),
+        )
+        await _statuses_until(belastingdienst, event, "sent")
+        (mail,) = _notifications_to(platform, email)
+        nid = mail.message["Message-ID"].strip("<>").split("@")[0]
+        domain = mail.mail_from.rpartition("@")[2]
+        forged = [
+            f"bounces+{nid}@{domain}",  # the return path as it was before signing
+            f"bounces+{nid}.{'0' * 16}@{domain}",
+            f"bounces+{nid}.{bounce_tag(nid, DEV_BOUNCE_SECRET.encode())}@{domain}",
+            f"bounces@{domain}",  # the envelope id alone names it
+        ]
+        for address in forged:
+            for action, status in (("failed", "5.1.1"), ("delivered", "2.0.0")):
+                code, _ = await notifier.send_report(
+                    address, recipient=email, action=action, status=status, envelope_id=nid
+                )
+                assert code == 250, "accepted, like any report: the sender learns nothing"
+        # The endpoint handles a report before it answers: nothing changed.
+        assert await _stored(platform, event) == ["created", "sending", "sent"]
+        async with notifier.citizen(bsn) as citizen:
+            details = (await citizen.get("/api/v1/contact-details")).json()
+        assert details["email_undeliverable"] is False
+
+        # The relay's report, to the signed return path, still counts.
+        code, _ = await notifier.send_report(
+            mail.mail_from, recipient=email, action="failed", status="5.1.1"
+        )
+        assert code == 250
+        history = await _statuses_until(belastingdienst, event, "bounced")
+    assert history == ["sent", "bounced"], "no status from the forged reports"
+    _nothing_personal_logged(notifier, email, bsn)
+
+
+def _nothing_personal_logged(notifier: Notifier, email: str, bsn: str) -> None:
+    lines = notifier.process.log_path.read_text(errors="replace").splitlines()
+    bounce_lines = [line for line in lines if "bounce" in line or "report" in line]
+    assert bounce_lines, "the bounce endpoint logged"
+    for line in lines:
+        assert email not in line
+        assert bsn not in line
+    dropped = [json.loads(line) for line in bounce_lines if "dropped" in line]
+    assert all(entry["logger"] == "notifier.handlers.bounces" for entry in dropped)
 
 
 async def test_attempts_are_bounded_and_an_unsent_notification_becomes_overdue(

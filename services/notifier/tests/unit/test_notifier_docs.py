@@ -1,4 +1,5 @@
-"""docs/notifier.md: every JSON example of an event is valid against the contract."""
+"""docs/notifier.md: every JSON example of an event is valid against the contract; every setting
+is in the configuration table."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from pydantic import BaseModel
 
 from mijnoverheid.contracts import notifier as contract
 from mijnoverheid.contracts.envelope import CloudEvent
-from mijnoverheid.settings import REPOSITORY_ROOT
+from mijnoverheid.settings import REPOSITORY_ROOT, PlatformSettings
+from notifier.settings import DEV_BOUNCE_SECRET, NotifierSettings
 
 DOCUMENT = REPOSITORY_ROOT / "docs" / "notifier.md"
 MODELS: dict[str, type[BaseModel]] = {
@@ -41,3 +43,11 @@ def test_every_status_is_documented() -> None:
     text = DOCUMENT.read_text(encoding="utf-8")
     for state in contract.NotificationState:
         assert f"| `{state.value}` |" in text
+
+
+def test_every_setting_of_the_notifier_is_in_the_configuration_table() -> None:
+    table = DOCUMENT.read_text(encoding="utf-8").split("## 7. Configuration")[1].split("## 8.")[0]
+    own = set(NotifierSettings.model_fields) - set(PlatformSettings.model_fields) | {"prefetch"}
+    for name in own:
+        assert f"`{name.upper()}`" in table, name
+    assert f"`{DEV_BOUNCE_SECRET}`" in table, "the development default, named as such"

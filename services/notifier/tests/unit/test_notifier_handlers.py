@@ -4,6 +4,8 @@ sender."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,6 +19,7 @@ from mijnoverheid.messaging.consumer import InboundDelivery, PoisonMessageError
 from mijnoverheid.settings import REPOSITORY_ROOT
 from mijnoverheid.testing.dsn import delivery_status_report
 from notifier.adapters import triggers
+from notifier.adapters.smtp import bounce_tag, return_path
 from notifier.adapters.templates import TemplateRenderer
 from notifier.domain.attempt import Accepted, Deferred, Outcome, Refused, RetryPolicy, smtp_reply
 from notifier.domain.contact import Contact, Language
@@ -27,6 +30,7 @@ from notifier.handlers.dispatch import Dispatcher, Timing
 from notifier.handlers.retry import RetryHandler
 from notifier.handlers.triggers import TriggerHandler
 from notifier.ports import NotificationBusyError
+from notifier.settings import DEV_BOUNCE_SECRET
 
 BERICHTENBOX = source_for("00000001234567890000", "berichtenbox")
 SOURCE = source_for("00000001234567890000", "notifier")
@@ -36,6 +40,8 @@ ADDRESS = "burger@example.nl"
 START = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
 LEASE = timedelta(seconds=90)
 OK = smtp_reply(250, "2.0.0 Ok: queued as 4F2A1")
+BOUNCE_SECRET = b"unit-test-bounce-secret"
+BOUNCE_DOMAIN = "mijnoverheid.localhost"
 # Reported steps on the way to an outcome; everything else reported is an outcome.
 STEPS = frozenset({"created", "sending"})
 
@@ -356,18 +362,42 @@ def bounce_handler(world: World) -> BounceHandler:
         publisher=world.publisher,
         source=SOURCE,
         clock=world.clock,
+        bounce_secret=BOUNCE_SECRET,
     )
 
 
-def report(notification_id: str, action: str, status: str) -> tuple[list[str], bytes]:
-    return_path = f"bounces+{notification_id}@mijnoverheid.localhost"
+def report(
+    notification_id: str,
+    action: str,
+    status: str,
+    *,
+    to: str | None = None,
+    envelope_id: str | None = None,
+) -> tuple[list[str], bytes]:
+    """A report to the notification's signed return path (or to `to`)."""
+    address = to or return_path(notification_id, BOUNCE_DOMAIN, BOUNCE_SECRET)
     raw = delivery_status_report(
-        return_path=return_path, recipient=ADDRESS, action=action, status=status
+        return_path=address,
+        recipient=ADDRESS,
+        action=action,
+        status=status,
+        envelope_id=envelope_id,
     )
-    return [return_path], raw
+    return [address], raw
 
 
-async def test_a_hard_bounce_bounces_and_marks_the_address(world: World) -> None:
+def no_personal_data_logged(caplog: pytest.LogCaptureFixture) -> None:
+    for record in caplog.records:
+        logged = f"{record.getMessage()} {record.__dict__}"
+        assert ADDRESS not in logged
+        assert BSN not in logged
+        assert BOUNCE_DOMAIN not in logged, "no return path either"
+
+
+async def test_a_hard_bounce_bounces_and_marks_the_address(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
     await world.handler(delivery(delivered()))
     notification_id = world.store.only().notification_id
     bounces = bounce_handler(world)
@@ -377,6 +407,64 @@ async def test_a_hard_bounce_bounces_and_marks_the_address(world: World) -> None
     assert world.contacts.undeliverable[0][:2] == (BSN, ADDRESS)
     # The second report changes nothing; it re-emits the whole history.
     assert world.statuses() == ["created", "sending", "sent", "bounced"] * 2
+    no_personal_data_logged(caplog)
+
+
+async def test_a_success_report_marks_it_delivered(world: World) -> None:
+    await world.handler(delivery(delivered()))
+    notification_id = world.store.only().notification_id
+    assert await bounce_handler(world)(*report(notification_id, "delivered", "2.0.0")) == DONE
+    assert world.store.only().status.value == "delivered"
+    assert world.statuses() == ["created", "sending", "sent", "delivered"]
+
+
+# Return paths a forger can write knowing only the notification id (it is in every mail's
+# Message-ID, reported to organisations, and derived from public inputs).
+FORGED: dict[str, Callable[[str], str]] = {
+    "unsigned": lambda nid: f"bounces+{nid}@{BOUNCE_DOMAIN}",
+    "wrong-tag": lambda nid: f"bounces+{nid}.0123456789abcdef@{BOUNCE_DOMAIN}",
+    "another-notifications-tag": lambda nid: (
+        f"bounces+{nid}.{bounce_tag('another-notification', BOUNCE_SECRET)}@{BOUNCE_DOMAIN}"
+    ),
+    "the-development-secret": lambda nid: (
+        f"bounces+{nid}.{bounce_tag(nid, DEV_BOUNCE_SECRET.encode())}@{BOUNCE_DOMAIN}"
+    ),
+    "envelope-id-only": lambda nid: f"bounces@{BOUNCE_DOMAIN}",
+}
+
+
+@pytest.mark.parametrize(("action", "status"), [("failed", "5.1.1"), ("delivered", "2.0.0")])
+@pytest.mark.parametrize("forged", FORGED)
+async def test_a_forged_report_is_accepted_and_changes_nothing(
+    world: World, caplog: pytest.LogCaptureFixture, forged: str, action: str, status: str
+) -> None:
+    await world.handler(delivery(delivered()))
+    before = world.store.only()
+    published = list(world.publisher.published)
+    caplog.set_level(logging.DEBUG)
+    nid = before.notification_id
+    # The envelope id names the notification too: it is no more trusted than the address.
+    forgery = report(nid, action, status, to=FORGED[forged](nid), envelope_id=nid)
+    assert await bounce_handler(world)(*forgery) == DONE, "answered like any report"
+    assert world.store.only() == before
+    assert world.contacts.undeliverable == []
+    assert world.publisher.published == published
+    assert [r.getMessage() for r in caplog.records if "dropped" in r.getMessage()], "logged"
+    no_personal_data_logged(caplog)
+    assert nid not in caplog.text
+
+
+async def test_one_signed_recipient_is_enough_and_a_forged_one_beside_it_is_not_used(
+    world: World,
+) -> None:
+    await world.handler(delivery(delivered("delivered-1")))
+    await world.handler(delivery(delivered("delivered-2")))
+    first, second = world.store.notifications
+    signed, raw = report(first, "failed", "5.1.1")
+    answer = await bounce_handler(world)([FORGED["unsigned"](second), *signed], raw)
+    assert answer == DONE
+    assert world.store.notifications[first].status.value == "bounced"
+    assert world.store.notifications[second].status.value == "sent"
 
 
 async def test_a_report_before_the_sent_record_is_deferred_and_others_ignored(

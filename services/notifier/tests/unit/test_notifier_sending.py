@@ -11,13 +11,15 @@ import aiosmtplib
 import pytest
 
 from mijnoverheid.testing.smtp import SmtpTestServer
+from notifier.adapters.dsn import notification_id_of
 from notifier.adapters.ratelimit import TokenBucket
-from notifier.adapters.smtp import SmtpMailer
+from notifier.adapters.smtp import SmtpMailer, bounce_tag
 from notifier.adapters.smtp_pool import SmtpPool
 from notifier.domain.attempt import Accepted, Deferred, Refused
 from notifier.domain.email import Email
 
 EMAIL = Email("Onderwerp", "Tekst\n", "<p>Tekst</p>\n")
+SECRET = b"unit-test-bounce-secret"
 
 
 async def test_the_bucket_allows_a_burst_then_the_rate() -> None:
@@ -54,6 +56,7 @@ def mailer_for(server: SmtpTestServer, size: int = 2) -> tuple[SmtpMailer, SmtpP
         limiter=TokenBucket(0),
         from_address="noreply@mijnoverheid.nl",
         bounce_domain="bounces.mijnoverheid.nl",
+        bounce_secret=SECRET,
     )
     return mailer, pool
 
@@ -76,7 +79,8 @@ async def test_dsn_and_verp_when_the_relay_offers_dsn(relay: SmtpTestServer) -> 
     assert isinstance(outcome, Accepted)
     assert outcome.reply.queue_id is not None
     [mail] = relay.mails
-    assert mail.mail_from == "bounces+n-1@bounces.mijnoverheid.nl"
+    assert mail.mail_from == f"bounces+n-1.{bounce_tag('n-1', SECRET)}@bounces.mijnoverheid.nl"
+    assert notification_id_of(mail.mail_from, SECRET) == "n-1", "signed: the reports count"
     assert set(mail.mail_options) >= {"RET=HDRS", "ENVID=n-1"}
     assert mail.rcpt_options == ("NOTIFY=SUCCESS,FAILURE",)
     assert mail.message["Message-ID"] == "<n-1@mijnoverheid.nl>"
@@ -122,5 +126,6 @@ async def test_an_unreachable_relay_is_a_deferral() -> None:
         limiter=TokenBucket(0),
         from_address="noreply@mijnoverheid.nl",
         bounce_domain="mijnoverheid.nl",
+        bounce_secret=SECRET,
     )
     assert await mailer.send("jan@example.nl", EMAIL, "n-1") == Deferred("connection-lost")

@@ -2,7 +2,8 @@
 
 `DsnSmtp` accepts the DSN parameters of MAIL FROM (RET, ENVID) and RCPT TO (NOTIFY, ORCPT),
 which plain aiosmtpd refuses; `delivery_status_report` builds the multipart/report a relay
-sends back to the return path; `deliver_report` sends it like a relay would, retrying a 4xx.
+sends back to the return path; `deliver_report` sends it like a relay would, retrying a 4xx;
+`send_report` sends one once, to any address, as anybody could (a forged report, say).
 """
 
 from __future__ import annotations
@@ -143,6 +144,35 @@ def deliver_report(report: ScriptedReport, mail: ReceivedMail) -> None:
         except (smtplib.SMTPException, OSError):
             pass
         time.sleep(REPORT_RETRY_SECONDS)  # a relay's retry interval, compressed
+
+
+def send_report(
+    to: tuple[str, int],
+    *,
+    return_path: str,
+    recipient: str,
+    action: str,
+    status: str,
+    envelope_id: str | None = None,
+) -> tuple[int, str]:
+    """Send one report to `return_path` through the SMTP server at `to`, once, without retrying:
+    the server's answer to DATA, or to RCPT TO when it refused the address."""
+    body = delivery_status_report(
+        return_path=return_path,
+        recipient=recipient,
+        action=action,
+        status=status,
+        envelope_id=envelope_id,
+    )
+    host, port = to
+    with smtplib.SMTP(host, port, timeout=10) as client:
+        client.ehlo()
+        client.mail("")
+        code, message = client.rcpt(return_path)
+        if code >= 400:
+            return code, message.decode(errors="replace")
+        code, message = client.data(body)
+        return code, message.decode(errors="replace")
 
 
 def _option(options: Any, name: str) -> str | None:

@@ -3,6 +3,7 @@ address through the real double opt-in, publish triggers as the producing servic
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import uuid
@@ -18,6 +19,7 @@ from mijnoverheid.auth import load_private_key, mint_token
 from mijnoverheid.contracts import routing
 from mijnoverheid.contracts.envelope import CONTENT_TYPE, source_for, utc_now
 from mijnoverheid.devtokens import DEV_PRIVATE_KEY
+from mijnoverheid.testing.dsn import send_report
 from mijnoverheid.testing.platform import Platform
 from mijnoverheid.testing.services import ServiceProcess
 from mijnoverheid.testing.waiting import wait_until
@@ -27,6 +29,9 @@ PLATFORM_OIN = "00000001234567890000"
 STEPS = frozenset({"created", "sending"})
 VERIFICATION_PATH = "/api/v1/contact-details/verification"
 CODE = re.compile(r"\b[A-Z2-9]{4}-[A-Z2-9]{4}\b")
+# The key of the return paths' signatures in tests (not the development default, so a test
+# shows that the setting is used).
+TEST_BOUNCE_SECRET = "test-platform-notifier-bounce-secret"  # noqa: S105 - tests only
 # Short delays, so that retries and deadlines happen within a test.
 FAST = {
     "NOTIFIER_DEV_AUTO_VERIFY": "false",
@@ -70,6 +75,27 @@ class Notifier:
     @property
     def bounce_endpoint(self) -> tuple[str, int]:
         return ("127.0.0.1", int(self.process.environment["NOTIFIER_BOUNCE_PORT"]))
+
+    async def send_report(
+        self,
+        return_path: str,
+        *,
+        recipient: str,
+        action: str,
+        status: str,
+        envelope_id: str | None = None,
+    ) -> tuple[int, str]:
+        """A delivery status report sent straight to the bounce endpoint, once, as anybody
+        could: the endpoint's answer (code, text)."""
+        return await asyncio.to_thread(
+            send_report,
+            self.bounce_endpoint,
+            return_path=return_path,
+            recipient=recipient,
+            action=action,
+            status=status,
+            envelope_id=envelope_id,
+        )
 
     def citizen(self, bsn: str) -> httpx.AsyncClient:
         headers = {"Authorization": f"Bearer {token(bsn)}"}
@@ -131,6 +157,7 @@ class Notifier:
 
 
 async def start_notifier(platform: Platform, **environment: str) -> Notifier:
-    process = platform.service("notifier").start(**{**FAST, **environment})
+    secret = {"NOTIFIER_BOUNCE_SECRET": TEST_BOUNCE_SECRET}
+    process = platform.service("notifier").start(**{**FAST, **secret, **environment})
     await process.ready()
     return Notifier(platform, process)

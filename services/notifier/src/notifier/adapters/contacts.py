@@ -2,11 +2,12 @@
 
 A verification code is used once: the use is an insert with the verification's id as unique
 key, which both MongoDB and FerretDB v1 enforce (a conditional update FerretDB v1 does not).
+Likewise each try of a code takes one of a fixed number of slots, `<verification id>#<n>`: of
+concurrent tries only as many as there are slots get one, so only that many codes are checked.
 """
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 
 from pymongo import ASCENDING
@@ -21,13 +22,12 @@ from notifier.domain.verification import Verification
 CONTACT_DETAILS = "contact_details"
 VERIFICATIONS = "email_verifications"
 VERIFICATION_USES = "email_verification_uses"
-WRONG_CODES = "email_verification_wrong_codes"
+# One document per try of a code (the name is older than the slots).
+ATTEMPTS = "email_verification_wrong_codes"
 
 
 async def create_indexes(database: AsyncDatabase[Document]) -> None:
-    await database[WRONG_CODES].create_index(
-        [("verification_id", ASCENDING)], name="by_verification"
-    )
+    await database[ATTEMPTS].create_index([("verification_id", ASCENDING)], name="by_verification")
 
 
 class ContactRepository:
@@ -35,7 +35,7 @@ class ContactRepository:
         self._contacts = database[CONTACT_DETAILS]
         self._verifications = database[VERIFICATIONS]
         self._uses = database[VERIFICATION_USES]
-        self._wrong = database[WRONG_CODES]
+        self._attempts = database[ATTEMPTS]
         # Every notification reads its citizen's details: batched, like the inserts.
         self._lookup = LookupBatcher(self._contacts).find
 
@@ -101,13 +101,21 @@ class ContactRepository:
         }
         return Verification(verification_id=verification_id, **fields)
 
-    async def wrong_codes(self, verification_id: str) -> int:
-        return await self._wrong.count_documents({"verification_id": verification_id})
+    async def take_attempt(self, verification_id: str, limit: int, now: datetime) -> int | None:
+        """The number (1..limit) of the slot this try of a code took; None when all are taken.
 
-    async def record_wrong_code(self, verification_id: str, now: datetime) -> None:
-        await self._wrong.insert_one(
-            {"_id": uuid.uuid4().hex, "verification_id": verification_id, "at": now}
-        )
+        The count only says where to start looking (it also counts the tries recorded before
+        there were slots, with random ids); the unique `_id` of the slot is what decides.
+        """
+        taken = await self._attempts.count_documents({"verification_id": verification_id})
+        for slot in range(taken + 1, limit + 1):
+            document = {"_id": f"{verification_id}#{slot}", "verification_id": verification_id}
+            try:
+                await self._attempts.insert_one({**document, "at": now})
+            except DuplicateKeyError:
+                continue
+            return slot
+        return None
 
     async def use(self, verification_id: str, now: datetime) -> bool:
         """True for the first use only."""

@@ -104,11 +104,15 @@ def _entry(sequence: int, change: StatusChange) -> contract.StatusEntry:
 
 def status_report(
     requested_event_id: str,
+    requester: str,
     records: list[contract.NotificationRecord],
     rejected: Rejected | None,
     source: str,
     now: datetime,
 ) -> CloudEvent:
+    """The answer to request `requested_event_id` from `requester`: the request's source, or
+    for a refused request (whose source may be invalid or another's) the sender's OIN. Event
+    ids are unique per source, so two requesters' equal ids get different answers."""
     data = contract.NotificationStatusReport(
         requested_event_id=requested_event_id, notifications=records, rejected=rejected
     )
@@ -116,6 +120,6 @@ def status_report(
         source=source,
         type_=STATUS_REPORT_TYPE,
         data=data,
-        id_=derived_event_id(source, requested_event_id, "notification-status-report"),
+        id_=derived_event_id(requester, requested_event_id, "notification-status-report"),
         time=now,
     )

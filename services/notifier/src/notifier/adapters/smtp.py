@@ -1,13 +1,16 @@
-"""Sending one e-mail over a pooled connection, with DSN and a VERP return path.
+"""Sending one e-mail over a pooled connection, with DSN and a signed VERP return path.
 
-The return path `bounces+<notification id>@<bounce domain>` names the notification, so a
-bounce identifies it even from a relay that drops the DSN envelope id. When the relay offers
-DSN we ask for a report on success and failure (RET=HDRS: headers only, never the content).
+The return path `bounces+<notification id>.<tag>@<bounce domain>` names the notification; the
+tag, an HMAC of the id under a secret of ours, proves that a report to it answers a mail we
+sent (the id itself is no secret: it is in every mail's Message-ID). When the relay offers DSN
+we ask for a report on success and failure (RET=HDRS: headers only, never the content).
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime
@@ -22,22 +25,38 @@ from notifier.domain.attempt import Accepted, Deferred, Outcome, Refused, smtp_r
 from notifier.domain.email import Email
 
 BOUNCE_LOCAL_PART = "bounces"
+TAG_SEPARATOR = "."
+TAG_LENGTH = 16  # hex digits: 64 bits of HMAC-SHA256
 
 
-def return_path(notification_id: str | None, bounce_domain: str) -> str:
+def bounce_tag(notification_id: str, secret: bytes) -> str:
+    digest = hmac.new(secret, notification_id.encode(), hashlib.sha256).hexdigest()
+    return digest[:TAG_LENGTH]
+
+
+def return_path(notification_id: str | None, bounce_domain: str, secret: bytes) -> str:
+    """`bounces+<id>.<tag>@domain`; plain `bounces@domain` for a mail about no notification."""
     if notification_id is None:
         return f"{BOUNCE_LOCAL_PART}@{bounce_domain}"
-    return f"{BOUNCE_LOCAL_PART}+{notification_id}@{bounce_domain}"
+    tag = bounce_tag(notification_id, secret)
+    return f"{BOUNCE_LOCAL_PART}+{notification_id}{TAG_SEPARATOR}{tag}@{bounce_domain}"
 
 
 class SmtpMailer:
     def __init__(
-        self, *, pool: SmtpPool, limiter: TokenBucket, from_address: str, bounce_domain: str
+        self,
+        *,
+        pool: SmtpPool,
+        limiter: TokenBucket,
+        from_address: str,
+        bounce_domain: str,
+        bounce_secret: bytes,
     ) -> None:
         self._pool = pool
         self._limiter = limiter
         self._from = from_address
         self._bounce_domain = bounce_domain
+        self._bounce_secret = bounce_secret
 
     async def send(self, to: str, email: Email, notification_id: str | None) -> Outcome:
         raw = build_message(self._from, to, email, notification_id)
@@ -73,9 +92,8 @@ class SmtpMailer:
             if notification_id and client.supports_extension("dsn"):
                 mail_options = ["RET=HDRS", f"ENVID={notification_id}"]
                 rcpt_options = ["NOTIFY=SUCCESS,FAILURE"]
-            await client.mail(
-                return_path(notification_id, self._bounce_domain), options=mail_options
-            )
+            sender = return_path(notification_id, self._bounce_domain, self._bounce_secret)
+            await client.mail(sender, options=mail_options)
             transmitted = True
             await client.rcpt(to, options=rcpt_options)
             response = await client.data(raw)

@@ -3,6 +3,12 @@
 Answers are SMTP replies to the reporting relay: 250 when done (or nothing to do), 451 when
 the report overtook our own record of the send or another worker was first (the relay tries
 again later, as relays do).
+
+A report counts only when it comes to a notification's signed return path (`bounces+<id>.<tag>`,
+adapters/smtp.py). Anyone who has seen a notification mail knows its id, so a report to an
+unsigned or wrongly signed address, or naming the notification by envelope id only, could be
+forged: it is accepted (250, like any other, so the sender learns nothing about the tag) and
+dropped. Nothing here logs an address.
 """
 
 from __future__ import annotations
@@ -14,7 +20,11 @@ from datetime import datetime
 from mijnoverheid.contracts import routing
 from mijnoverheid.messaging.publisher import EventPublisher
 from notifier.adapters import outbound
-from notifier.adapters.dsn import delivery_reports, notification_id_of
+from notifier.adapters.dsn import (
+    addressed_to_a_notification,
+    delivery_reports,
+    notification_id_of,
+)
 from notifier.domain.attempt import DeliveryReport, ReportTooEarlyError, after_report
 from notifier.domain.notification import Notification, State
 from notifier.ports import ContactDirectory, NotificationStore
@@ -35,22 +45,29 @@ class BounceHandler:
         publisher: EventPublisher,
         source: str,
         clock: Callable[[], datetime],
+        bounce_secret: bytes,
     ) -> None:
         self._store = store
         self._contacts = contacts
         self._publisher = publisher
         self._source = source
         self._clock = clock
+        self._secret = bounce_secret
 
     async def __call__(self, recipients: list[str], raw: bytes) -> str:
-        named = next(filter(None, map(notification_id_of, recipients)), None)
+        verified = (notification_id_of(recipient, self._secret) for recipient in recipients)
+        named = next(filter(None, verified), None)
         reports = delivery_reports(raw, named)
         if not reports:
             return IGNORED
+        if named is None:
+            if any(map(addressed_to_a_notification, recipients)):
+                logger.warning("report to a return path without a valid signature dropped")
+            else:  # e.g. about a verification mail, which names no notification
+                logger.info("report to the plain return path dropped")
+            return DONE
         for report in reports:
-            if report.notification_id is None:
-                continue
-            notification = await self._store.get(report.notification_id)
+            notification = await self._store.get(named)
             if notification is None:
                 logger.warning("report about an unknown notification")
                 continue

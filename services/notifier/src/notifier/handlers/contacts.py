@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from notifier.adapters.contacts import ContactRepository
 from notifier.domain import verification as v
 from notifier.domain.attempt import Accepted
 from notifier.domain.contact import Contact, Language, Preferences
-from notifier.ports import Mailer, Renderer
+from notifier.ports import ContactStore, Mailer, Renderer
 
 
 class ContactRefusedError(Exception):
@@ -33,7 +32,7 @@ class ContactService:
     def __init__(
         self,
         *,
-        contacts: ContactRepository,
+        contacts: ContactStore,
         mailer: Mailer,
         renderer: Renderer,
         clock: Callable[[], datetime],
@@ -82,10 +81,14 @@ class ContactService:
                 409, "Conflict", "no address is waiting to be confirmed (was the code used?)"
             )
         now = self._clock()
-        wrong = await self._contacts.wrong_codes(verification.verification_id)
-        verdict = v.judge(verification, code, now, wrong)
-        if verdict is v.Verdict.WRONG_CODE:
-            await self._contacts.record_wrong_code(verification.verification_id, now)
+        # A try takes a slot before its code is checked: of any number of concurrent tries only
+        # MAX_WRONG_CODES are ever checked. (A right code ends the verification, so the tries
+        # before it were all wrong.)
+        slot = await self._contacts.take_attempt(
+            verification.verification_id, v.MAX_WRONG_CODES, now
+        )
+        earlier_tries = v.MAX_WRONG_CODES if slot is None else slot - 1
+        verdict = v.judge(verification, code, now, earlier_tries)
         if verdict is not v.Verdict.CONFIRMED:
             raise ContactRefusedError(*_REFUSALS[verdict])
         # Single use: of two confirmations racing, only the first insert of the use succeeds.

@@ -57,7 +57,7 @@ class StatusQueryHandler:
                 rejected_event_type=outcome.event_type,
             )
             report = outbound.status_report(
-                outcome.event_id, [], rejected, self._source, self._clock()
+                outcome.event_id, outcome.sender.oin, [], rejected, self._source, self._clock()
             )
             await self._publisher.publish(
                 report, routing.NOTIFICATION_STATUS_REPORT.key(outcome.sender.oin)
@@ -72,7 +72,7 @@ class StatusQueryHandler:
             for notification in found
         ]
         report = outbound.status_report(
-            outcome.event.id, records, None, self._source, self._clock()
+            outcome.event.id, outcome.event.source, records, None, self._source, self._clock()
         )
         await self._publisher.publish(report, routing.NOTIFICATION_STATUS_REPORT.key(oin))
 
