@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Generic
 
 from gegevens.adapters import outbound
 from gegevens.domain import model, rules
-from gegevens.domain.model import Version
+from gegevens.domain.model import VersionRef
 from gegevens.domain.rules import EventData
-from gegevens.ports import RegistrationStore
+from gegevens.ports import Recorded, RegistrationStore
 from mijnoverheid.contracts import routing
 from mijnoverheid.contracts.envelope import event_type
 from mijnoverheid.contracts.gegevens import SERVICE, RegistrationChanged
@@ -59,21 +58,19 @@ class RegistrationHandler(Generic[EventData]):
             key = routing.GEGEVENS_EVENT_REJECTED.key(outcome.sender.oin)
             await self._publisher.publish(rejected, key)
             return
-        version = await self._record(outcome)
+        recorded = await self._record(outcome)
         failpoint("gegevens.after-store")
-        if version is not None and version.notify and not version.notified:
-            recorded = outbound.registration_recorded(version, self._source)
+        version = recorded.version
+        if version.notify and not version.notified and not recorded.concurrent:
+            trigger = outbound.registration_recorded(version, self._source)
             key = routing.REGISTRATION_RECORDED.key(version.organisation_oin)
-            await self._publisher.publish(recorded, key)
-            await self._store.mark_notified(version.version_id)
+            await self._publisher.publish(trigger, key)
+            await self._store.mark_notified(version)
 
-    async def _record(self, accepted: Accepted[EventData]) -> Version | None:
-        """The stored version; None when a concurrent delivery of the same event stored it
-        first: that one announces it (or, if it crashes, its own redelivery does)."""
+    async def _record(self, accepted: Accepted[EventData]) -> Recorded:
+        """The version as stored, with its decision: for a duplicate or a redelivery, the one
+        recorded first (decided then, against the same slots before it)."""
         event = accepted.event
-        stored = await self._store.by_event(event.source, event.id)
-        if stored is not None:
-            return stored  # a duplicate or a redelivery: decided before
         version = model.version_of(
             event_source=event.source,
             event_id=event.id,
@@ -83,7 +80,10 @@ class RegistrationHandler(Generic[EventData]):
         )
         # Per-register opt-in from the organisation registry; no e-mail by default.
         wanted = version.register_code in accepted.sender.notify_registers
-        history = await self._store.history(version.registration_id)
-        notify = wanted and model.announces(version.ref, history)
-        version = replace(version, notify=notify)
-        return version if await self._store.add(version) else None
+
+        def announce(before: Sequence[VersionRef]) -> bool:
+            # Only against what is recorded before it (the slots before its own), never a
+            # separate read of the history: that races with concurrent deliveries.
+            return wanted and model.announces(version.ref, before)
+
+        return await self._store.record(version, announce)

@@ -2,24 +2,39 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from gegevens.domain.model import Version, VersionRef
 
+Decide = Callable[[Sequence[VersionRef]], bool]
+"""Whether a version is announced, given the versions recorded before it (its slots' prefix)."""
+
+
+@dataclass(frozen=True)
+class Recorded:
+    # As stored, with its slot and decision; for an event recorded before, the first version.
+    version: Version
+    # A concurrent delivery of the same event took the slot this one tried: that delivery
+    # announces it (or, if it crashes, its own redelivery does).
+    concurrent: bool = False
+
 
 class RegistrationStore(Protocol):
-    async def by_event(self, event_source: str, event_id: str) -> Version | None: ...
+    async def record(self, version: Version, announce: Decide) -> Recorded:
+        """Record the version once, however often its event is delivered.
 
-    async def history(self, registration_id: str) -> list[VersionRef]:
-        """Every recorded version of the registration, in any order."""
+        The registration's versions sit in numbered slots, filled without gaps in the order
+        recorded: a new version takes the first free slot, with `notify` set to `announce` of
+        the versions in the slots before it (deciding again for the next slot when a
+        concurrent writer takes it first). An event recorded before finds its own slot, and
+        gets back that version with the decision taken then.
+        """
         ...
 
-    async def add(self, version: Version) -> bool:
-        """Store the version once; False when it already was (nothing is changed then)."""
-        ...
-
-    async def mark_notified(self, version_id: str) -> None:
-        """registration-recorded for this version is confirmed by the broker."""
+    async def mark_notified(self, version: Version) -> None:
+        """registration-recorded for this (recorded) version is confirmed by the broker."""
         ...
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -10,6 +12,7 @@ import pytest
 from gegevens.domain import model
 from gegevens.domain.model import Version, VersionRef
 from gegevens.handlers import RegistrationHandler
+from gegevens.ports import Decide, Recorded
 from mijnoverheid.contracts import routing
 from mijnoverheid.contracts.envelope import CloudEvent, source_for
 from mijnoverheid.contracts.gegevens import RegistrationChanged, RegistrationRemoved
@@ -21,26 +24,54 @@ PLATFORM_SOURCE = source_for("00000001234567890000", "gegevens")
 
 
 class FakeStore:
-    """In memory, with the repository's semantics: unique per event, current derived."""
+    """In memory, with the repository's semantics: each registration's versions in numbered
+    slots, one per event, each decided against the slots before it; current derived.
+
+    Reading the slots and inserting into one yield to the event loop, as real I/O does, so that
+    handlers run concurrently on it interleave like concurrent deliveries and competing
+    consumers.
+    """
 
     def __init__(self) -> None:
-        self.versions: dict[tuple[str, str], Version] = {}
+        self.slots: dict[str, list[Version]] = {}
 
-    async def by_event(self, event_source: str, event_id: str) -> Version | None:
-        return self.versions.get((event_source, event_id))
+    @property
+    def versions(self) -> dict[tuple[str, str], Version]:
+        """Every recorded version, by its event."""
+        return {
+            (version.event_source, version.event_id): version
+            for slots in self.slots.values()
+            for version in slots
+        }
 
-    async def history(self, registration_id: str) -> list[VersionRef]:
-        return [v.ref for v in self.versions.values() if v.registration_id == registration_id]
+    async def record(self, version: Version, announce: Decide) -> Recorded:
+        await asyncio.sleep(0)  # the read
+        slots = self.slots.setdefault(version.registration_id, [])
+        before: list[VersionRef] = []
+        for slot in itertools.count():
+            if slot == len(slots):  # the first free slot, as read
+                candidate = replace(version, slot=slot, notify=announce(tuple(before)))
+                await asyncio.sleep(0)  # between the read and the write, as on a database
+                if slot == len(slots):
+                    slots.append(candidate)
+                    return Recorded(candidate)
+                if _same_event(slots[slot], version):  # lost the slot to the same event
+                    return Recorded(slots[slot], concurrent=True)
+            elif _same_event(slots[slot], version):
+                return Recorded(slots[slot])  # recorded before: a redelivery
+            before.append(slots[slot].ref)
+        raise AssertionError("unreachable")
 
-    async def add(self, version: Version) -> bool:
-        return (
-            self.versions.setdefault((version.event_source, version.event_id), version) is version
-        )
+    async def mark_notified(self, version: Version) -> None:
+        await asyncio.sleep(0)
+        assert version.slot is not None
+        slots = self.slots[version.registration_id]
+        slots[version.slot] = replace(slots[version.slot], notified=True)
 
-    async def mark_notified(self, version_id: str) -> None:
-        for key, version in self.versions.items():
-            if version.version_id == version_id:
-                self.versions[key] = replace(version, notified=True)
+    def unconfirm(self) -> None:
+        """As if no registration-recorded had been confirmed (a crash before each confirm)."""
+        for slots in self.slots.values():
+            slots[:] = [replace(version, notified=False) for version in slots]
 
     async def visible_for(self, bsn: str) -> list[Version]:
         mine = {v.version_id: v for v in self.versions.values() if v.recipient_bsn == bsn}
@@ -49,6 +80,10 @@ class FakeStore:
     async def visible(self, registration_id: str, bsn: str) -> Version | None:
         found = [v for v in await self.visible_for(bsn) if v.registration_id == registration_id]
         return found[0] if found else None
+
+
+def _same_event(stored: Version, version: Version) -> bool:
+    return (stored.event_source, stored.event_id) == (version.event_source, version.event_id)
 
 
 class FakePublisher:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -70,20 +70,11 @@ async def test_the_loser_of_a_concurrent_insert_leaves_the_announcement_to_the_w
     service: Service, gemeente: Organisation
 ) -> None:
     event = registration_changed(gemeente, BSN, register="WOZ")
-    await service.changed(delivery(gemeente, event))
-    service.publisher.published.clear()
-    service.store.versions = {  # as if this delivery looked before the winner's insert
-        key: replace(version, notified=False) for key, version in service.store.versions.items()
-    }
-    blind = service.store.by_event
-    service.store.by_event = lambda *_: _nothing()  # type: ignore[method-assign]
-    await service.changed(delivery(gemeente, event))
-    service.store.by_event = blind  # type: ignore[method-assign]
-    assert service.publisher.published == []
-
-
-async def _nothing() -> None:
-    return None
+    # Two deliveries of one event at once: both find the slot free, one inserts.
+    await asyncio.gather(*(service.changed(delivery(gemeente, event)) for _ in range(2)))
+    assert len(service.store.versions) == 1
+    [recorded] = service.publisher.of("registration-recorded")
+    assert recorded.data["registration_event_id"] == event["id"]
 
 
 async def test_a_stale_version_is_kept_but_neither_shown_nor_announced(
@@ -120,3 +111,38 @@ async def test_an_earlier_removal_does_not_hide_a_later_change(
     await service.changed(delivery(gemeente, change))
     await service.removed(delivery(gemeente, removal))
     assert [v.event_id for v in await service.store.visible_for(BSN)] == [change["id"]]
+
+
+@pytest.mark.parametrize("change_first", [True, False], ids=["change-first", "removal-first"])
+async def test_a_change_and_its_removal_recorded_concurrently_announce_what_the_citizen_sees(
+    service: Service, gemeente: Organisation, change_first: bool
+) -> None:
+    """Two versions of one registration at once (two deliveries in one process, or competing
+    consumers): the announcements are those of one recording after the other, never a stale
+    change without the removal that hides it."""
+    change = registration_changed(gemeente, BSN, register="WOZ", valid_from=at(14))  # January
+    removal = registration_removed(gemeente, BSN, register="WOZ", valid_from=at(45))  # February
+    deliveries = [
+        service.changed(delivery(gemeente, change)),
+        service.removed(delivery(gemeente, removal)),
+    ]
+    await asyncio.gather(*(deliveries if change_first else reversed(deliveries)))
+    assert await service.store.visible_for(BSN) == []
+
+    def announced() -> list[tuple[str, str]]:
+        return [
+            (e.id, e.data["registration_event_id"])
+            for e in service.publisher.of("registration-recorded")
+        ]
+
+    first = announced()
+    assert [event_id for _, event_id in first] in (
+        [change["id"], removal["id"]],  # recorded change, then removal: both seen, both told
+        [],  # removal, then the (stale) change: nothing was ever shown
+    )
+    # Redelivered, each decides as the first time: nothing new, and never the other outcome.
+    service.publisher.published.clear()
+    service.store.unconfirm()  # as if each had crashed before the broker confirmed
+    await service.changed(delivery(gemeente, change))
+    await service.removed(delivery(gemeente, removal))
+    assert sorted(announced()) == sorted(first)

@@ -10,12 +10,15 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from gegevens.domain import model
+from mijnoverheid.contracts.gegevens import RegistrationChange
 from mijnoverheid.identity import OrganisationRegistry
 from services.gegevens.tests.events import delivery, registration_changed, registration_removed
 from services.gegevens.tests.unit.conftest import Service
 
 BSNS = ("999993653", "999990019")
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
+CHANGED = RegistrationChange.CHANGED
 
 
 def _event(registry: OrganisationRegistry, spec: tuple[int, str, str, int, bool]) -> Any:
@@ -98,3 +101,59 @@ def test_any_order_with_duplicates_ends_in_the_same_state(
             assert fresh, "a stale version was announced"
         if fresh:
             newest[registration] = order
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(specs=specs, data=st.data())
+def test_all_at_once_announces_as_one_after_the_other_would(
+    registry: OrganisationRegistry, specs: list[tuple[int, str, str, int, bool]], data: Any
+) -> None:
+    """Every delivery at once (as concurrent deliveries and competing consumers interleave):
+    the same state; the versions announced are those that recording them one after another,
+    in the order they took their slots, announces; and a redelivery of everything announces
+    exactly that again."""
+    events = [_event(registry, spec) for spec in specs]
+    duplicates = data.draw(st.lists(st.sampled_from(events), max_size=8))
+    arrival = data.draw(st.permutations(events + duplicates))
+    service = Service(registry)
+    gemeente = registry.by_broker_user("gemeente-voorbeeldstad")
+    assert gemeente is not None
+
+    async def deliver_all() -> list[str]:
+        service.publisher.published.clear()
+        await asyncio.gather(*(service.handle(delivery(gemeente, event)) for event in arrival))
+        return [
+            e.data["registration_event_id"] for e in service.publisher.of("registration-recorded")
+        ]
+
+    async def shown() -> dict[tuple[str, str], str]:
+        visible = [v for bsn in BSNS for v in await service.store.visible_for(bsn)]
+        return {(v.recipient_bsn, v.registration_key): v.event_id for v in visible}
+
+    announced = asyncio.run(deliver_all())
+    expected = _expected(events)
+    assert asyncio.run(shown()) == expected
+    assert len(announced) == len(set(announced)), "each version announced once"
+    # One after the other, in slot order: announced when newer than every version before it,
+    # and, for a removal, when the latest before it was a change.
+    one_by_one: set[str] = set()
+    for slots in service.store.slots.values():
+        newest = None
+        for version in slots:
+            if newest is None or version.ref.order > newest.order:
+                if version.change is CHANGED or (newest is not None and newest.change is CHANGED):
+                    one_by_one.add(version.event_id)
+                newest = version.ref
+        told = [v for v in slots if v.event_id in announced]
+        last = max(told, key=lambda v: v.ref.order, default=None)
+        final = model.current(v.ref for v in slots)
+        assert (last.event_id if last and last.change is CHANGED else None) == (
+            final.event_id if final else None
+        ), "what the citizen was last told is what they see"
+    assert set(announced) == one_by_one
+    assert set(expected.values()) <= set(announced), "the version shown was announced"
+
+    # As if every delivery had crashed before the broker confirmed: redelivered (twice at once,
+    # possibly, each then re-emitting the identical event), they decide as the first time.
+    service.store.unconfirm()
+    assert set(asyncio.run(deliver_all())) == set(announced), "redelivered: the same"

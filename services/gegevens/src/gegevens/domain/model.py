@@ -3,6 +3,11 @@
 Every accepted event is one immutable version (a removal too). The current state is derived,
 never maintained: the version with the latest `valid_from` wins, ties broken by event id and
 then source, so any order of arrival, with any duplicates, gives the same result.
+
+Whether recording a version is announced depends on what was recorded before it: a registration's
+versions are recorded one after another in numbered slots (0, 1, 2, ...), and a version is
+judged against the slots before its own. That view never changes, so the decision is the same
+however often its event is delivered, and concurrent deliveries decide as one after the other.
 """
 
 from __future__ import annotations
@@ -55,10 +60,12 @@ class Version:
     recorded_at: datetime
     facts: tuple[Fact, ...] = ()
     where_to_change: WhereToChange | None = None
-    # Decided once, when recorded, and stored with the version: a redelivery re-emits
-    # registration-recorded exactly when the first delivery was meant to.
+    # Decided once, against the versions in the slots before this one, and stored with it: a
+    # redelivery re-emits registration-recorded exactly when the first delivery was meant to.
     notify: bool = False
     notified: bool = False
+    # Its place among the registration's versions, in the order recorded: None until recorded.
+    slot: int | None = None
 
     @property
     def ref(self) -> VersionRef:
@@ -132,10 +139,15 @@ def visible(versions: Iterable[VersionRef]) -> list[VersionRef]:
     return [version for version in found if version is not None]
 
 
-def announces(new: VersionRef, history: Iterable[VersionRef]) -> bool:
-    """Whether recording `new` changes what the citizen sees: it is newer than every other
-    version, and it shows something or takes away something that was shown."""
-    previous = latest(version for version in history if version.version_id != new.version_id)
+def announces(new: VersionRef, before: Iterable[VersionRef]) -> bool:
+    """Whether recording `new` after the versions `before` it changes what the citizen sees: it
+    is newer than every one of them, and it shows something or takes away something shown.
+
+    `before` is the registration's versions in the slots before the one `new` is recorded in:
+    a fixed view, so a redelivery decides the same, and of two versions recorded at once the
+    later slot is judged with the earlier one in view (never both without the other).
+    """
+    previous = latest(version for version in before if version.version_id != new.version_id)
     if previous is not None and previous.order >= new.order:
         return False  # stale: a later version was recorded first
     if new.change is RegistrationChange.REMOVED:
