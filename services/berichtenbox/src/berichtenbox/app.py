@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from pymongo.asynchronous.database import AsyncDatabase
 
 from berichtenbox.adapters import inbox, mongo, trail
+from berichtenbox.adapters.outbox import MongoReadReportOutbox
 from berichtenbox.adapters.signing import Ed25519ReceiptSigner
 from berichtenbox.entrypoints import api, citizen_api, consumer
 from berichtenbox.handlers import (
@@ -16,6 +17,7 @@ from berichtenbox.handlers import (
     NotificationStatusHandler,
 )
 from berichtenbox.inbox import Inbox
+from berichtenbox.read_reports import ReadReporter
 from berichtenbox.retention import RetentionJob
 from berichtenbox.settings import BerichtenboxSettings
 from mijnoverheid.contracts.berichtenbox import SERVICE
@@ -66,8 +68,17 @@ def create_runtime(settings: BerichtenboxSettings) -> ServiceRuntime:
     runtime.extras["signer"] = signer
     # The citizen's side: the HTTP API and the retention scan.
     messages = inbox.InboxRepository(runtime.database)
+    read_reports = ReadReporter(
+        outbox=MongoReadReportOutbox(runtime.database),
+        messages=store,
+        trail=trail_repository,
+        publisher=publisher,
+        source=source,
+        clock=utc_now,
+    )
+    runtime.extras["read_reports"] = read_reports
     runtime.extras["inbox"] = Inbox(
-        store=messages, trail=trail_repository, publisher=publisher, source=source, clock=utc_now
+        store=messages, trail=trail_repository, read_reports=read_reports, clock=utc_now
     )
     runtime.extras["retention"] = RetentionJob(
         store=messages,
@@ -93,7 +104,13 @@ def create_app(settings: BerichtenboxSettings) -> FastAPI:
         create_indexes,
         title="Berichtenbox",
         routers=[api.router, citizen_api.router],
-        background=[partial(retention.run_periodically, settings.retention_scan_seconds, utc_now)],
+        background=[
+            partial(retention.run_periodically, settings.retention_scan_seconds, utc_now),
+            partial(
+                runtime.extras["read_reports"].sweep_periodically,
+                settings.read_report_sweep_seconds,
+            ),
+        ],
     )
     app.state.signer = runtime.extras["signer"]
     app.state.inbox = runtime.extras["inbox"]

@@ -12,14 +12,12 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Protocol
 
-from berichtenbox.adapters import citizen_events
 from berichtenbox.domain import inbox as rules
 from berichtenbox.domain.inbox import FolderCount, ListingCriteria, MessageSummary
 from berichtenbox.domain.model import AttachmentFile, Message
 from berichtenbox.domain.trail import TrailEntry, TrailKind
 from berichtenbox.ports import Trail
-from mijnoverheid.contracts import routing
-from mijnoverheid.messaging.publisher import EventPublisher
+from berichtenbox.read_reports import ReadReporter
 
 log = logging.getLogger(__name__)
 
@@ -50,14 +48,12 @@ class Inbox:
         *,
         store: InboxStore,
         trail: Trail,
-        publisher: EventPublisher,
-        source: str,
+        read_reports: ReadReporter,
         clock: Callable[[], datetime],
     ) -> None:
         self._store = store
         self._trail = trail
-        self._publisher = publisher
-        self._source = source
+        self._read_reports = read_reports
         self._clock = clock
 
     async def listing(
@@ -80,24 +76,8 @@ class Inbox:
             await self._store.set_read_at(message_id, read.at)
             message = replace(message, read_at=read.at)
         if rules.entry_with_cause(entries, rules.READ_REPORTED_CAUSE) is None:
-            await self._report_read(message, read.at)
+            await self._read_reports.report(message, read.at)
         return message
-
-    async def _report_read(self, message: Message, read_at: datetime) -> None:
-        event = citizen_events.message_read(message, read_at, self._source)
-        try:
-            await self._publisher.publish(event, routing.MESSAGE_READ.key(message.sender_oin))
-        except Exception:
-            # The citizen still gets the message; the next read publishes again (same id).
-            log.warning("message-read not published; retried on the next read", exc_info=True)
-            return
-        await self._trail.append(
-            TrailKind.READ,
-            message.message_id,
-            rules.READ_REPORTED_CAUSE,
-            at=self._clock(),
-            details={"event_id": event.id},
-        )
 
     async def attachment(
         self, bsn: str, message_id: str, index: int

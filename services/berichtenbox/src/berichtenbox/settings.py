@@ -21,6 +21,9 @@ class BerichtenboxSettings(PlatformSettings):
     retention_days: int = Field(default=548, ge=30, le=3653)
     expiry_warning_days: int = Field(default=14, ge=1, le=90)
     retention_scan_seconds: float = Field(default=300.0, gt=0)
+    read_report_sweep_seconds: float = Field(
+        default=30.0, gt=0, description="how often message-read reports still owed are resent"
+    )
 
     def retention(self) -> RetentionPolicy:
         return RetentionPolicy(

@@ -26,6 +26,7 @@ from berichtenbox.domain.trail import TrailEntry, TrailKind, next_entry
 from berichtenbox.domain.trail_export import trail_text
 from berichtenbox.entrypoints.citizen_api import content_disposition
 from berichtenbox.inbox import Inbox
+from berichtenbox.read_reports import ReadReporter
 from mijnoverheid.contracts import routing
 from mijnoverheid.contracts.envelope import CloudEvent, source_for
 
@@ -251,6 +252,28 @@ class Clock:
         return self.now
 
 
+class InMemoryOutbox:
+    def __init__(self) -> None:
+        self.owed_reports: dict[str, datetime] = {}
+
+    async def owe(self, message_id: str, read_at: datetime) -> None:
+        self.owed_reports.setdefault(message_id, read_at)
+
+    async def settle(self, message_id: str) -> None:
+        self.owed_reports.pop(message_id, None)
+
+    async def owed(self) -> list[tuple[str, datetime]]:
+        return list(self.owed_reports.items())
+
+
+@dataclass
+class MessagesById:
+    store: InMemoryInboxStore
+
+    async def by_id(self, message_id: str) -> Message | None:
+        return self.store.messages.get(message_id)
+
+
 @dataclass
 class World:
     store: InMemoryInboxStore
@@ -258,19 +281,28 @@ class World:
     publisher: FlakyPublisher
     clock: Clock
     inbox: Inbox
+    outbox: InMemoryOutbox
+    read_reports: ReadReporter
 
 
 def world(*messages: Message, failures: int = 0) -> World:
-    store, trail, publisher, clock = (
+    store, trail, publisher, clock, outbox = (
         InMemoryInboxStore(*messages),
         InMemoryTrail(),
         FlakyPublisher(failures),
         Clock(),
+        InMemoryOutbox(),
     )
-    inbox = Inbox(
-        store=store, trail=trail, publisher=publisher, source=PLATFORM_SOURCE, clock=clock
+    read_reports = ReadReporter(
+        outbox=outbox,
+        messages=MessagesById(store),  # type: ignore[arg-type]
+        trail=trail,
+        publisher=publisher,
+        source=PLATFORM_SOURCE,
+        clock=clock,
     )
-    return World(store, trail, publisher, clock, inbox)
+    inbox = Inbox(store=store, trail=trail, read_reports=read_reports, clock=clock)
+    return World(store, trail, publisher, clock, inbox, outbox, read_reports)
 
 
 async def test_the_first_read_is_recorded_and_reported_once() -> None:
@@ -286,6 +318,19 @@ async def test_the_first_read_is_recorded_and_reported_once() -> None:
     assert event.id == message_read_id(a_message())
     assert event.data["read_at"].startswith("2026-03-02T10:00:00")
     assert "recipient_bsn" not in event.data
+
+
+async def test_a_failed_report_is_owed_and_the_sweep_sends_it_without_another_read() -> None:
+    w = world(a_message(), failures=1)
+    await w.inbox.open(BSN, "m-1")
+    assert list(w.outbox.owed_reports) == ["m-1"]
+
+    assert await w.read_reports.sweep_once() == 1
+    [(event, _)] = w.publisher.published
+    assert event.id == message_read_id(a_message())
+    assert w.outbox.owed_reports == {}
+    assert w.trail.causes("m-1") == [rules.READ_CAUSE, rules.READ_REPORTED_CAUSE]
+    assert await w.read_reports.sweep_once() == 0
 
 
 async def test_a_failed_report_is_retried_on_the_next_read_with_the_same_event() -> None:
