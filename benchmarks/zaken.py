@@ -29,6 +29,7 @@ from mijnoverheid.testing.waiting import wait_until
 ORGANISATIONS = ("belastingdienst", "gemeente-voorbeeldstad", "uwv")
 STATUSES = ("ontvangen", "in-behandeling", "aanvulling", "besluit", "afgehandeld")
 NAME = "zaken status→recorded"
+SERVICE_PREFETCH = 128  # also the largest write batch
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
@@ -62,7 +63,9 @@ def sample_body() -> bytes:
 
 
 async def run(platform: Platform, count: int) -> Result:
-    [service] = (await platform.start("zaken")).values()
+    service = platform.service("zaken")
+    service.environment["PREFETCH"] = str(SERVICE_PREFETCH)
+    await service.start().ready()
     assert service.pid is not None
     rng = random.Random(count)
     received: dict[str, float] = {}  # status event id → when its announcement arrived

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from mijnoverheid.contracts.envelope import source_for, utc_now
 from mijnoverheid.contracts.zaken import SERVICE
 from mijnoverheid.identity import OrganisationRegistry
+from mijnoverheid.messaging.batching import Batcher
 from mijnoverheid.messaging.publisher import RabbitEventPublisher
 from mijnoverheid.messaging.topology import SERVICE_QUEUES
 from mijnoverheid.runtime import ServiceRuntime, create_broker, service_app
@@ -30,9 +31,12 @@ def create_runtime(
     cases = mongo.CaseRepository(runtime.database)
     publisher = RabbitEventPublisher(runtime.broker, settings.broker_user)
     source = source_for(settings.platform_oin, SERVICE)
+    status_changed = CaseStatusChangedHandler(cases, publisher, registry, source, utc_now)
     consumer.register(
         runtime.broker,
-        on_status_changed=CaseStatusChangedHandler(cases, publisher, registry, source, utc_now),
+        # The deliveries the consumer holds (up to its prefetch) are recorded together: every
+        # write is a transaction of its own on FerretDB v1, whatever it holds.
+        on_status_changed=Batcher(status_changed.handle_batch, max_size=settings.prefetch),
         on_withdrawn=CaseWithdrawnHandler(cases, publisher, registry, source, utc_now),
         on_state_requested=CaseStateRequestedHandler(cases, publisher, registry, source, utc_now),
     )

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from mijnoverheid.contracts.envelope import CloudEvent
+from zaken.adapters.slots import record_in_order
 from zaken.domain.case import Case, CaseName, cases_of
 from zaken.domain.model import StatusReport, Withdrawal
 from zaken.ports import Recorded
@@ -38,9 +39,34 @@ class MemoryCaseStore:
         reports.append(report)
         return Recorded(report, tuple(reports))
 
+    async def record_many(self, reports: Sequence[StatusReport]) -> list[Recorded]:
+        """As the MongoDB store does it: read each case once, then write its new reports
+        together; a case another writer added to in between is recorded again one by one."""
+        await asyncio.sleep(0)
+        by_case: dict[str, list[int]] = {}
+        for index, report in enumerate(reports):
+            by_case.setdefault(report.case_id, []).append(index)
+        read = {case_id: tuple(self.by_case.get(case_id, ())) for case_id in by_case}
+        await asyncio.sleep(0)  # between the read and the write, as on a real database
+        results: dict[int, Recorded] = {}
+        for case_id, indices in by_case.items():
+            known = read[case_id]
+            if len(self.by_case.get(case_id, ())) != len(known):  # a competing writer came first
+                for index in indices:
+                    results[index] = await self.record(reports[index])
+                continue
+            recorded, new = record_in_order(known, [reports[index] for index in indices])
+            self.by_case[case_id].extend(new)
+            results.update(zip(indices, recorded, strict=True))
+        return [results[index] for index in range(len(reports))]
+
     async def is_withdrawn(self, organisation_oin: str, identificatie: str) -> bool:
         await asyncio.sleep(0)
         return (organisation_oin, identificatie) in self.withdrawn
+
+    async def withdrawn_among(self, names: Collection[CaseName]) -> set[CaseName]:
+        await asyncio.sleep(0)
+        return set(names) & set(self.withdrawn)
 
     async def add_withdrawal(self, withdrawal: Withdrawal) -> None:
         await asyncio.sleep(0)
@@ -51,6 +77,10 @@ class MemoryCaseStore:
     async def claim_trigger(self, claim_id: str, trigger_event_id: str) -> str:
         await asyncio.sleep(0)
         return self.claims.setdefault(claim_id, trigger_event_id)
+
+    async def claim_triggers(self, claims: Mapping[str, str]) -> dict[str, str]:
+        await asyncio.sleep(0)
+        return {claim: self.claims.setdefault(claim, ours) for claim, ours in claims.items()}
 
     async def cases_of_organisation(
         self, organisation_oin: str, identificaties: Collection[str]
