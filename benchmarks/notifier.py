@@ -31,7 +31,9 @@ from notifier.adapters.templates import TemplateRenderer
 from notifier.domain.contact import Language
 from notifier.domain.notification import notification_id_for
 from notifier.domain.request import NotificationRequest, Template
-from notifier.settings import NotifierSettings
+from notifier.settings import DEV_BOUNCE_SECRET, NotifierSettings
+
+SECRET = DEV_BOUNCE_SECRET.encode()  # the same work per mail as the service does
 
 NAME = "notifier trigger→accepted"
 POOL_SIZE = 4
@@ -111,7 +113,7 @@ def same_mails(count: int) -> list[tuple[str, str, bytes]]:
         notification_id = str(uuid.uuid4())
         to = f"burger-{index}@example.nl"
         raw = build_message(FROM, to, email, notification_id)
-        mails.append((return_path(notification_id, "mijnoverheid.localhost"), to, raw))
+        mails.append((return_path(notification_id, "mijnoverheid.localhost", SECRET), to, raw))
     return mails
 
 
