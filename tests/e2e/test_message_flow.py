@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import pytest
 
 from mijnoverheid.testing.citizens import random_bsn
@@ -94,3 +95,25 @@ async def test_citizen_without_address_gets_no_mail_and_status_says_so(system: P
             lambda e: e["data"]["message_id"] == message_id and e["data"]["status"] == "no-contact",
         )
     assert not any(bsn in mail.text for mail in system.smtp.mails)
+
+
+async def test_services_expose_prometheus_metrics_without_personal_data(system: Platform) -> None:
+    bsn = random_bsn()
+    async with system.client("belastingdienst") as belastingdienst:
+        event = message_sent(belastingdienst.organisation, bsn)
+        await belastingdienst.publish(event)
+        await belastingdienst.next_event("message-delivered", about(event["id"]))
+    berichtenbox = next(p for p in system.processes.values() if p.name == "berichtenbox")
+    async with httpx.AsyncClient(base_url=berichtenbox.base_url) as client:
+        text = (await client.get("/metrics")).text
+    acked = [
+        line
+        for line in text.splitlines()
+        if line.startswith("mijnoverheid_deliveries_total")
+        and 'queue="berichtenbox.message-sent"' in line
+        and 'outcome="acked"' in line
+    ]
+    assert acked, text[:2000]
+    assert float(acked[0].rsplit(" ", 1)[1]) >= 1
+    assert bsn not in text
+    assert event["data"]["subject"] not in text

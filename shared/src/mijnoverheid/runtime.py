@@ -11,12 +11,12 @@ from typing import Any
 
 import uvicorn
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from faststream.rabbit import Channel, RabbitBroker
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from mijnoverheid import logs, problems, storage
+from mijnoverheid import logs, metrics, problems, storage
 from mijnoverheid.auth import CitizenTokenVerifier
 from mijnoverheid.messaging.topology import WorkQueue, declare_topology
 from mijnoverheid.settings import ServiceSettings
@@ -106,6 +106,11 @@ def service_app(
     @app.get("/health", include_in_schema=False)
     async def health() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.get("/metrics", include_in_schema=False)
+    async def prometheus() -> Response:
+        body, content_type = metrics.exposition()
+        return Response(body, media_type=content_type)
 
     @app.get("/ready", include_in_schema=False)
     async def ready() -> JSONResponse:

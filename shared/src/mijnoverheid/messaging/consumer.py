@@ -13,6 +13,7 @@ import pymongo.errors
 from faststream.rabbit import RabbitMessage
 from pydantic import BaseModel, WithJsonSchema
 
+from mijnoverheid import metrics
 from mijnoverheid.messaging.publisher import PublishNotConfirmedError
 
 logger = logging.getLogger(__name__)
@@ -74,6 +75,14 @@ async def process(message: RabbitMessage, handler: Handler, queue: str) -> None:
     error text: both may carry personal data.
     """
     delivery = inbound_delivery(message)
+    with metrics.HANDLING_SECONDS.labels(queue).time():
+        outcome = await _handle(message, delivery, handler, queue)
+    metrics.DELIVERIES.labels(queue, outcome).inc()
+
+
+async def _handle(
+    message: RabbitMessage, delivery: InboundDelivery, handler: Handler, queue: str
+) -> str:
     outage_attempts = 0
     while True:
         try:
@@ -84,9 +93,10 @@ async def process(message: RabbitMessage, handler: Handler, queue: str) -> None:
                 extra={"queue": queue, "message_id": delivery.message_id, "reason": str(error)},
             )
             await message.reject(requeue=False)
-            return
+            return metrics.DEAD_LETTERED
         except INFRASTRUCTURE_ERRORS as error:
             outage_attempts += 1
+            metrics.OUTAGE_RETRIES.labels(queue).inc()
             logger.warning(
                 "infrastructure unavailable, retrying in place",
                 extra={
@@ -100,9 +110,9 @@ async def process(message: RabbitMessage, handler: Handler, queue: str) -> None:
             continue
         except Exception as error:
             await _redeliver_later(message, delivery, queue, error)
-            return
+            return metrics.REDELIVERED
         await message.ack()
-        return
+        return metrics.ACKED
 
 
 async def _redeliver_later(
