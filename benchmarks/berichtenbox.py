@@ -8,9 +8,8 @@ import time
 
 import aio_pika
 
-from benchmarks.harness import PREFETCH, Result, publish_windowed, sample_rss
+from benchmarks.harness import PREFETCH, Result, as_organisations, publish_windowed, sample_rss
 from mijnoverheid.contracts import routing
-from mijnoverheid.contracts.envelope import CONTENT_TYPE
 from mijnoverheid.testing.citizens import random_bsn
 from mijnoverheid.testing.organisation import message_sent
 from mijnoverheid.testing.platform import Platform
@@ -60,18 +59,7 @@ async def run(platform: Platform, count: int) -> Result:
         channel = await connection.channel(publisher_confirms=True)
         publishers[user] = (organisation, await channel.get_exchange(routing.EXCHANGE))
 
-    async def publish(key: str, body: bytes) -> None:
-        organisation, exchange = publishers[key.split("|")[0]]
-        message = aio_pika.Message(
-            body,
-            content_type=CONTENT_TYPE,
-            message_id=key.split("|")[1],
-            user_id=organisation.broker_user,
-            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-        )
-        await exchange.publish(
-            message, routing_key=routing.MESSAGE_SENT.key(organisation.oin), mandatory=True
-        )
+    publish = as_organisations(publishers, routing.MESSAGE_SENT)
 
     items = []
     for index in range(count):

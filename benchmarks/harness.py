@@ -18,6 +18,9 @@ from pathlib import Path
 
 import aio_pika
 
+from mijnoverheid.contracts.envelope import CONTENT_TYPE
+from mijnoverheid.contracts.routing import EventRoute
+from mijnoverheid.identity import Organisation
 from mijnoverheid.provisioning import ADMIN_USER
 from mijnoverheid.testing.platform import Platform
 
@@ -151,3 +154,26 @@ def machine() -> str:
     cpus = os.cpu_count()
     memory = Path("/proc/meminfo").read_text().splitlines()[0].split()[1]
     return f"{cpus} CPUs, {int(memory) // 1024 // 1024} GiB RAM"
+
+
+Publishers = dict[str, tuple[Organisation, aio_pika.abc.AbstractExchange]]
+
+
+def as_organisations(
+    publishers: Publishers, route: EventRoute
+) -> Callable[[str, bytes], Awaitable[None]]:
+    """Publish a body keyed "<broker user>|<event id>" as that organisation would."""
+
+    async def publish(key: str, body: bytes) -> None:
+        user, event_id = key.split("|", 1)
+        organisation, exchange = publishers[user]
+        message = aio_pika.Message(
+            body,
+            content_type=CONTENT_TYPE,
+            message_id=event_id,
+            user_id=organisation.broker_user,
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        )
+        await exchange.publish(message, routing_key=route.key(organisation.oin), mandatory=True)
+
+    return publish

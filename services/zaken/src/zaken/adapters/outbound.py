@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from mijnoverheid.contracts import routing
 from mijnoverheid.contracts import zaken as contract
 from mijnoverheid.contracts.envelope import CloudEvent, derived_event_id, event_type, new_event
-from mijnoverheid.inbound import Refused
+from mijnoverheid.inbound import Refused, rejection_event
 from zaken.domain.case import Case, CaseName, lifecycle_of
 from zaken.domain.model import StatusReport
 
 CASE_STATUS_RECORDED_TYPE = event_type(contract.SERVICE, "case-status-recorded")
 CASE_STATE_TYPE = event_type(contract.SERVICE, "case-state")
-EVENT_REJECTED_TYPE = event_type(contract.SERVICE, "event-rejected")
 
 
 def case_status_recorded(report: StatusReport, source: str) -> CloudEvent:
@@ -66,19 +66,12 @@ def case_state(
 
 
 def event_rejected(refused: Refused, source: str, now: datetime) -> CloudEvent:
-    data = contract.ZakenEventRejected(
-        reason=refused.reason,
-        detail=refused.detail,
-        rejected_event_id=refused.event_id,
-        rejected_event_type=refused.event_type,
-    )
-    return new_event(
+    return rejection_event(
+        refused,
+        route=routing.ZAKEN_EVENT_REJECTED,
+        data_model=contract.ZakenEventRejected,
         source=source,
-        type_=EVENT_REJECTED_TYPE,
-        data=data,
-        # The sender's OIN stands in for the (possibly invalid) source of the refused event.
-        id_=derived_event_id(refused.sender.oin, refused.event_id, "zaken-event-rejected"),
-        time=now,
+        now=now,
     )
 
 
