@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
 from mijnoverheid.contracts import notifier as contract
 from mijnoverheid.contracts.envelope import CloudEvent, derived_event_id, event_type, new_event
@@ -18,18 +19,11 @@ STATUS_REPORT_TYPE = event_type(contract.SERVICE, "notification-status-report")
 
 def status_events(notification: Notification, source: str, since: int) -> Iterator[CloudEvent]:
     """notification-status for each reported change after version `since`."""
-    request = notification.request
     for sequence, change in enumerate(notification.history, start=1):
         if sequence <= since or change.status not in REPORTED:
             continue
         data = contract.NotificationStatus(
-            notification_id=notification.notification_id,
-            trigger_event_id=request.trigger_event_id,
-            trigger_event_type=request.trigger_event_type,
-            message_id=request.message_id,
-            case_id=request.case_id,
-            registration_id=request.registration_id,
-            reference=request.reference,
+            **_about(notification),
             status=change.status,
             occurred_at=change.at,
             sequence=sequence,
@@ -47,16 +41,23 @@ def status_events(notification: Notification, source: str, since: int) -> Iterat
         )
 
 
-def overdue_event(notification: Notification, source: str, now: datetime) -> CloudEvent:
+def _about(notification: Notification) -> dict[str, Any]:
+    """The fields every event and record names a notification by."""
     request = notification.request
+    return {
+        "notification_id": notification.notification_id,
+        "trigger_event_id": request.trigger_event_id,
+        "trigger_event_type": request.trigger_event_type,
+        "message_id": request.message_id,
+        "case_id": request.case_id,
+        "registration_id": request.registration_id,
+        "reference": request.reference,
+    }
+
+
+def overdue_event(notification: Notification, source: str, now: datetime) -> CloudEvent:
     data = contract.NotificationOverdue(
-        notification_id=notification.notification_id,
-        trigger_event_id=request.trigger_event_id,
-        trigger_event_type=request.trigger_event_type,
-        message_id=request.message_id,
-        case_id=request.case_id,
-        registration_id=request.registration_id,
-        reference=request.reference,
+        **_about(notification),
         status=notification.status,
         created_at=notification.created_at,
         deadline=notification.overdue_at,
@@ -73,15 +74,8 @@ def overdue_event(notification: Notification, source: str, now: datetime) -> Clo
 def record(
     notification: Notification, overdue_reported_at: datetime | None
 ) -> contract.NotificationRecord:
-    request = notification.request
     return contract.NotificationRecord(
-        notification_id=notification.notification_id,
-        trigger_event_id=request.trigger_event_id,
-        trigger_event_type=request.trigger_event_type,
-        message_id=request.message_id,
-        case_id=request.case_id,
-        registration_id=request.registration_id,
-        reference=request.reference,
+        **_about(notification),
         status=notification.status,
         overdue_reported_at=overdue_reported_at,
         history=[
