@@ -2,7 +2,8 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
+# uv as a Python module: found wherever pip put it (user or system site-packages).
+UV := python3 -m uv
 PY := .venv/bin/python
 STACK_ENV = eval "$$(scripts/local-stack.sh env)"
 PACKAGES := -p mijnoverheid -p berichtenbox -p zaken -p gegevens -p notifier
@@ -12,10 +13,10 @@ PACKAGES := -p mijnoverheid -p berichtenbox -p zaken -p gegevens -p notifier
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-$(UV):
-	python3 -m pip install --quiet --user uv || python3 -m pip install --quiet --break-system-packages --user uv
-
-.venv/.synced: $(UV) uv.lock pyproject.toml shared/pyproject.toml services/*/pyproject.toml
+.venv/.synced: uv.lock pyproject.toml shared/pyproject.toml services/*/pyproject.toml
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv \
+		|| python3 -m pip install --quiet --user uv \
+		|| python3 -m pip install --quiet --user --break-system-packages uv
 	$(UV) sync --frozen --all-packages
 	touch $@
 
