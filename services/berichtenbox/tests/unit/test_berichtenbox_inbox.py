@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -28,7 +28,8 @@ from berichtenbox.entrypoints.citizen_api import content_disposition
 from berichtenbox.inbox import Inbox
 from berichtenbox.read_reports import ReadReporter
 from mijnoverheid.contracts import routing
-from mijnoverheid.contracts.envelope import CloudEvent, source_for
+from mijnoverheid.contracts.envelope import source_for
+from services.berichtenbox.tests.unit.fakes import InMemoryTrail, RecordingPublisher
 
 BSN, OTHER_BSN = "999993653", "999990019"
 SENDER_OIN = "00000001003214345000"
@@ -160,38 +161,6 @@ def test_trail_text_is_readable_in_dutch_and_english_and_says_whether_it_verifie
 # --- the service layer, on fakes -----------------------------------------------------------
 
 
-class InMemoryTrail:
-    """Honours ports.Trail: one entry per (message, cause), hash-chained."""
-
-    def __init__(self) -> None:
-        self.by_message: dict[str, list[TrailEntry]] = {}
-
-    async def entries(self, message_id: str) -> list[TrailEntry]:
-        return list(self.by_message.get(message_id, []))
-
-    async def has(self, message_id: str, cause: str) -> bool:
-        return any(e.cause == cause for e in self.by_message.get(message_id, []))
-
-    async def append(
-        self,
-        entry_kind: TrailKind,
-        message_id: str,
-        cause: str,
-        *,
-        at: datetime,
-        details: dict[str, Any] | None = None,
-    ) -> None:
-        if await self.has(message_id, cause):
-            return
-        entries = self.by_message.setdefault(message_id, [])
-        entries.append(
-            next_entry(entries[-1] if entries else None, message_id, entry_kind, at, cause, details)
-        )
-
-    def causes(self, message_id: str) -> list[str]:
-        return [e.cause for e in self.by_message.get(message_id, [])]
-
-
 class InMemoryInboxStore:
     def __init__(self, *messages: Message) -> None:
         self.messages = {m.message_id: m for m in messages}
@@ -233,18 +202,6 @@ class InMemoryInboxStore:
 
 
 @dataclass
-class FlakyPublisher:
-    failures: int = 0
-    published: list[tuple[CloudEvent, str]] = field(default_factory=list)
-
-    async def publish(self, event: CloudEvent, routing_key: str) -> None:
-        if self.failures:
-            self.failures -= 1
-            raise ConnectionError("broker unreachable")
-        self.published.append((event, routing_key))
-
-
-@dataclass
 class Clock:
     now: datetime = NOW
 
@@ -278,7 +235,7 @@ class MessagesById:
 class World:
     store: InMemoryInboxStore
     trail: InMemoryTrail
-    publisher: FlakyPublisher
+    publisher: RecordingPublisher
     clock: Clock
     inbox: Inbox
     outbox: InMemoryOutbox
@@ -289,7 +246,7 @@ def world(*messages: Message, failures: int = 0) -> World:
     store, trail, publisher, clock, outbox = (
         InMemoryInboxStore(*messages),
         InMemoryTrail(),
-        FlakyPublisher(failures),
+        RecordingPublisher(failures),
         Clock(),
         InMemoryOutbox(),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,15 +17,16 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from berichtenbox.adapters import mongo
 from berichtenbox.adapters.signing import Ed25519ReceiptSigner
 from berichtenbox.domain.model import Message, NewMessage, RetentionPolicy, message_id_for
-from berichtenbox.domain.trail import TrailEntry, TrailKind, next_entry, verify_chain
+from berichtenbox.domain.trail import TrailKind, verify_chain
 from berichtenbox.handlers import MESSAGE_SENT_TYPE, MessageSentHandler
-from berichtenbox.ports import MessageStore, Record, Trail
+from berichtenbox.ports import MessageStore, Trail
 from mijnoverheid.contracts import routing
 from mijnoverheid.contracts.envelope import CloudEvent, derived_event_id, encode, source_for
 from mijnoverheid.identity import Organisation, OrganisationRegistry
 from mijnoverheid.messaging.consumer import InboundDelivery, PoisonMessageError
 from mijnoverheid.messaging.publisher import EventPublisher
 from mijnoverheid.settings import REPOSITORY_ROOT
+from services.berichtenbox.tests.unit.fakes import InMemoryTrail, RecordingPublisher
 
 PLATFORM_SOURCE = source_for("00000001234567890000", "berichtenbox")
 BSN = "999993653"
@@ -107,52 +108,6 @@ class BsonMessageStore(InMemoryMessageStore):
             new.message.message_id, bson.encode(mongo._to_document(new.message))
         )
         return await super().add(new)
-
-
-class InMemoryTrail:
-    """Honours ports.Trail: a hash chain per message, each cause at most once."""
-
-    def __init__(self) -> None:
-        self.chains: dict[str, list[TrailEntry]] = {}
-
-    async def entries(self, message_id: str) -> list[TrailEntry]:
-        return list(self.chains.get(message_id, []))
-
-    async def has(self, message_id: str, cause: str) -> bool:
-        return any(entry.cause == cause for entry in self.chains.get(message_id, []))
-
-    async def append(
-        self,
-        entry_kind: TrailKind,
-        message_id: str,
-        cause: str,
-        *,
-        at: datetime,
-        details: dict[str, Any] | None = None,
-    ) -> None:
-        await self.append_all(message_id, [Record(entry_kind, cause, at, details)])
-
-    async def start_many(self, trails: dict[str, list[Record]]) -> None:
-        for message_id, records in trails.items():
-            await self.append_all(message_id, records)
-
-    async def append_all(self, message_id: str, records: list[Record]) -> None:
-        chain = self.chains.setdefault(message_id, [])
-        for record in records:
-            if any(entry.cause == record.cause for entry in chain):
-                continue
-            head = chain[-1] if chain else None
-            chain.append(
-                next_entry(head, message_id, record.kind, record.at, record.cause, record.details)
-            )
-
-
-@dataclass
-class RecordingPublisher:
-    published: list[tuple[CloudEvent, str]] = field(default_factory=list)
-
-    async def publish(self, event: CloudEvent, routing_key: str) -> None:
-        self.published.append((event, routing_key))
 
 
 @dataclass

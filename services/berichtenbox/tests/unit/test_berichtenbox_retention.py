@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -10,10 +10,11 @@ from berichtenbox.adapters.citizen_events import message_expiring_id
 from berichtenbox.domain import inbox as rules
 from berichtenbox.domain.model import Message, RetentionPolicy
 from berichtenbox.domain.retention import due_for_expiry, needs_expiry_warning
-from berichtenbox.domain.trail import TrailEntry, TrailKind, next_entry, verify_chain
+from berichtenbox.domain.trail import TrailKind, verify_chain
 from berichtenbox.retention import RetentionJob, RetentionReport
 from mijnoverheid.contracts import routing
-from mijnoverheid.contracts.envelope import CloudEvent, source_for
+from mijnoverheid.contracts.envelope import source_for
+from services.berichtenbox.tests.unit.fakes import InMemoryTrail, RecordingPublisher
 
 SENDER_OIN = "00000001003214345000"
 EXPIRES = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -63,33 +64,6 @@ def test_only_unread_messages_with_content_in_the_window_are_warned() -> None:
 # --- the scan, on fakes ----------------------------------------------------------------------
 
 
-class InMemoryTrail:
-    def __init__(self) -> None:
-        self.by_message: dict[str, list[TrailEntry]] = {}
-
-    async def entries(self, message_id: str) -> list[TrailEntry]:
-        return list(self.by_message.get(message_id, []))
-
-    async def has(self, message_id: str, cause: str) -> bool:
-        return any(e.cause == cause for e in self.by_message.get(message_id, []))
-
-    async def append(
-        self,
-        entry_kind: TrailKind,
-        message_id: str,
-        cause: str,
-        *,
-        at: datetime,
-        details: dict[str, Any] | None = None,
-    ) -> None:
-        if await self.has(message_id, cause):
-            return
-        entries = self.by_message.setdefault(message_id, [])
-        entries.append(
-            next_entry(entries[-1] if entries else None, message_id, entry_kind, at, cause, details)
-        )
-
-
 class InMemoryRetentionStore:
     def __init__(self, *messages: Message) -> None:
         self.messages = {m.message_id: m for m in messages}
@@ -110,20 +84,8 @@ class InMemoryRetentionStore:
         )
 
 
-@dataclass
-class FlakyPublisher:
-    failures: int = 0
-    published: list[tuple[CloudEvent, str]] = field(default_factory=list)
-
-    async def publish(self, event: CloudEvent, routing_key: str) -> None:
-        if self.failures:
-            self.failures -= 1
-            raise ConnectionError("broker unreachable")
-        self.published.append((event, routing_key))
-
-
 def job(
-    store: InMemoryRetentionStore, trail: InMemoryTrail, publisher: FlakyPublisher
+    store: InMemoryRetentionStore, trail: InMemoryTrail, publisher: RecordingPublisher
 ) -> RetentionJob:
     return RetentionJob(
         store=store,
@@ -136,7 +98,7 @@ def job(
 
 async def test_expiry_removes_the_content_once_and_keeps_the_trail_valid() -> None:
     store, trail = InMemoryRetentionStore(a_message()), InMemoryTrail()
-    scan = job(store, trail, FlakyPublisher())
+    scan = job(store, trail, RecordingPublisher())
     assert await scan.run_retention_once(EXPIRES) == RetentionReport(expired=1)
     assert await scan.run_retention_once(EXPIRES + timedelta(days=1)) == RetentionReport()
 
@@ -150,7 +112,7 @@ async def test_expiry_removes_the_content_once_and_keeps_the_trail_valid() -> No
 async def test_an_unread_message_is_warned_once_and_a_failed_publish_is_retried() -> None:
     unread, read = a_message("m-1"), a_message("m-2", read_at=EXPIRES - timedelta(days=20))
     store, trail = InMemoryRetentionStore(unread, read), InMemoryTrail()
-    publisher = FlakyPublisher(failures=1)
+    publisher = RecordingPublisher(failures=1)
     scan = job(store, trail, publisher)
     in_window = EXPIRES - timedelta(days=5)
 

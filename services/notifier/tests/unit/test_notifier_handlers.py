@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -21,118 +21,35 @@ from mijnoverheid.testing.dsn import delivery_status_report
 from notifier.adapters import triggers
 from notifier.adapters.smtp import bounce_tag, return_path
 from notifier.adapters.templates import TemplateRenderer
-from notifier.domain.attempt import Accepted, Deferred, Outcome, Refused, RetryPolicy, smtp_reply
+from notifier.domain.attempt import Deferred, Refused, RetryPolicy, smtp_reply
 from notifier.domain.contact import Contact, Language
-from notifier.domain.email import Email
-from notifier.domain.notification import Notification, notification_id_for
+from notifier.domain.notification import notification_id_for
 from notifier.handlers.bounces import DONE, IGNORED, LATER, BounceHandler
 from notifier.handlers.dispatch import Dispatcher, Timing
 from notifier.handlers.retry import RetryHandler
 from notifier.handlers.triggers import TriggerHandler
 from notifier.ports import NotificationBusyError
 from notifier.settings import DEV_BOUNCE_SECRET
+from services.notifier.tests.unit.fakes import (
+    QUEUED,
+    START,
+    Clock,
+    Contacts,
+    InMemoryNotificationStore,
+    RecordingPublisher,
+    Retries,
+    ScriptedMailer,
+    World,
+)
 
 BERICHTENBOX = source_for("00000001234567890000", "berichtenbox")
 SOURCE = source_for("00000001234567890000", "notifier")
 OIN = "00000001003214345000"
 BSN = "999993653"
 ADDRESS = "burger@example.nl"
-START = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
 LEASE = timedelta(seconds=90)
-OK = smtp_reply(250, "2.0.0 Ok: queued as 4F2A1")
 BOUNCE_SECRET = b"unit-test-bounce-secret"
 BOUNCE_DOMAIN = "mijnoverheid.localhost"
-# Reported steps on the way to an outcome; everything else reported is an outcome.
-STEPS = frozenset({"created", "sending"})
-
-
-class Store:
-    """Honours ports.NotificationStore: `save` is a compare-and-set on the version."""
-
-    def __init__(self) -> None:
-        self.notifications: dict[str, Notification] = {}
-
-    async def get(self, notification_id: str) -> Notification | None:
-        return self.notifications.get(notification_id)
-
-    async def add(self, notification: Notification) -> tuple[Notification, bool]:
-        existing = self.notifications.setdefault(notification.notification_id, notification)
-        return existing, existing is notification
-
-    async def save(self, notification: Notification, expected_version: int) -> bool:
-        stored = self.notifications.get(notification.notification_id)
-        if stored is None or stored.version != expected_version:
-            return False
-        self.notifications[notification.notification_id] = notification
-        return True
-
-    def only(self) -> Notification:
-        assert len(self.notifications) == 1, self.notifications
-        return next(iter(self.notifications.values()))
-
-
-@dataclass
-class Contacts:
-    contacts: dict[str, Contact] = field(default_factory=dict)
-    undeliverable: list[tuple[str, str, datetime]] = field(default_factory=list)
-
-    async def find(self, bsn: str) -> Contact | None:
-        return self.contacts.get(bsn)
-
-    async def mark_undeliverable(self, bsn: str, address: str, sent_at: datetime) -> None:
-        self.undeliverable.append((bsn, address, sent_at))
-
-
-@dataclass
-class Mailer:
-    outcomes: list[Outcome] = field(default_factory=list)  # next answers; then Accepted
-    attempts: list[tuple[str, Email, str | None]] = field(default_factory=list)
-
-    async def send(self, to: str, email: Email, notification_id: str | None) -> Outcome:
-        self.attempts.append((to, email, notification_id))
-        return self.outcomes.pop(0) if self.outcomes else Accepted(OK)
-
-
-@dataclass
-class Retries:
-    scheduled: list[tuple[str, int, int]] = field(default_factory=list)
-
-    async def schedule(self, notification_id: str, attempt: int, delay_level: int) -> None:
-        self.scheduled.append((notification_id, attempt, delay_level))
-
-
-@dataclass
-class Publisher:
-    published: list[tuple[CloudEvent, str]] = field(default_factory=list)
-
-    async def publish(self, event: CloudEvent, routing_key: str) -> None:
-        self.published.append((event, routing_key))
-
-
-@dataclass
-class Clock:
-    now: datetime = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@dataclass
-class World:
-    store: Store
-    contacts: Contacts
-    mailer: Mailer
-    retries: Retries
-    publisher: Publisher
-    clock: Clock
-    dispatcher: Dispatcher
-    handler: TriggerHandler
-
-    def statuses(self) -> list[str]:
-        return [event.data["status"] for event, _ in self.publisher.published]
-
-    def outcomes(self) -> list[tuple[CloudEvent, str]]:
-        return [(e, key) for e, key in self.publisher.published if e.data["status"] not in STEPS]
 
 
 @pytest.fixture(scope="module")
@@ -142,8 +59,9 @@ def registry() -> OrganisationRegistry:
 
 @pytest.fixture
 def world(registry: OrganisationRegistry) -> World:
-    store, contacts, mailer = Store(), Contacts({BSN: Contact(BSN, ADDRESS, START)}), Mailer()
-    retries, publisher, clock = Retries(), Publisher(), Clock()
+    store, contacts = InMemoryNotificationStore(), Contacts({BSN: Contact(BSN, ADDRESS, START)})
+    mailer = ScriptedMailer()
+    retries, publisher, clock = Retries(), RecordingPublisher(), Clock()
     dispatcher = Dispatcher(
         store=store,
         contacts=contacts,
@@ -210,7 +128,11 @@ async def test_a_verified_citizen_is_mailed_once_and_the_sender_told(world: Worl
         assert ADDRESS.encode() not in encode(event)
     (status, _) = world.publisher.published[-1]
     assert status.data["status"] == "sent"
-    assert status.data["smtp_reply"] == {"code": 250, "message": OK.message, "queue_id": "4F2A1"}
+    assert status.data["smtp_reply"] == {
+        "code": 250,
+        "message": QUEUED.message,
+        "queue_id": "4F2A1",
+    }
     assert (status.data["message_id"], status.data["reference"]) == ("message-1", "KENMERK-1")
 
 
@@ -224,7 +146,7 @@ async def test_without_a_verified_address_nothing_is_sent_and_no_contact_told(wo
 
 
 async def test_a_5xx_is_final_even_when_the_trigger_comes_again(world: World) -> None:
-    world.mailer.outcomes = [Refused(smtp_reply(550, "5.7.1 rejected"))]
+    world.mailer.script = [Refused(smtp_reply(550, "5.7.1 rejected"))]
     await world.handler(delivery(delivered()))
     world.clock.now += LEASE * 2
     await world.handler(delivery(delivered()))
@@ -235,7 +157,7 @@ async def test_a_5xx_is_final_even_when_the_trigger_comes_again(world: World) ->
 
 
 async def test_a_4xx_schedules_a_retry_which_then_sends(world: World) -> None:
-    world.mailer.outcomes = [Deferred("relay-deferred", smtp_reply(451, "4.3.0 later"))]
+    world.mailer.script = [Deferred("relay-deferred", smtp_reply(451, "4.3.0 later"))]
     await world.handler(delivery(delivered()))
     notification_id = world.store.only().notification_id
     assert world.retries.scheduled == [(notification_id, 1, 0)]
@@ -253,7 +175,7 @@ async def test_a_4xx_schedules_a_retry_which_then_sends(world: World) -> None:
 async def test_a_redelivered_trigger_during_the_backoff_reschedules_not_sends(
     world: World,
 ) -> None:
-    world.mailer.outcomes = [Deferred("connection-lost")]
+    world.mailer.script = [Deferred("connection-lost")]
     await world.handler(delivery(delivered()))
     await world.handler(delivery(delivered()))
     assert len(world.mailer.attempts) == 1
@@ -262,7 +184,7 @@ async def test_a_redelivered_trigger_during_the_backoff_reschedules_not_sends(
 
 
 async def test_a_stale_or_foreign_retry_does_nothing(world: World) -> None:
-    world.mailer.outcomes = [Deferred("connection-lost")]
+    world.mailer.script = [Deferred("connection-lost")]
     await world.handler(delivery(delivered()))
     notification_id = world.store.only().notification_id
     await world.dispatcher.retry(notification_id, after_attempt=5)
@@ -274,7 +196,7 @@ async def test_a_stale_or_foreign_retry_does_nothing(world: World) -> None:
 
 
 async def test_deferrals_end_in_a_permanent_failure_after_the_last_attempt(world: World) -> None:
-    world.mailer.outcomes = [Deferred("relay-deferred")] * 3
+    world.mailer.script = [Deferred("relay-deferred")] * 3
     await world.handler(delivery(delivered()))
     for attempt in (1, 2):
         await world.dispatcher.retry(world.store.only().notification_id, attempt)
@@ -470,7 +392,7 @@ async def test_one_signed_recipient_is_enough_and_a_forged_one_beside_it_is_not_
 async def test_a_report_before_the_sent_record_is_deferred_and_others_ignored(
     world: World,
 ) -> None:
-    world.mailer.outcomes = []
+    world.mailer.script = []
     await world.handler(delivery(delivered()))
     notification = world.store.only()
     world.store.notifications[notification.notification_id] = replace(

@@ -8,8 +8,7 @@ nothing accepted from anyone but the Berichtenbox.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -32,10 +31,9 @@ from mijnoverheid.settings import REPOSITORY_ROOT
 from notifier.adapters import triggers
 from notifier.adapters.templates import TemplateRenderer
 from notifier.domain import notification as n
-from notifier.domain.attempt import Accepted, Deferred, Outcome, Refused, RetryPolicy, smtp_reply
+from notifier.domain.attempt import Deferred, Refused, RetryPolicy, smtp_reply
 from notifier.domain.contact import Contact, Preferences
-from notifier.domain.email import Email
-from notifier.domain.notification import Notification, State, notification_id_for
+from notifier.domain.notification import State, notification_id_for
 from notifier.handlers.dispatch import Dispatcher, Timing
 from notifier.handlers.triggers import TriggerHandler
 from notifier.ports import (
@@ -46,6 +44,16 @@ from notifier.ports import (
     Renderer,
     RetryScheduler,
 )
+from services.notifier.tests.unit.fakes import (
+    START,
+    Clock,
+    Contacts,
+    InMemoryNotificationStore,
+    RecordingPublisher,
+    Retries,
+    ScriptedMailer,
+    World,
+)
 
 BERICHTENBOX_SOURCE = source_for("00000001234567890000", "berichtenbox")
 NOTIFIER_SOURCE = source_for("00000001234567890000", "notifier")
@@ -53,112 +61,8 @@ BELASTINGDIENST_OIN = "00000001003214345000"
 BSN = "999993653"
 ADDRESS = "burger@example.nl"
 PORTAL = "https://mijn.overheid.example"
-START = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
 LEASE = timedelta(seconds=90)
 POLICY = RetryPolicy(delays_seconds=(10, 60, 600, 3600), max_attempts=3)
-QUEUED = smtp_reply(250, "2.0.0 Ok: queued as 4F2A1")
-# Reported steps on the way to an outcome; everything else reported is an outcome.
-STEPS = frozenset({"created", "sending"})
-
-
-# --- fakes ---------------------------------------------------------------------------------
-
-
-class InMemoryNotificationStore:
-    """Honours ports.NotificationStore: `save` is a compare-and-set on the version."""
-
-    def __init__(self) -> None:
-        self.notifications: dict[str, Notification] = {}
-
-    async def get(self, notification_id: str) -> Notification | None:
-        return self.notifications.get(notification_id)
-
-    async def add(self, notification: Notification) -> tuple[Notification, bool]:
-        stored = self.notifications.setdefault(notification.notification_id, notification)
-        return stored, stored is notification
-
-    async def save(self, notification: Notification, expected_version: int) -> bool:
-        stored = self.notifications.get(notification.notification_id)
-        if stored is None or stored.version != expected_version:
-            return False
-        self.notifications[notification.notification_id] = notification
-        return True
-
-    def only(self) -> Notification:
-        assert len(self.notifications) == 1, self.notifications
-        return next(iter(self.notifications.values()))
-
-
-@dataclass
-class Contacts:
-    contacts: dict[str, Contact] = field(default_factory=dict)
-    undeliverable: list[tuple[str, str, datetime]] = field(default_factory=list)
-
-    async def find(self, bsn: str) -> Contact | None:
-        return self.contacts.get(bsn)
-
-    async def mark_undeliverable(self, bsn: str, address: str, sent_at: datetime) -> None:
-        self.undeliverable.append((bsn, address, sent_at))
-
-
-@dataclass
-class ScriptedMailer:
-    """Answers with the scripted outcomes (or raises them), then accepts."""
-
-    script: list[Outcome | Exception] = field(default_factory=list)
-    attempts: list[tuple[str, Email, str | None]] = field(default_factory=list)
-
-    async def send(self, to: str, email: Email, notification_id: str | None) -> Outcome:
-        self.attempts.append((to, email, notification_id))
-        answer = self.script.pop(0) if self.script else Accepted(QUEUED)
-        if isinstance(answer, Exception):
-            raise answer
-        return answer
-
-
-@dataclass
-class Retries:
-    scheduled: list[tuple[str, int, int]] = field(default_factory=list)
-
-    async def schedule(self, notification_id: str, attempt: int, delay_level: int) -> None:
-        self.scheduled.append((notification_id, attempt, delay_level))
-
-
-@dataclass
-class RecordingPublisher:
-    published: list[tuple[CloudEvent, str]] = field(default_factory=list)
-
-    async def publish(self, event: CloudEvent, routing_key: str) -> None:
-        self.published.append((event, routing_key))
-
-
-@dataclass
-class Clock:
-    now: datetime = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, by: timedelta) -> None:
-        self.now += by
-
-
-@dataclass
-class World:
-    store: InMemoryNotificationStore
-    contacts: Contacts
-    mailer: ScriptedMailer
-    retries: Retries
-    publisher: RecordingPublisher
-    clock: Clock
-    dispatcher: Dispatcher
-    handler: TriggerHandler
-
-    def statuses(self) -> list[str]:
-        return [event.data["status"] for event, _ in self.publisher.published]
-
-    def outcomes(self) -> list[tuple[CloudEvent, str]]:
-        return [(e, key) for e, key in self.publisher.published if e.data["status"] not in STEPS]
 
 
 # --- fixtures and helpers --------------------------------------------------------------------

@@ -18,13 +18,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mijnoverheid.contracts.envelope import CloudEvent
-from mijnoverheid.contracts.zaken import CaseStatusChanged, CaseStatusRecorded
+from mijnoverheid.contracts.zaken import CaseStatusRecorded
 from mijnoverheid.identity import Organisation, OrganisationRegistry
 from mijnoverheid.messaging.consumer import InboundDelivery, PoisonMessageError
+from services.zaken.tests.unit.helpers import cases_by_id, report_of
 from zaken.adapters.memory import MemoryCaseStore, MemoryPublisher
 from zaken.adapters.slots import record_in_order
 from zaken.domain import model, ordering
-from zaken.domain.case import Case, cases_of
+from zaken.domain.case import cases_of
 from zaken.handlers import CaseStatusChangedHandler, CaseWithdrawnHandler
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -185,22 +186,6 @@ def _status_of(trigger: CloudEvent) -> tuple[str, datetime, bool, str]:
     return (data.case_id, data.datum_status_gezet, data.is_eindstatus, data.statustype_code)
 
 
-def _report(event: Event, gemeente: Organisation) -> model.StatusReport:
-    envelope = CloudEvent.model_validate(event)
-    return model.report(
-        event_source=envelope.source,
-        event_id=envelope.id,
-        sent_at=envelope.time,
-        organisation_oin=gemeente.oin,
-        data=CaseStatusChanged.model_validate(event["data"]),
-        now=NOW,
-    )
-
-
-def _by_id(cases: list[Case]) -> dict[str, Case]:
-    return {case.case_id: case for case in cases}
-
-
 @settings(max_examples=200, deadline=None)
 @given(scenario=arrivals(), consumers=st.integers(2, 4))
 def test_concurrent_batches_reach_the_domain_state_and_notify_each_status_once(
@@ -226,8 +211,8 @@ def test_concurrent_batches_reach_the_domain_state_and_notify_each_status_once(
         return store, published.of_type("case-status-recorded")
 
     store, triggers = asyncio.run(run())
-    expected = _by_id(cases_of([_report(event, gemeente) for event in events], set()))
-    assert _by_id(cases_of(store.statuses, set())) == expected
+    expected = cases_by_id(cases_of([report_of(event, gemeente, NOW) for event in events], set()))
+    assert cases_by_id(cases_of(store.statuses, set())) == expected
     for reports in store.by_case.values():
         ids = [(each.event_source, each.event_id) for each in reports]
         assert len(ids) == len(set(ids)), "each event in one slot"
@@ -244,7 +229,7 @@ def _notified_one_at_a_time(
     recorded: dict[str, model.StatusReport] = {}
     notified: list[tuple[str, datetime, bool, str]] = []
     for event in arrived:
-        report = recorded.setdefault(event["id"], _report(event, gemeente))
+        report = recorded.setdefault(event["id"], report_of(event, gemeente, NOW))
         of_case = [each for each in recorded.values() if each.case_id == report.case_id]
         status = (report.case_id, *report.status_key)
         if ordering.is_current(report, of_case) and status not in notified:
@@ -397,7 +382,9 @@ async def test_record_many_yields_to_a_competing_writer(
     """A case another writer adds to between the read and the write is recorded one by one."""
     store = MemoryCaseStore()
     reports = [
-        _report(status_event(gemeente, BSNS[0], "Z-1", code=f"s{n}", event_id=f"e{n}"), gemeente)
+        report_of(
+            status_event(gemeente, BSNS[0], "Z-1", code=f"s{n}", event_id=f"e{n}"), gemeente, NOW
+        )
         for n in range(4)
     ]
     batch = [reports[0], reports[1], reports[0]]
@@ -416,7 +403,9 @@ def test_record_in_order_finds_earlier_reports_and_appends_new_ones(
     known_count: int, gemeente: Organisation, status_event: Callable[..., Event]
 ) -> None:
     reports = [
-        _report(status_event(gemeente, BSNS[0], "Z-1", code=f"s{n}", event_id=f"e{n}"), gemeente)
+        report_of(
+            status_event(gemeente, BSNS[0], "Z-1", code=f"s{n}", event_id=f"e{n}"), gemeente, NOW
+        )
         for n in range(5)
     ]
     known = reports[:known_count]

@@ -15,12 +15,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mijnoverheid.contracts.envelope import CloudEvent
-from mijnoverheid.contracts.zaken import CaseStatusChanged, CaseStatusRecorded
+from mijnoverheid.contracts.zaken import CaseStatusRecorded
 from mijnoverheid.identity import Organisation, OrganisationRegistry
 from mijnoverheid.messaging.consumer import InboundDelivery
+from services.zaken.tests.unit.helpers import cases_by_id, report_of
 from zaken.adapters.memory import MemoryCaseStore, MemoryPublisher
 from zaken.domain import model, ordering
-from zaken.domain.case import Case, cases_of
+from zaken.domain.case import cases_of
 from zaken.handlers import CaseStatusChangedHandler
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -65,22 +66,6 @@ def _events(
     return events
 
 
-def _report(event: dict[str, Any], gemeente: Organisation) -> model.StatusReport:
-    envelope = CloudEvent.model_validate(event)
-    return model.report(
-        event_source=envelope.source,
-        event_id=envelope.id,
-        sent_at=envelope.time,
-        organisation_oin=gemeente.oin,
-        data=CaseStatusChanged.model_validate(event["data"]),
-        now=NOW,
-    )
-
-
-def _by_id(cases: list[Case]) -> dict[str, Case]:
-    return {case.case_id: case for case in cases}
-
-
 @given(spec=statuses, order=st.randoms(use_true_random=False), copies=st.integers(1, 3))
 def test_history_and_current_status_do_not_depend_on_order_or_duplicates(
     spec: list[tuple[Any, ...]],
@@ -89,10 +74,10 @@ def test_history_and_current_status_do_not_depend_on_order_or_duplicates(
     gemeente: Organisation,
     status_event: Callable[..., Any],
 ) -> None:
-    reports = [_report(event, gemeente) for event in _events(spec, gemeente, status_event)]
+    reports = [report_of(event, gemeente, NOW) for event in _events(spec, gemeente, status_event)]
     arrived = reports * copies
     order.shuffle(arrived)
-    assert _by_id(cases_of(arrived, set())) == _by_id(cases_of(reports, set()))
+    assert cases_by_id(cases_of(arrived, set())) == cases_by_id(cases_of(reports, set()))
     for case in cases_of(arrived, set()):
         latest = max(report.datum_status_gezet for report in case.history)
         assert case.current.datum_status_gezet == latest
@@ -139,8 +124,8 @@ def test_handlers_reach_the_same_state_and_notify_the_final_status_once(
     arrived = [events[index] for index in order]
     store, triggers = asyncio.run(_run(arrived, registry, gemeente, delivery, concurrently))
 
-    expected = _by_id(cases_of([_report(event, gemeente) for event in events], set()))
-    assert _by_id(cases_of(store.statuses, set())) == expected
+    expected = cases_by_id(cases_of([report_of(event, gemeente, NOW) for event in events], set()))
+    assert cases_by_id(cases_of(store.statuses, set())) == expected
     # A redelivery re-emits an identical trigger; count each trigger id once.
     statuses_notified = [_status_of(trigger) for trigger in {t.id: t for t in triggers}.values()]
     assert len(statuses_notified) == len(set(statuses_notified)), "a status is notified once"
@@ -162,7 +147,7 @@ def _notified_one_at_a_time(arrived: list[dict[str, Any]], gemeente: Organisatio
     recorded: dict[str, model.StatusReport] = {}
     notified: list[Status] = []
     for event in arrived:
-        report = recorded.setdefault(event["id"], _report(event, gemeente))
+        report = recorded.setdefault(event["id"], report_of(event, gemeente, NOW))
         of_case = [each for each in recorded.values() if each.case_id == report.case_id]
         status = (report.case_id, *report.status_key)
         if ordering.is_current(report, of_case) and status not in notified:

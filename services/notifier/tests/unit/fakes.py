@@ -1,0 +1,119 @@
+"""In-memory fakes of the Notifier's ports, shared by its handler tests.
+
+Each honours its port's contract (the store's `save` is a compare-and-set on the version).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from mijnoverheid.contracts.envelope import CloudEvent
+from notifier.domain.attempt import Accepted, Outcome, smtp_reply
+from notifier.domain.contact import Contact
+from notifier.domain.email import Email
+from notifier.domain.notification import Notification
+from notifier.handlers.dispatch import Dispatcher
+from notifier.handlers.triggers import TriggerHandler
+
+START = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
+QUEUED = smtp_reply(250, "2.0.0 Ok: queued as 4F2A1")
+# Reported steps on the way to an outcome; everything else reported is an outcome.
+STEPS = frozenset({"created", "sending"})
+
+
+class InMemoryNotificationStore:
+    """Honours ports.NotificationStore: `save` is a compare-and-set on the version."""
+
+    def __init__(self) -> None:
+        self.notifications: dict[str, Notification] = {}
+
+    async def get(self, notification_id: str) -> Notification | None:
+        return self.notifications.get(notification_id)
+
+    async def add(self, notification: Notification) -> tuple[Notification, bool]:
+        stored = self.notifications.setdefault(notification.notification_id, notification)
+        return stored, stored is notification
+
+    async def save(self, notification: Notification, expected_version: int) -> bool:
+        stored = self.notifications.get(notification.notification_id)
+        if stored is None or stored.version != expected_version:
+            return False
+        self.notifications[notification.notification_id] = notification
+        return True
+
+    def only(self) -> Notification:
+        assert len(self.notifications) == 1, self.notifications
+        return next(iter(self.notifications.values()))
+
+
+@dataclass
+class Contacts:
+    contacts: dict[str, Contact] = field(default_factory=dict)
+    undeliverable: list[tuple[str, str, datetime]] = field(default_factory=list)
+
+    async def find(self, bsn: str) -> Contact | None:
+        return self.contacts.get(bsn)
+
+    async def mark_undeliverable(self, bsn: str, address: str, sent_at: datetime) -> None:
+        self.undeliverable.append((bsn, address, sent_at))
+
+
+@dataclass
+class ScriptedMailer:
+    """Answers with the scripted outcomes (or raises them), then accepts."""
+
+    script: list[Outcome | Exception] = field(default_factory=list)
+    attempts: list[tuple[str, Email, str | None]] = field(default_factory=list)
+
+    async def send(self, to: str, email: Email, notification_id: str | None) -> Outcome:
+        self.attempts.append((to, email, notification_id))
+        answer = self.script.pop(0) if self.script else Accepted(QUEUED)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+@dataclass
+class Retries:
+    scheduled: list[tuple[str, int, int]] = field(default_factory=list)
+
+    async def schedule(self, notification_id: str, attempt: int, delay_level: int) -> None:
+        self.scheduled.append((notification_id, attempt, delay_level))
+
+
+@dataclass
+class RecordingPublisher:
+    published: list[tuple[CloudEvent, str]] = field(default_factory=list)
+
+    async def publish(self, event: CloudEvent, routing_key: str) -> None:
+        self.published.append((event, routing_key))
+
+
+@dataclass
+class Clock:
+    now: datetime = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, by: timedelta) -> None:
+        self.now += by
+
+
+@dataclass
+class World:
+    store: InMemoryNotificationStore
+    contacts: Contacts
+    mailer: ScriptedMailer
+    retries: Retries
+    publisher: RecordingPublisher
+    clock: Clock
+    dispatcher: Dispatcher
+    handler: TriggerHandler
+
+    def statuses(self) -> list[str]:
+        return [event.data["status"] for event, _ in self.publisher.published]
+
+    def outcomes(self) -> list[tuple[CloudEvent, str]]:
+        return [(e, key) for e, key in self.publisher.published if e.data["status"] not in STEPS]
