@@ -8,16 +8,19 @@ publish → consume → ack of bodies of the same size, without business logic.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import statistics
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import aio_pika
 
+from mijnoverheid.contracts import routing
 from mijnoverheid.contracts.envelope import CONTENT_TYPE
 from mijnoverheid.contracts.routing import EventRoute
 from mijnoverheid.identity import Organisation
@@ -177,3 +180,41 @@ def as_organisations(
         await exchange.publish(message, routing_key=route.key(organisation.oin), mandatory=True)
 
     return publish
+
+
+async def start_service(platform: Platform, name: str, prefetch: int) -> int:
+    """Start the service under test; returns its pid (for the memory samples)."""
+    service = platform.service(name)
+    service.environment["PREFETCH"] = str(prefetch)
+    await service.start().ready()
+    assert service.pid is not None
+    return service.pid
+
+
+async def connect_organisations(
+    platform: Platform,
+    users: Sequence[str],
+    answers: EventRoute,
+    on_answer: Callable[[dict[str, Any]], None],
+) -> tuple[list[aio_pika.abc.AbstractConnection], Publishers]:
+    """Connect as each organisation: a confirm channel to publish on, and a queue on its own
+    `answers` key whose events go to `on_answer`."""
+    connections: list[aio_pika.abc.AbstractConnection] = []
+    publishers: Publishers = {}
+
+    async def consume(message: aio_pika.abc.AbstractIncomingMessage) -> None:
+        on_answer(json.loads(message.body))
+        await message.ack()
+
+    for user in users:
+        organisation = platform.organisation(user)
+        connection = await aio_pika.connect(platform.stack.broker_url(user, platform.vhost))
+        connections.append(connection)
+        listen = await connection.channel()
+        await listen.set_qos(prefetch_count=PREFETCH)
+        queue = await listen.declare_queue(f"org.{organisation.oin}.bench", exclusive=True)
+        await queue.bind(routing.EXCHANGE, answers.key(organisation.oin))
+        await queue.consume(consume)
+        channel = await connection.channel(publisher_confirms=True)
+        publishers[user] = (organisation, await channel.get_exchange(routing.EXCHANGE))
+    return connections, publishers

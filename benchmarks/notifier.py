@@ -25,7 +25,7 @@ from mijnoverheid.contracts import routing
 from mijnoverheid.contracts.envelope import CONTENT_TYPE, source_for, utc_now
 from mijnoverheid.testing.citizens import random_bsn
 from mijnoverheid.testing.platform import Platform
-from mijnoverheid.testing.smtp import _free_port
+from mijnoverheid.testing.smtp import free_port
 from notifier.adapters.smtp import build_message, return_path
 from notifier.adapters.templates import TemplateRenderer
 from notifier.domain.contact import Language
@@ -155,7 +155,7 @@ async def verified_citizens(platform: Platform, count: int) -> list[str]:
 
 async def run(platform: Platform, count: int) -> Result:
     sink = Sink()
-    host, port = "127.0.0.1", _free_port("127.0.0.1")
+    host, port = "127.0.0.1", free_port("127.0.0.1")
     controller = Controller(sink, hostname=host, port=port)
     controller.start()
     try:

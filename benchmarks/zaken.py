@@ -15,9 +15,14 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import aio_pika
-
-from benchmarks.harness import PREFETCH, Result, as_organisations, publish_windowed, sample_rss
+from benchmarks.harness import (
+    Result,
+    as_organisations,
+    connect_organisations,
+    publish_windowed,
+    sample_rss,
+    start_service,
+)
 from mijnoverheid.contracts import routing
 from mijnoverheid.contracts.envelope import source_for, utc_now
 from mijnoverheid.identity import Organisation
@@ -63,35 +68,20 @@ def sample_body() -> bytes:
 
 
 async def run(platform: Platform, count: int) -> Result:
-    service = platform.service("zaken")
-    service.environment["PREFETCH"] = str(SERVICE_PREFETCH)
-    await service.start().ready()
-    assert service.pid is not None
+    pid = await start_service(platform, "zaken", SERVICE_PREFETCH)
     rng = random.Random(count)
     received: dict[str, float] = {}  # status event id → when its announcement arrived
     finals: set[str] = set()  # status event ids of each case's last status
     done = asyncio.Event()
-    connections, publishers = [], {}
-    for user in ORGANISATIONS:
-        organisation = platform.organisation(user)
-        connection = await aio_pika.connect(platform.stack.broker_url(user, platform.vhost))
-        connections.append(connection)
-        listen = await connection.channel()
-        await listen.set_qos(prefetch_count=PREFETCH)
-        queue = await listen.declare_queue(f"org.{organisation.oin}.bench", exclusive=True)
-        await queue.bind(routing.EXCHANGE, routing.CASE_STATUS_RECORDED.key(organisation.oin))
 
-        async def on_recorded(message: aio_pika.abc.AbstractIncomingMessage) -> None:
-            event_id = json.loads(message.body)["data"]["status_event_id"]
-            received.setdefault(event_id, time.perf_counter())
-            await message.ack()
-            if finals <= received.keys():
-                done.set()
+    def on_recorded(event: dict[str, Any]) -> None:
+        received.setdefault(event["data"]["status_event_id"], time.perf_counter())
+        if finals <= received.keys():
+            done.set()
 
-        await queue.consume(on_recorded)
-        channel = await connection.channel(publisher_confirms=True)
-        publishers[user] = (organisation, await channel.get_exchange(routing.EXCHANGE))
-
+    connections, publishers = await connect_organisations(
+        platform, ORGANISATIONS, routing.CASE_STATUS_RECORDED, on_recorded
+    )
     publish = as_organisations(publishers, routing.CASE_STATUS_CHANGED)
 
     items = []
@@ -107,7 +97,7 @@ async def run(platform: Platform, count: int) -> Result:
     statuses = platform.database("zaken").case_statuses
     samples: list[float] = []
     stop = asyncio.Event()
-    sampler = asyncio.create_task(sample_rss(service.pid, samples, stop))
+    sampler = asyncio.create_task(sample_rss(pid, samples, stop))
     published: dict[str, float] = {}
     started = time.perf_counter()
     await publish_windowed(items, publish, published)
