@@ -11,8 +11,6 @@ from berichtenbox.domain.trail import TrailEntry, TrailKind
 
 
 class MessageStore(Protocol):
-    async def by_event(self, event_source: str, event_id: str) -> Message | None: ...
-
     async def by_id(self, message_id: str) -> Message | None: ...
 
     async def add(self, new: NewMessage) -> Message:

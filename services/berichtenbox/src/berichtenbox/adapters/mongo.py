@@ -37,12 +37,6 @@ class MessageRepository:
         self._messages = database[MESSAGES]
         self._attachments = AsyncGridFSBucket(database, bucket_name=ATTACHMENTS_BUCKET)
 
-    async def by_event(self, event_source: str, event_id: str) -> Message | None:
-        document = await self._messages.find_one(
-            {"event_source": event_source, "event_id": event_id}
-        )
-        return _to_message(document) if document else None
-
     async def by_id(self, message_id: str) -> Message | None:
         document = await self._messages.find_one({"_id": message_id})
         return _to_message(document) if document else None

@@ -12,7 +12,6 @@ from mijnoverheid.contracts.envelope import CloudEvent, derived_event_id, event_
 from mijnoverheid.inbound import Refused, rejection_event
 
 MESSAGE_DELIVERED_TYPE = event_type(contract.SERVICE, "message-delivered")
-MESSAGE_REJECTED_TYPE = event_type(contract.SERVICE, "message-rejected")
 MESSAGE_STATUS_TYPE = event_type(contract.SERVICE, "message-status")
 
 

@@ -51,8 +51,12 @@ class MessageSentHandler:
         if isinstance(outcome, Refused):
             await self._reject(outcome)
             return
+        await self._deliver(outcome)
+
+    async def _deliver(self, outcome: Accepted[MessageSent]) -> None:
+        """Store (unless stored before), record the arrival, send the receipt."""
         event = outcome.event
-        # By _id (derived from the event), the one lookup every document store indexes.
+        # By _id (derived from the event): no query for the event's (source, id).
         message = await self._store.by_id(model.message_id_for(event.source, event.id))
         if message is None:
             try:
@@ -91,19 +95,7 @@ class MessageSentHandler:
         fresh: dict[int, tuple[model.NewMessage, CloudEvent]] = {}
         for index, delivery in enumerate(deliveries):
             try:
-                outcome = accept_inbound(
-                    delivery, self._registry, SERVICE, MESSAGE_SENT_TYPE, MessageSent
-                )
-                if isinstance(outcome, Refused):
-                    work[index] = self._reject(outcome)
-                elif outcome.data.attachments:
-                    work[index] = self(delivery)  # attachments go to GridFS one by one
-                else:
-                    fresh[index] = (self._receive(outcome), outcome.event)
-            except model.ExpiryOutOfBoundsError:
-                # Perhaps a redelivery of a message stored earlier (when it was in bounds): the
-                # one-by-one path looks for the stored message before judging the expiry.
-                work[index] = self(delivery)
+                work[index] = self._prepare(delivery, index, fresh)
             except Exception as error:  # one delivery's fault must not fail its whole batch
                 work[index] = _raise(error)
         stored = await self._store.add_many([new for new, _ in fresh.values()])
@@ -121,6 +113,27 @@ class MessageSentHandler:
             work[index] = self._publisher.publish(delivered, key)
         results = await asyncio.gather(*(job or _none() for job in work), return_exceptions=True)
         return [result if isinstance(result, BaseException) else None for result in results]
+
+    def _prepare(
+        self,
+        delivery: InboundDelivery,
+        index: int,
+        fresh: dict[int, tuple[model.NewMessage, CloudEvent]],
+    ) -> Awaitable[None] | None:
+        """What a delivery in a batch needs: its own work, or a place among `fresh` messages
+        that are written together (None)."""
+        outcome = accept_inbound(delivery, self._registry, SERVICE, MESSAGE_SENT_TYPE, MessageSent)
+        if isinstance(outcome, Refused):
+            return self._reject(outcome)
+        if outcome.data.attachments:
+            return self._deliver(outcome)  # attachments go to GridFS one by one
+        try:
+            fresh[index] = (self._receive(outcome), outcome.event)
+        except model.ExpiryOutOfBoundsError:
+            # Perhaps a redelivery of a message stored earlier (when it was in bounds):
+            # _deliver looks for the stored message before judging the expiry.
+            return self._deliver(outcome)
+        return None
 
     async def _reject(self, refused: Refused) -> None:
         rejected = outbound.message_rejected(refused, self._source, self._clock())

@@ -11,7 +11,6 @@ from mijnoverheid.contracts.envelope import CloudEvent, derived_event_id, event_
 from mijnoverheid.inbound import Refused, rejection_event
 
 REGISTRATION_RECORDED_TYPE = event_type(contract.SERVICE, "registration-recorded")
-EVENT_REJECTED_TYPE = event_type(contract.SERVICE, "event-rejected")
 
 
 def registration_recorded(version: Version, source: str) -> CloudEvent:

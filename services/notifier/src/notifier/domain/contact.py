@@ -46,10 +46,6 @@ class Contact:
             and self.undeliverable_since >= self.verified_at
         )
 
-    @property
-    def deliverable_email(self) -> str | None:
-        return None if self.undeliverable else self.email
-
 
 @dataclass(frozen=True)
 class SendTo:
