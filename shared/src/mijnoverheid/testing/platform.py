@@ -16,7 +16,7 @@ from mijnoverheid.identity import Organisation, OrganisationRegistry
 from mijnoverheid.storage import Document
 from mijnoverheid.testing.organisation import OrganisationClient
 from mijnoverheid.testing.services import ServiceProcess
-from mijnoverheid.testing.smtp import SmtpTestServer, _free_port
+from mijnoverheid.testing.smtp import SmtpTestServer, free_port
 from mijnoverheid.testing.stack import Stack, isolated_vhost
 
 
@@ -47,7 +47,7 @@ class Platform:
             "SMTP_PORT": str(self.smtp.port),
             "LOG_LEVEL": "INFO",
             # The Notifier's bounce endpoint on a port of its own (tests run side by side).
-            "NOTIFIER_BOUNCE_PORT": str(_free_port("127.0.0.1")),
+            "NOTIFIER_BOUNCE_PORT": str(free_port("127.0.0.1")),
         }
         process = ServiceProcess(name, environment, self.log_dir)
         self.processes[f"{name}-{process.port}"] = process

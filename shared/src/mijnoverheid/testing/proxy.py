@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from mijnoverheid.testing.smtp import _free_port
+from mijnoverheid.testing.smtp import free_port
 
 
 class SwitchableProxy:
     def __init__(self, target_host: str, target_port: int) -> None:
         self.target = (target_host, target_port)
-        self.port = _free_port("127.0.0.1")
+        self.port = free_port("127.0.0.1")
         self.up = False
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.StreamWriter] = set()

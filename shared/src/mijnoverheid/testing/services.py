@@ -11,7 +11,7 @@ from typing import IO
 
 import httpx
 
-from mijnoverheid.testing.smtp import _free_port
+from mijnoverheid.testing.smtp import free_port
 from mijnoverheid.testing.waiting import wait_until
 
 _INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "VIRTUAL_ENV", "PYTHONPATH")
@@ -20,7 +20,7 @@ _INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "VIRTUAL_ENV", "
 class ServiceProcess:
     def __init__(self, name: str, environment: dict[str, str], log_dir: Path) -> None:
         self.name = name
-        self.port = _free_port("127.0.0.1")
+        self.port = free_port("127.0.0.1")
         # Only what a process needs from ours: a stray setting (a failpoint, a dev flag) in
         # the developer's shell must not change what a test runs.
         inherited = {name: os.environ[name] for name in _INHERITED if name in os.environ}

@@ -106,7 +106,7 @@ class SmtpTestServer:
     def __init__(self, *, dsn: bool = True) -> None:
         """`dsn`: advertise and accept DSN (RFC 3461) parameters, as most relays do."""
         self.host = os.environ.get("SMTP_HOST", "127.0.0.1")
-        self.port = int(os.environ.get("SMTP_PORT", "0")) or _free_port(self.host)
+        self.port = int(os.environ.get("SMTP_PORT", "0")) or free_port(self.host)
         self._recorder = _Recorder()
         self._recorder.dsn = dsn
         self._controller = _DsnController(self._recorder, hostname=self.host, port=self.port)
@@ -143,7 +143,7 @@ class _DsnController(Controller):
         return DsnSmtp(self.handler, **self.SMTP_kwargs)
 
 
-def _free_port(host: str) -> int:
+def free_port(host: str) -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind((host, 0))
         return int(probe.getsockname()[1])
