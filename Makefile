@@ -6,7 +6,8 @@ SHELL := /bin/bash
 UV := python3 -m uv
 PY := .venv/bin/python
 STACK_ENV = eval "$$(scripts/local-stack.sh env)"
-PACKAGES := -p mijnoverheid -p berichtenbox -p zaken -p gegevens -p notifier
+PACKAGES := -p mijnoverheid -p berichtenbox -p zaken -p gegevens -p notifier \
+	-p mijnoverheid_testing -p mijnoverheid_devtools
 
 .PHONY: help sync stack stack-down run demo test lint typecheck unit integration definitions asyncapi bench
 
@@ -51,7 +52,7 @@ definitions: sync ## Regenerate config/rabbitmq/definitions.json from the regist
 	$(PY) -m mijnoverheid.provisioning --out config/rabbitmq/definitions.json
 
 asyncapi: sync ## Regenerate the AsyncAPI documents in docs/asyncapi/
-	$(PY) -m mijnoverheid.asyncapi --out docs/asyncapi
+	$(PY) -m mijnoverheid_devtools.asyncapi --out docs/asyncapi
 
 N ?= 3000
 bench: stack ## Benchmarks against the raw broker rate (N=3000 events per scenario)

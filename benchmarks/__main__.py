@@ -9,8 +9,8 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.harness import HEADER, machine, raw_broker_rate, summary_of_memory
-from mijnoverheid.testing.platform import running_platform
-from mijnoverheid.testing.stack import demo_registry, real_stack
+from mijnoverheid_testing.platform import running_platform
+from mijnoverheid_testing.stack import demo_registry, real_stack
 
 SCENARIOS = ("berichtenbox", "zaken", "notifier")
 

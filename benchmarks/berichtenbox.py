@@ -15,11 +15,11 @@ from benchmarks.harness import (
     sample_rss,
     start_service,
 )
-from mijnoverheid.contracts import routing
-from mijnoverheid.testing.citizens import random_bsn
-from mijnoverheid.testing.organisation import message_sent
-from mijnoverheid.testing.platform import Platform
-from mijnoverheid.testing.stack import demo_registry
+from mijnoverheid.contracts import events
+from mijnoverheid_testing.citizens import random_bsn
+from mijnoverheid_testing.organisation import message_sent
+from mijnoverheid_testing.platform import Platform
+from mijnoverheid_testing.stack import demo_registry
 
 ORGANISATIONS = ("belastingdienst", "gemeente-voorbeeldstad", "uwv")
 NAME = "berichtenbox ingest→receipt"
@@ -44,9 +44,9 @@ async def run(platform: Platform, count: int) -> Result:
             done.set()
 
     connections, publishers = await connect_organisations(
-        platform, ORGANISATIONS, routing.MESSAGE_DELIVERED, on_receipt
+        platform, ORGANISATIONS, events.MESSAGE_DELIVERED, on_receipt
     )
-    publish = as_organisations(publishers, routing.MESSAGE_SENT)
+    publish = as_organisations(publishers, events.MESSAGE_SENT)
 
     items = []
     for index in range(count):

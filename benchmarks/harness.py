@@ -25,7 +25,7 @@ from mijnoverheid.contracts.envelope import CONTENT_TYPE
 from mijnoverheid.contracts.routing import EventRoute
 from mijnoverheid.identity import Organisation
 from mijnoverheid.provisioning import ADMIN_USER
-from mijnoverheid.testing.platform import Platform
+from mijnoverheid_testing.platform import Platform
 
 PUBLISH_WINDOW = 256  # unconfirmed publishes in flight, for the raw run and the scenarios alike
 PREFETCH = 32  # the services' default prefetch

@@ -21,11 +21,11 @@ import aiosmtplib
 from aiosmtpd.controller import Controller
 
 from benchmarks.harness import Result, publish_windowed, sample_rss
-from mijnoverheid.contracts import routing
+from mijnoverheid.contracts import events, routing
 from mijnoverheid.contracts.envelope import CONTENT_TYPE, source_for, utc_now
-from mijnoverheid.testing.citizens import random_bsn
-from mijnoverheid.testing.platform import Platform
-from mijnoverheid.testing.smtp import free_port
+from mijnoverheid_testing.citizens import random_bsn
+from mijnoverheid_testing.platform import Platform
+from mijnoverheid_testing.smtp import free_port
 from notifier.adapters.smtp import build_message, return_path
 from notifier.adapters.templates import TemplateRenderer
 from notifier.domain.contact import Language
@@ -180,8 +180,8 @@ async def _notifier_run(platform: Platform, sink: Sink, host: str, port: int, co
     )
     await service.ready()
     assert service.pid is not None
-    events = [delivered(bsn) for bsn in bsns]
-    by_notification = {notification_id_for(e["source"], e["id"]): e["id"] for e in events}
+    triggers = [delivered(bsn) for bsn in bsns]
+    by_notification = {notification_id_for(e["source"], e["id"]): e["id"] for e in triggers}
     sink.expect(count)
     url = platform.stack.broker_url("berichtenbox", platform.vhost)
     async with await aio_pika.connect(url) as connection:
@@ -196,7 +196,7 @@ async def _notifier_run(platform: Platform, sink: Sink, host: str, port: int, co
                 user_id="berichtenbox",
                 delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
             )
-            routing_key = routing.MESSAGE_DELIVERED.key(BELASTINGDIENST_OIN)
+            routing_key = events.MESSAGE_DELIVERED.key(BELASTINGDIENST_OIN)
             await exchange.publish(message, routing_key=routing_key, mandatory=True)
 
         samples: list[float] = []
@@ -204,7 +204,7 @@ async def _notifier_run(platform: Platform, sink: Sink, host: str, port: int, co
         sampler = asyncio.create_task(sample_rss(service.pid, samples, stop))
         sent_at: dict[str, float] = {}
         started = time.perf_counter()
-        items = [(event["id"], json.dumps(event).encode()) for event in events]
+        items = [(event["id"], json.dumps(event).encode()) for event in triggers]
         await publish_windowed(items, publish, sent_at)
         await asyncio.to_thread(sink.enough.wait, 3600)
         seconds = time.perf_counter() - started

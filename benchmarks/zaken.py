@@ -23,13 +23,13 @@ from benchmarks.harness import (
     sample_rss,
     start_service,
 )
-from mijnoverheid.contracts import routing
+from mijnoverheid.contracts import events
 from mijnoverheid.contracts.envelope import source_for, utc_now
 from mijnoverheid.identity import Organisation
-from mijnoverheid.testing.citizens import random_bsn
-from mijnoverheid.testing.platform import Platform
-from mijnoverheid.testing.stack import demo_registry
-from mijnoverheid.testing.waiting import wait_until
+from mijnoverheid_testing.citizens import random_bsn
+from mijnoverheid_testing.platform import Platform
+from mijnoverheid_testing.stack import demo_registry
+from mijnoverheid_testing.waiting import wait_until
 
 ORGANISATIONS = ("belastingdienst", "gemeente-voorbeeldstad", "uwv")
 STATUSES = ("ontvangen", "in-behandeling", "aanvulling", "besluit", "afgehandeld")
@@ -80,9 +80,9 @@ async def run(platform: Platform, count: int) -> Result:
             done.set()
 
     connections, publishers = await connect_organisations(
-        platform, ORGANISATIONS, routing.CASE_STATUS_RECORDED, on_recorded
+        platform, ORGANISATIONS, events.CASE_STATUS_RECORDED, on_recorded
     )
-    publish = as_organisations(publishers, routing.CASE_STATUS_CHANGED)
+    publish = as_organisations(publishers, events.CASE_STATUS_CHANGED)
 
     items = []
     for case in range(max(1, count // len(STATUSES))):

@@ -19,10 +19,10 @@ import httpx
 
 from mijnoverheid.auth import load_private_key, mint_token
 from mijnoverheid.devtokens import DEV_PRIVATE_KEY
-from mijnoverheid.testing.notifier import CODE
-from mijnoverheid.testing.organisation import OrganisationClient, message_sent
-from mijnoverheid.testing.stack import Stack, demo_registry
-from mijnoverheid.testing.waiting import wait_until
+from mijnoverheid_testing.notifier import CODE
+from mijnoverheid_testing.organisation import OrganisationClient, message_sent
+from mijnoverheid_testing.stack import Stack, demo_registry
+from mijnoverheid_testing.waiting import wait_until
 
 VHOST = "mijnoverheid"
 NOTIFIER_URL = os.environ.get("NOTIFIER_URL", "http://127.0.0.1:8084")

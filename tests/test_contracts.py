@@ -16,9 +16,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import BaseModel
 
-from mijnoverheid.contracts import routing
+from mijnoverheid.contracts import events
 from mijnoverheid.contracts.berichtenbox import MessageDelivered, MessageRejected, MessageSent
-from mijnoverheid.contracts.envelope import CloudEvent, event_type, oin_of_source
+from mijnoverheid.contracts.envelope import CloudEvent, oin_of_source
 from mijnoverheid.contracts.notifier import NotificationState, NotificationStatus
 from mijnoverheid.contracts.rejection import RejectionReason
 from mijnoverheid.contracts.routing import EventRoute
@@ -30,12 +30,12 @@ ASYNCAPI_DIR = "docs/asyncapi"
 EXAMPLE_RECEIPT_KEY = "VUX3oi820w1Nb2jTvDk0om/ALs1LHaI6YG62mpoHimg="
 
 DATA_MODELS: dict[str, type[BaseModel]] = {
-    event_type(route.service, route.event): model
+    route.type: model
     for route, model in (
-        (routing.MESSAGE_SENT, MessageSent),
-        (routing.MESSAGE_DELIVERED, MessageDelivered),
-        (routing.MESSAGE_REJECTED, MessageRejected),
-        (routing.NOTIFICATION_STATUS, NotificationStatus),
+        (events.MESSAGE_SENT, MessageSent),
+        (events.MESSAGE_DELIVERED, MessageDelivered),
+        (events.MESSAGE_REJECTED, MessageRejected),
+        (events.NOTIFICATION_STATUS, NotificationStatus),
     )
 }
 
@@ -139,10 +139,10 @@ def test_example_receipt_verifies_as_documented() -> None:
     } | {"sent_event_id": sent["id"]}
 
 
-@pytest.mark.parametrize("route", [*routing.INBOUND, *routing.OUTBOUND], ids=_route_id)
+@pytest.mark.parametrize("route", [*events.INBOUND, *events.OUTBOUND], ids=_route_id)
 def test_every_event_is_documented(route: EventRoute) -> None:
     text = _doc()
-    for name in (event_type(route.service, route.event), route.key("<OIN>")):
+    for name in (route.type, route.key("<OIN>")):
         assert name in text, f"{EVENTS_DOC.name} does not mention {name}"
 
 
@@ -158,7 +158,7 @@ def test_every_notification_status_is_documented(status: NotificationState) -> N
 
 def test_asyncapi_documents_are_current() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "mijnoverheid.asyncapi", "--check", "--out", ASYNCAPI_DIR],
+        [sys.executable, "-m", "mijnoverheid_devtools.asyncapi", "--check", "--out", ASYNCAPI_DIR],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,

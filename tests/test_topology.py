@@ -9,40 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import BaseModel
 
-from mijnoverheid.asyncapi import SERVICES, build_broker
-from mijnoverheid.contracts import berichtenbox, gegevens, notifier, routing, zaken
-from mijnoverheid.contracts.envelope import CloudEvent, event_type
+from mijnoverheid.contracts import events
+from mijnoverheid.contracts.envelope import CloudEvent
 from mijnoverheid.messaging.topology import SERVICE_QUEUES
+from mijnoverheid_devtools.asyncapi import SERVICES, composed
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 _JSON_BLOCK = re.compile(r"^```json[ \t]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
 
-MODELS: dict[routing.EventRoute, type[BaseModel]] = {
-    routing.MESSAGE_SENT: berichtenbox.MessageSent,
-    routing.MESSAGE_STATUS_REQUESTED: berichtenbox.MessageStatusRequested,
-    routing.MESSAGE_DELIVERED: berichtenbox.MessageDelivered,
-    routing.MESSAGE_REJECTED: berichtenbox.MessageRejected,
-    routing.MESSAGE_READ: berichtenbox.MessageRead,
-    routing.MESSAGE_EXPIRING: berichtenbox.MessageExpiring,
-    routing.MESSAGE_STATUS: berichtenbox.MessageStatus,
-    routing.CASE_STATUS_CHANGED: zaken.CaseStatusChanged,
-    routing.CASE_WITHDRAWN: zaken.CaseWithdrawn,
-    routing.CASE_STATE_REQUESTED: zaken.CaseStateRequested,
-    routing.CASE_STATUS_RECORDED: zaken.CaseStatusRecorded,
-    routing.CASE_STATE: zaken.CaseState,
-    routing.ZAKEN_EVENT_REJECTED: zaken.ZakenEventRejected,
-    routing.REGISTRATION_CHANGED: gegevens.RegistrationChanged,
-    routing.REGISTRATION_REMOVED: gegevens.RegistrationRemoved,
-    routing.REGISTRATION_RECORDED: gegevens.RegistrationRecorded,
-    routing.GEGEVENS_EVENT_REJECTED: gegevens.GegevensEventRejected,
-    routing.NOTIFICATION_STATUS: notifier.NotificationStatus,
-    routing.NOTIFICATION_STATUS_REQUESTED: notifier.NotificationStatusRequested,
-    routing.NOTIFICATION_STATUS_REPORT: notifier.NotificationStatusReport,
-    routing.NOTIFICATION_OVERDUE: notifier.NotificationOverdue,
-}
-BY_TYPE = {event_type(route.service, route.event): model for route, model in MODELS.items()}
+BY_TYPE = {route.type: route.data for route in (*events.INBOUND, *events.OUTBOUND)}
 
 
 def _examples() -> list[tuple[str, dict[str, Any]]]:
@@ -55,16 +31,17 @@ def _examples() -> list[tuple[str, dict[str, Any]]]:
     return found
 
 
-@pytest.mark.parametrize("service", SERVICES, ids=lambda service: service.name)
-def test_every_declared_queue_has_a_consumer(service: Any) -> None:
-    consumed = {subscriber.queue.name for subscriber in build_broker(service).subscribers}
-    declared = {queue.name for queue in SERVICE_QUEUES[service.name]}
-    assert declared <= consumed, f"declared but not consumed: {sorted(declared - consumed)}"
+@pytest.mark.parametrize("document", SERVICES, ids=lambda document: document.name)
+def test_every_declared_queue_is_consumed_and_nothing_else(document: Any) -> None:
+    service = composed(document)
+    subscribed = {subscriber.queue.name for subscriber in service.runtime.broker.subscribers}
+    declared = {queue.name for queue in SERVICE_QUEUES[document.name]}
+    assert subscribed == {queue.name for queue in service.queues} == declared
 
 
-def test_every_route_has_a_contract_model() -> None:
-    missing = [route for route in (*routing.INBOUND, *routing.OUTBOUND) if route not in MODELS]
-    assert not missing, f"routes without a model in this test: {missing}"
+def test_every_inbound_event_is_consumed_by_its_own_service() -> None:
+    queues = {queue.binding_key for queues in SERVICE_QUEUES.values() for queue in queues}
+    assert {route.any_organisation for route in events.INBOUND} <= queues
 
 
 def test_every_event_type_is_documented_with_an_example() -> None:

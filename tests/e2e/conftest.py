@@ -6,9 +6,9 @@ import pytest
 
 from mijnoverheid.auth import load_private_key, mint_token
 from mijnoverheid.devtokens import DEV_PRIVATE_KEY
-from mijnoverheid.testing.notifier import Notifier
-from mijnoverheid.testing.platform import Platform
-from mijnoverheid.testing.smtp import ReceivedMail
+from mijnoverheid_testing.notifier import Notifier
+from mijnoverheid_testing.platform import Platform
+from mijnoverheid_testing.smtp import ReceivedMail
 
 pytestmark = pytest.mark.integration
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from mijnoverheid.faults import FAILPOINT_ENV, FAILPOINT_EXIT_CODE
-from mijnoverheid.testing.citizens import random_bsn
-from mijnoverheid.testing.organisation import about, message_sent
-from mijnoverheid.testing.platform import Platform
+from mijnoverheid_testing.citizens import random_bsn
+from mijnoverheid_testing.organisation import about, message_sent
+from mijnoverheid_testing.platform import Platform
 from tests.e2e.conftest import notification_mails, set_email
 
 pytestmark = pytest.mark.integration

@@ -9,10 +9,10 @@ from typing import Any
 import httpx
 import pytest
 
-from mijnoverheid.testing.citizens import random_bsn
-from mijnoverheid.testing.organisation import about, message_sent
-from mijnoverheid.testing.platform import Platform
-from mijnoverheid.testing.waiting import wait_until
+from mijnoverheid_testing.citizens import random_bsn
+from mijnoverheid_testing.organisation import about, message_sent
+from mijnoverheid_testing.platform import Platform
+from mijnoverheid_testing.waiting import wait_until
 from tests.e2e.conftest import notification_mails, set_email
 
 pytestmark = pytest.mark.integration

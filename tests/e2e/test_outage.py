@@ -7,11 +7,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from mijnoverheid.testing.citizens import random_bsn
-from mijnoverheid.testing.organisation import about, message_sent
-from mijnoverheid.testing.platform import Platform
-from mijnoverheid.testing.proxy import SwitchableProxy
-from mijnoverheid.testing.waiting import wait_until
+from mijnoverheid_testing.citizens import random_bsn
+from mijnoverheid_testing.organisation import about, message_sent
+from mijnoverheid_testing.platform import Platform
+from mijnoverheid_testing.proxy import SwitchableProxy
+from mijnoverheid_testing.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 

@@ -14,11 +14,11 @@ import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from mijnoverheid.contracts import routing
-from mijnoverheid.testing.citizens import random_bsn
-from mijnoverheid.testing.organisation import about, message_sent
-from mijnoverheid.testing.platform import Platform
-from mijnoverheid.testing.waiting import wait_until
+from mijnoverheid.contracts import events
+from mijnoverheid_testing.citizens import random_bsn
+from mijnoverheid_testing.organisation import about, message_sent
+from mijnoverheid_testing.platform import Platform
+from mijnoverheid_testing.waiting import wait_until
 from tests.e2e.conftest import set_email
 
 pytestmark = pytest.mark.integration
@@ -129,7 +129,7 @@ async def test_trail_records_arrival_and_notification_and_sender_can_query_it(
             "data": {"message_ids": [message_id, "not-a-message"], "include_trail": True},
         }
         await gemeente.publish(
-            query, routing_key=routing.MESSAGE_STATUS_REQUESTED.key(gemeente.organisation.oin)
+            query, routing_key=events.MESSAGE_STATUS_REQUESTED.key(gemeente.organisation.oin)
         )
         answer = await gemeente.next_event(
             "message-status", lambda e: e["data"]["request_id"] == query["id"]
@@ -164,7 +164,7 @@ async def test_organisation_cannot_query_another_organisations_message(system: P
             "data": {"message_ids": [delivered["data"]["message_id"]]},
         }
         await gemeente.publish(
-            query, routing_key=routing.MESSAGE_STATUS_REQUESTED.key(gemeente.organisation.oin)
+            query, routing_key=events.MESSAGE_STATUS_REQUESTED.key(gemeente.organisation.oin)
         )
         answer = await gemeente.next_event(
             "message-status", lambda e: e["data"]["request_id"] == query["id"]

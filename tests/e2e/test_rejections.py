@@ -10,11 +10,11 @@ import aio_pika
 import aiormq
 import pytest
 
-from mijnoverheid.contracts import routing
-from mijnoverheid.testing.citizens import invalid_bsn, random_bsn
-from mijnoverheid.testing.organisation import about, message_sent
-from mijnoverheid.testing.platform import Platform
-from mijnoverheid.testing.waiting import wait_until
+from mijnoverheid.contracts import events, routing
+from mijnoverheid_testing.citizens import invalid_bsn, random_bsn
+from mijnoverheid_testing.organisation import about, message_sent
+from mijnoverheid_testing.platform import Platform
+from mijnoverheid_testing.waiting import wait_until
 from tests.e2e.conftest import set_email
 
 pytestmark = pytest.mark.integration
@@ -116,7 +116,7 @@ async def test_broker_refuses_another_organisations_routing_key(system: Platform
     async with system.client("gemeente-voorbeeldstad") as gemeente:
         event = message_sent(gemeente.organisation, random_bsn())
         with pytest.raises(aiormq.exceptions.ChannelAccessRefused):
-            await gemeente.publish(event, routing_key=routing.MESSAGE_SENT.key(other.oin))
+            await gemeente.publish(event, routing_key=events.MESSAGE_SENT.key(other.oin))
 
 
 async def test_broker_refuses_a_user_id_that_is_not_the_publisher(system: Platform) -> None:
@@ -136,7 +136,7 @@ async def test_broker_refuses_binding_to_another_organisations_receipts(
         channel = await connection.channel()
         queue = await channel.declare_queue(f"org.{me.oin}.snoop", exclusive=True)
         with pytest.raises(aiormq.exceptions.ChannelAccessRefused):
-            await queue.bind(routing.EXCHANGE, routing.MESSAGE_DELIVERED.key(other.oin))
+            await queue.bind(routing.EXCHANGE, events.MESSAGE_DELIVERED.key(other.oin))
 
 
 async def test_unparseable_body_is_dead_lettered_and_consumer_keeps_running(

@@ -7,9 +7,13 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from mijnoverheid.contracts import routing
-from mijnoverheid.contracts.envelope import source_for, utc_now
+from gegevens.domain import model
+from gegevens.entrypoints import subscriptions
+from mijnoverheid.contracts import events
+from mijnoverheid.contracts.envelope import CloudEvent, source_for, utc_now
+from mijnoverheid.contracts.gegevens import RegistrationChanged, RegistrationRemoved
 from mijnoverheid.identity import Organisation
+from mijnoverheid.inbound import Accepted
 from mijnoverheid.messaging.consumer import InboundDelivery
 
 Event = dict[str, Any]
@@ -100,7 +104,7 @@ def registration_removed(
 def route_of(organisation: Organisation, event: Event) -> str:
     """The organisation's own inbound routing key for `event`."""
     removed = event["type"].endswith("registration-removed")
-    route = routing.REGISTRATION_REMOVED if removed else routing.REGISTRATION_CHANGED
+    route = events.REGISTRATION_REMOVED if removed else events.REGISTRATION_CHANGED
     return route.key(organisation.oin)
 
 
@@ -111,3 +115,33 @@ def delivery(
     body = event if isinstance(event, bytes) else json.dumps(event).encode()
     key = routing_key or (route_of(organisation, event) if isinstance(event, dict) else "")
     return InboundDelivery(body, key, organisation.broker_user, None)
+
+
+# The organisation a version is recorded for when a test does not say.
+SOMEONE = Organisation(
+    oin="00000001001234567000",
+    name="Gemeente Voorbeeldstad",
+    broker_user="gemeente-voorbeeldstad",
+    registers=frozenset({"WOZ"}),
+    dossier_hosts=("a.example",),
+)
+
+
+def version_of(
+    data: Event,
+    *,
+    event_id: str,
+    recorded_at: datetime,
+    source: str | None = None,
+    removed: bool = False,
+    sender: Organisation = SOMEONE,
+) -> model.Version:
+    """The version the service records of an event with this data (as the gate maps it)."""
+    contract = RegistrationRemoved if removed else RegistrationChanged
+    kind = "registration-removed" if removed else "registration-changed"
+    cloud_event = CloudEvent.model_validate(
+        envelope(sender, kind, data, id=event_id, source=source or source_for(sender.oin, "reg"))
+    )
+    accepted = Accepted(sender, cloud_event, contract.model_validate(cloud_event.data))
+    command = subscriptions.removed(accepted) if removed else subscriptions.changed(accepted)  # type: ignore[arg-type]
+    return model.version_of(command, recorded_at=recorded_at)

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from mijnoverheid.contracts import routing
+from mijnoverheid.contracts import events
 from mijnoverheid.contracts.envelope import source_for
 from mijnoverheid.identity import Organisation
 from mijnoverheid.messaging.consumer import InboundDelivery
@@ -91,15 +91,15 @@ def state_requested_event() -> EventFactory:
 def delivery() -> DeliveryFactory:
     """The InboundDelivery of `event` as `organisation` publishes it on the event's own key."""
     routes = {
-        "case-status-changed": routing.CASE_STATUS_CHANGED,
-        "case-withdrawn": routing.CASE_WITHDRAWN,
-        "case-state-requested": routing.CASE_STATE_REQUESTED,
+        "case-status-changed": events.CASE_STATUS_CHANGED,
+        "case-withdrawn": events.CASE_WITHDRAWN,
+        "case-state-requested": events.CASE_STATE_REQUESTED,
     }
 
     def build(organisation: Organisation, event: Event | bytes) -> InboundDelivery:
         body = event if isinstance(event, bytes) else json.dumps(event).encode()
         kind = str(event["type"]).rsplit(".", 1)[-1] if isinstance(event, dict) else ""
-        route = routes.get(kind, routing.CASE_STATUS_CHANGED)
+        route = routes.get(kind, events.CASE_STATUS_CHANGED)
         return InboundDelivery(
             body=body,
             routing_key=route.key(organisation.oin),

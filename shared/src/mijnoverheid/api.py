@@ -1,11 +1,14 @@
-"""Conventions of the citizen HTTP APIs (NL API Design Rules): paging with links."""
+"""Conventions of the citizen HTTP APIs (NL API Design Rules): paging with links, and the
+problem+json answers every route documents."""
 
 from __future__ import annotations
 
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query, Request
 from pydantic import BaseModel, ConfigDict, Field
+
+from mijnoverheid.problems import PROBLEM_JSON
 
 ItemT = TypeVar("ItemT")
 
@@ -56,3 +59,26 @@ def page_of(request: Request, paging: Paging, items: list[ItemT], total: int) ->
             prev=link(paging.page - 1) if paging.page > 1 else None,
         ),
     )
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+
+
+Responses = dict[int | str, dict[str, Any]]
+
+
+def problem(status: int, description: str) -> Responses:
+    """An error answer as the OpenAPI document shows it."""
+    schema = Problem.model_json_schema()
+    return {status: {"description": description, "content": {PROBLEM_JSON: {"schema": schema}}}}
+
+
+UNAUTHORIZED = problem(401, "no valid bearer token")
+INVALID = problem(400, "invalid query or body")
+PERSONAL = {"Cache-Control": "no-store"}  # responses with personal data are never cached

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Final, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from mijnoverheid.contracts.envelope import CloudEvent, derived_event_id, event_type, new_event
-from mijnoverheid.contracts.rejection import Rejected, RejectionReason, reason_of
-from mijnoverheid.contracts.routing import EventRoute, oin_of_routing_key
+from mijnoverheid.contracts.envelope import CloudEvent
+from mijnoverheid.contracts.rejection import RejectionReason, reason_of
+from mijnoverheid.contracts.routing import oin_of_routing_key
 from mijnoverheid.identity import Organisation, OrganisationRegistry, ServiceName
-from mijnoverheid.messaging.consumer import InboundDelivery, PoisonMessageError
+from mijnoverheid.kernel import Origin, UnprocessableEventError
+from mijnoverheid.messaging.consumer import InboundDelivery
 
 DataT = TypeVar("DataT", bound=BaseModel)
 # The Notifier serves every organisation that is registered for any service (it e-mails about
@@ -31,6 +31,11 @@ class Accepted(Generic[DataT]):
     sender: Organisation
     event: CloudEvent
     data: DataT
+
+    @property
+    def origin(self) -> Origin:
+        event = self.event
+        return Origin(self.sender.oin, self.sender.name, event.source, event.id, event.time)
 
 
 @dataclass(frozen=True)
@@ -51,16 +56,16 @@ def accept_inbound(
     expected_type: str,
     data_model: type[DataT],
 ) -> Accepted[DataT] | Refused:
-    """Raises `PoisonMessageError` when nobody can be told why (dead-letter it)."""
+    """Raises `UnprocessableEventError` when nobody can be told why (dead-letter it)."""
     sender = registry.by_broker_user(delivery.user_id)
     if sender is None:
-        raise PoisonMessageError("publisher is not a registered organisation")
+        raise UnprocessableEventError("publisher is not a registered organisation")
     try:
         event = CloudEvent.model_validate_json(delivery.body)
     except ValidationError as error:
         event_id = _event_id_of(delivery.body)
         if event_id is None:
-            raise PoisonMessageError("body is not a CloudEvent") from error
+            raise UnprocessableEventError("body is not a CloudEvent") from error
         reason, detail = reason_of(error)
         return Refused(sender, event_id, None, RejectionReason.MALFORMED, detail)
 
@@ -110,30 +115,3 @@ def _is_utf8(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
-
-
-def rejection_event(
-    refused: Refused,
-    *,
-    route: EventRoute,
-    data_model: type[Rejected],
-    source: str,
-    now: datetime,
-) -> CloudEvent:
-    """The service's `<thing>-rejected` answer to a refused event, with a deterministic id.
-
-    The sender's OIN stands in for the (possibly invalid) source of the refused event.
-    """
-    data = data_model(
-        reason=refused.reason,
-        detail=refused.detail,
-        rejected_event_id=refused.event_id,
-        rejected_event_type=refused.event_type,
-    )
-    return new_event(
-        source=source,
-        type_=event_type(route.service, route.event),
-        data=data,
-        id_=derived_event_id(refused.sender.oin, refused.event_id, route.event),
-        time=now,
-    )

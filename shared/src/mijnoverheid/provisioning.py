@@ -17,7 +17,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from mijnoverheid.contracts import routing
+from mijnoverheid.contracts import events, routing
 from mijnoverheid.identity import Organisation, OrganisationRegistry
 from mijnoverheid.messaging import topology
 from mijnoverheid.settings import REPOSITORY_ROOT
@@ -36,12 +36,12 @@ def organisation_queue_prefix(oin: str) -> str:
 
 
 def inbound_write_pattern(oin: str) -> str:
-    keys = "|".join(re.escape(f"{route.service}.{route.event}") for route in routing.INBOUND)
+    keys = "|".join(re.escape(f"{route.service}.{route.event}") for route in events.INBOUND)
     return f"^({keys})\\.{oin}$"
 
 
 def outbound_read_pattern(oin: str) -> str:
-    keys = "|".join(re.escape(f"{route.service}.{route.event}") for route in routing.OUTBOUND)
+    keys = "|".join(re.escape(f"{route.service}.{route.event}") for route in events.OUTBOUND)
     return f"^({keys})\\.{oin}$"
 
 

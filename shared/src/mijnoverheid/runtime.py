@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import uvicorn
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from faststream.rabbit import Channel, RabbitBroker
 from pymongo import AsyncMongoClient
@@ -18,9 +18,15 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from mijnoverheid import logs, metrics, problems, storage
 from mijnoverheid.auth import CitizenTokenVerifier
+from mijnoverheid.contracts import events
+from mijnoverheid.contracts.routing import EventRoute
+from mijnoverheid.messaging.gate import Subscription
+from mijnoverheid.messaging.subscriptions import subscribe
 from mijnoverheid.messaging.topology import WorkQueue, declare_topology
 from mijnoverheid.settings import ServiceSettings
 from mijnoverheid.storage import Document
+
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
 
 
 def create_broker(settings: ServiceSettings, service: str) -> RabbitBroker:
@@ -36,19 +42,22 @@ def create_broker(settings: ServiceSettings, service: str) -> RabbitBroker:
     )
 
 
+Job = Callable[[], Coroutine[Any, Any, None]]
+IndexSetup = Callable[[AsyncDatabase[Document]], Awaitable[None]]
+ApiT = TypeVar("ApiT")
+
+
 @dataclass
 class ServiceRuntime:
     """The process's one broker and one database client (the client connects lazily)."""
 
     name: str
     settings: ServiceSettings
-    broker: RabbitBroker
-    queues: tuple[WorkQueue, ...]
+    broker: RabbitBroker = field(init=False)
     mongo: AsyncMongoClient[Document] = field(init=False)
-    # Adapters the composition root hands on to the HTTP side.
-    extras: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self.broker = create_broker(self.settings, self.name)
         self.mongo = storage.connect(self.settings.mongodb_url, self.name)
 
     @property
@@ -60,28 +69,62 @@ class ServiceRuntime:
         return broker_ok and await storage.ping(self.database)
 
 
-def service_app(
-    runtime: ServiceRuntime,
-    on_startup: Callable[[AsyncDatabase[Document]], Awaitable[None]],
-    title: str,
-    routers: Sequence[APIRouter] = (),
-    background: Sequence[Callable[[], Coroutine[Any, Any, None]]] = (),
-) -> FastAPI:
+@dataclass(frozen=True)
+class Service(Generic[ApiT]):
+    """What a service's composition root builds: everything its process runs, typed.
+
+    Building it declares the subscribers on the runtime's broker (nothing connects yet), so
+    the AsyncAPI generator documents exactly what the process consumes.
+    """
+
+    title: str
+    runtime: ServiceRuntime
+    subscriptions: tuple[Subscription, ...]
+    create_indexes: IndexSetup
+    # What the HTTP routes use (the service's own typed object; see `api_of`).
+    api: ApiT
+    routers: tuple[APIRouter, ...] = ()
+    jobs: tuple[Job, ...] = ()
+
+    def __post_init__(self) -> None:
+        for subscription in self.subscriptions:
+            subscribe(self.runtime.broker, subscription)
+
+    @property
+    def name(self) -> str:
+        return self.runtime.name
+
+    @property
+    def queues(self) -> tuple[WorkQueue, ...]:
+        return tuple(subscription.queue for subscription in self.subscriptions)
+
+    @property
+    def publishes(self) -> tuple[EventRoute, ...]:
+        return events.published_by(self.name)
+
+
+def api_of(request: Request) -> Any:
+    """The `Service.api` of the app serving this request (routes narrow it to their type)."""
+    return request.app.state.api
+
+
+def service_app(service: Service[Any]) -> FastAPI:
     """The HTTP side of a service; its lifespan connects and disconnects everything.
 
-    `routers` are the service's /api/v1 routes (citizen tokens and problem+json included);
-    `background` are long-running jobs (e.g. schedulers) run while the service is up.
+    Routers are the service's /api/v1 routes (citizen tokens and problem+json included); jobs
+    are long-running tasks (e.g. schedulers) run while the service is up.
     """
+    runtime = service.runtime
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         try:
-            await on_startup(runtime.database)
+            await service.create_indexes(runtime.database)
             await runtime.broker.connect()
-            await declare_topology(runtime.broker, runtime.queues)
+            await declare_topology(runtime.broker, service.queues)
             await runtime.broker.start()
             async with asyncio.TaskGroup() as jobs:
-                tasks = [jobs.create_task(job()) for job in background]
+                tasks = [jobs.create_task(job()) for job in service.jobs]
                 yield
                 for task in tasks:
                     task.cancel()
@@ -90,17 +133,18 @@ def service_app(
             await runtime.mongo.close()
 
     app = FastAPI(
-        title=title,
+        title=service.title,
         lifespan=lifespan,
         docs_url="/api/v1/docs",
         openapi_url="/api/v1/openapi.json",
     )
     problems.install(app)
-    if routers:
+    app.state.api = service.api
+    if service.routers:
         app.state.citizen_tokens = CitizenTokenVerifier.from_file(
             runtime.settings.citizen_token_public_keys
         )
-        for router in routers:
+        for router in service.routers:
             app.include_router(router)
 
     @app.get("/health", include_in_schema=False)
@@ -118,6 +162,13 @@ def service_app(
         return JSONResponse({"status": "ok" if ok else "unavailable"}, 200 if ok else 503)
 
     return app
+
+
+def run(compose: Callable[[SettingsT], Service[Any]], settings_class: type[SettingsT]) -> None:
+    """A service's `__main__`: settings from the environment, then serve until stopped."""
+    settings = settings_class()  # the fields come from the environment
+    service = compose(settings)
+    serve(service_app(service), settings, service.name)
 
 
 def serve(app: FastAPI, settings: ServiceSettings, service: str) -> None:

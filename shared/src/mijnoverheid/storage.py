@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pymongo import AsyncMongoClient
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
+
+from mijnoverheid.coalescing import Coalescer
 
 Document = dict[str, Any]
 
@@ -28,3 +33,68 @@ async def ping(database: AsyncDatabase[Document]) -> bool:
     except Exception:
         return False
     return True
+
+
+DUPLICATE_KEY = 11000
+
+
+class WriteNotDurableError(RuntimeError):
+    """The server took the write but could not confirm the write concern: not stored."""
+
+
+async def insert_each(
+    collection: AsyncCollection[Document], documents: Sequence[Document]
+) -> list[BaseException | None]:
+    """Insert in one unordered write; per document None (stored), a DuplicateKeyError (its
+    unique key is taken) or the error that kept it out.
+
+    A write-concern error fails every document: a write that is not durable is not stored.
+    """
+    if not documents:
+        return []
+    try:
+        await collection.insert_many(list(documents), ordered=False)
+    except BulkWriteError as error:
+        if error.details.get("writeConcernErrors"):
+            return [WriteNotDurableError("write concern not satisfied")] * len(documents)
+        outcomes: list[BaseException | None] = [None] * len(documents)
+        for failure in error.details.get("writeErrors", []):
+            code = failure.get("code")
+            outcomes[failure["index"]] = (
+                DuplicateKeyError("duplicate key", code)
+                if code == DUPLICATE_KEY
+                else OperationFailure(f"insert failed: code {code}", code)
+            )
+        return outcomes
+    return [None] * len(documents)
+
+
+def only_duplicates(error: BulkWriteError) -> bool:
+    """Every failure of the bulk write is a taken unique key, and what was written is durable."""
+    if error.details.get("writeConcernErrors"):
+        return False
+    return all(failure.get("code") == DUPLICATE_KEY for failure in error.details["writeErrors"])
+
+
+def coalesced_insert(collection: AsyncCollection[Document]) -> Coalescer[Document, None]:
+    """An insert_one whose calls that arrive together share one insert_many; each caller still
+    waits for its own document (a taken unique key raises DuplicateKeyError, as insert_one)."""
+
+    async def insert_batch(documents: Sequence[Document]) -> list[BaseException | None]:
+        return await insert_each(collection, documents)
+
+    return Coalescer(insert_batch)
+
+
+def coalesced_lookup(collection: AsyncCollection[Document]) -> Coalescer[str, Document | None]:
+    """A find_one by `_id` whose calls that arrive together share one `$in` query."""
+
+    async def find_batch(keys: Sequence[str]) -> list[Document | None]:
+        wanted = list(dict.fromkeys(keys))
+        found = {
+            document["_id"]: document
+            async for document in collection.find({"_id": {"$in": wanted}})
+        }
+        return [found.get(key) for key in keys]
+
+    return Coalescer(find_batch)

@@ -23,16 +23,15 @@ from mijnoverheid.contracts.berichtenbox import (
     MessageSent,
 )
 from mijnoverheid.contracts.envelope import (
-    EVENT_ID_NAMESPACE,
     CloudEvent,
     derived_event_id,
     encode,
-    event_type,
     new_event,
     oin_of_source,
     source_for,
 )
 from mijnoverheid.contracts.rejection import RejectionReason, reason_of
+from mijnoverheid.kernel import EVENT_ID_NAMESPACE
 
 OIN = "00000001003214345000"
 SOURCE = f"urn:nld:oin:{OIN}:systeem:zaaksysteem"
@@ -265,7 +264,7 @@ def envelope(**overrides: Any) -> dict[str, Any]:
         "specversion": "1.0",
         "id": "evt-1",
         "source": SOURCE,
-        "type": event_type("berichtenbox", "message-sent"),
+        "type": "nl.mijnoverheid.berichtenbox.message-sent",
         "time": "2026-01-15T10:00:00+01:00",
         "data": message(),
     }

@@ -7,16 +7,17 @@ from typing import Any
 
 import pytest
 
-from mijnoverheid.contracts import routing
+from mijnoverheid.contracts import events
 from mijnoverheid.contracts.berichtenbox import MessageSent
-from mijnoverheid.contracts.envelope import event_type, source_for
+from mijnoverheid.contracts.envelope import source_for
 from mijnoverheid.contracts.rejection import RejectionReason
 from mijnoverheid.identity import Organisation, OrganisationRegistry, ServiceName
 from mijnoverheid.inbound import Accepted, Refused, accept_inbound
-from mijnoverheid.messaging.consumer import InboundDelivery, PoisonMessageError
+from mijnoverheid.kernel import UnprocessableEventError
+from mijnoverheid.messaging.consumer import InboundDelivery
 from mijnoverheid.settings import REPOSITORY_ROOT
 
-MESSAGE_SENT_TYPE = event_type("berichtenbox", "message-sent")
+MESSAGE_SENT_TYPE = "nl.mijnoverheid.berichtenbox.message-sent"
 BSN = "999993653"
 
 
@@ -86,7 +87,7 @@ def from_(organisation: Organisation, body: dict[str, Any] | bytes) -> InboundDe
     return delivery(
         body,
         user_id=organisation.broker_user,
-        routing_key=routing.MESSAGE_SENT.key(organisation.oin),
+        routing_key=events.MESSAGE_SENT.key(organisation.oin),
     )
 
 
@@ -130,9 +131,9 @@ def test_an_unknown_publisher_is_poison(
     inbound = delivery(
         event_document(belastingdienst),
         user_id=user_id,
-        routing_key=routing.MESSAGE_SENT.key(belastingdienst.oin),
+        routing_key=events.MESSAGE_SENT.key(belastingdienst.oin),
     )
-    with pytest.raises(PoisonMessageError):
+    with pytest.raises(UnprocessableEventError):
         judge(registry, inbound)
 
 
@@ -149,7 +150,7 @@ def test_an_unknown_publisher_is_poison(
 def test_a_body_that_is_not_json_is_poison(
     registry: OrganisationRegistry, belastingdienst: Organisation, body: bytes
 ) -> None:
-    with pytest.raises(PoisonMessageError):
+    with pytest.raises(UnprocessableEventError):
         judge(registry, from_(belastingdienst, body))
 
 
@@ -170,7 +171,7 @@ def test_a_body_that_is_not_json_is_poison(
 def test_json_without_an_id_is_poison(
     registry: OrganisationRegistry, belastingdienst: Organisation, body: bytes
 ) -> None:
-    with pytest.raises(PoisonMessageError):
+    with pytest.raises(UnprocessableEventError):
         judge(registry, from_(belastingdienst, body))
 
 
@@ -214,7 +215,7 @@ def test_an_id_that_cannot_be_encoded_is_poison(
     # Python's json accepts a lone surrogate escape, pydantic does not; no answer could quote
     # such an id (derived ids and the rejection event must be UTF-8), so it is dead-lettered.
     body = b'{"specversion": "1.0", "id": "\\ud800"}'
-    with pytest.raises(PoisonMessageError):
+    with pytest.raises(UnprocessableEventError):
         judge(registry, from_(belastingdienst, body))
 
 
@@ -224,7 +225,7 @@ def test_a_routing_key_for_another_oin_is_an_identity_mismatch(
     inbound = delivery(
         event_document(belastingdienst),
         user_id=belastingdienst.broker_user,
-        routing_key=routing.MESSAGE_SENT.key(gemeente.oin),
+        routing_key=events.MESSAGE_SENT.key(gemeente.oin),
     )
     outcome = refused(judge(registry, inbound))
     assert outcome.reason is RejectionReason.IDENTITY_MISMATCH
@@ -287,8 +288,8 @@ def test_an_organisation_that_may_not_use_bsns_is_refused(
 @pytest.mark.parametrize(
     "type_",
     [
-        event_type("berichtenbox", "message-delivered"),
-        event_type("zaken", "case-status-changed"),
+        "nl.mijnoverheid.berichtenbox.message-delivered",
+        "nl.mijnoverheid.zaken.case-status-changed",
         "nl.mijnoverheid.berichtenbox.message-sent.v2",
         "com.example.message-sent",
     ],

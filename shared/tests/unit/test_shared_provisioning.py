@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from mijnoverheid.contracts import routing
+from mijnoverheid.contracts import events, routing
 from mijnoverheid.identity import Organisation, OrganisationRegistry
 from mijnoverheid.messaging import topology
 from mijnoverheid.provisioning import (
@@ -58,7 +58,7 @@ def permission(generated: dict[str, Any], user: str) -> dict[str, Any]:
 
 
 def all_keys(oin: str) -> list[str]:
-    return [route.key(oin) for route in (*routing.INBOUND, *routing.OUTBOUND)]
+    return [route.key(oin) for route in (*events.INBOUND, *events.OUTBOUND)]
 
 
 def test_every_organisation_has_topic_permissions_on_the_exchange(
@@ -76,7 +76,7 @@ def test_an_organisation_writes_exactly_its_own_inbound_keys(
 ) -> None:
     for organisation in registry.organisations:
         write = topic_permission(generated, organisation)["write"]
-        own_inbound = {route.key(organisation.oin) for route in routing.INBOUND}
+        own_inbound = {route.key(organisation.oin) for route in events.INBOUND}
         for key in all_keys(organisation.oin):
             assert allows(write, key) is (key in own_inbound), (organisation.broker_user, key)
 
@@ -86,7 +86,7 @@ def test_an_organisation_reads_exactly_its_own_outbound_keys(
 ) -> None:
     for organisation in registry.organisations:
         read = topic_permission(generated, organisation)["read"]
-        own_outbound = {route.key(organisation.oin) for route in routing.OUTBOUND}
+        own_outbound = {route.key(organisation.oin) for route in events.OUTBOUND}
         for key in all_keys(organisation.oin):
             assert allows(read, key) is (key in own_outbound), (organisation.broker_user, key)
 

@@ -1,14 +1,10 @@
-from __future__ import annotations
-
-from berichtenbox.app import create_app
+from berichtenbox.app import compose
 from berichtenbox.settings import BerichtenboxSettings
-from mijnoverheid.contracts.berichtenbox import SERVICE
-from mijnoverheid.runtime import serve
+from mijnoverheid.runtime import run
 
 
 def main() -> None:
-    settings = BerichtenboxSettings()  # from the environment
-    serve(create_app(settings), settings, SERVICE)
+    run(compose, BerichtenboxSettings)
 
 
 if __name__ == "__main__":

@@ -2,116 +2,74 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import partial
 
-from fastapi import FastAPI
 from pymongo.asynchronous.database import AsyncDatabase
 
-from berichtenbox.adapters import inbox, mongo, trail
+from berichtenbox.adapters import messages, trail
 from berichtenbox.adapters.outbox import MongoReadReportOutbox
 from berichtenbox.adapters.signing import Ed25519ReceiptSigner
-from berichtenbox.entrypoints import api, citizen_api, consumer
-from berichtenbox.handlers import (
-    MessageSentHandler,
-    MessageStatusQueryHandler,
-    NotificationStatusHandler,
-)
-from berichtenbox.inbox import Inbox
-from berichtenbox.read_reports import ReadReporter
-from berichtenbox.retention import RetentionJob
+from berichtenbox.entrypoints import api, citizen_routes
+from berichtenbox.entrypoints.subscriptions import Handlers, subscriptions
+from berichtenbox.handlers.citizen import Mailbox
+from berichtenbox.handlers.message_sent import MessageSentHandler
+from berichtenbox.handlers.notification_status import NotificationStatusHandler
+from berichtenbox.handlers.read_reports import ReadReporter
+from berichtenbox.handlers.retention import RetentionJob
+from berichtenbox.handlers.status_query import MessageStatusQueryHandler
 from berichtenbox.settings import BerichtenboxSettings
+from mijnoverheid.contracts import events
 from mijnoverheid.contracts.berichtenbox import SERVICE
 from mijnoverheid.contracts.envelope import source_for, utc_now
 from mijnoverheid.identity import OrganisationRegistry
-from mijnoverheid.messaging.batching import Batcher
+from mijnoverheid.messaging.gate import RejectWith
 from mijnoverheid.messaging.publisher import RabbitEventPublisher
-from mijnoverheid.messaging.topology import SERVICE_QUEUES
-from mijnoverheid.runtime import ServiceRuntime, create_broker, service_app
+from mijnoverheid.runtime import Service, ServiceRuntime
 from mijnoverheid.storage import Document
 
 
-def create_runtime(settings: BerichtenboxSettings) -> ServiceRuntime:
+@dataclass(frozen=True)
+class BerichtenboxApi:
+    """What the HTTP routes use."""
+
+    mailbox: Mailbox
+    signer: Ed25519ReceiptSigner
+
+
+def compose(settings: BerichtenboxSettings) -> Service[BerichtenboxApi]:
     registry = OrganisationRegistry.load(settings.organisation_registry)
-    runtime = ServiceRuntime(
-        SERVICE, settings, create_broker(settings, SERVICE), SERVICE_QUEUES[SERVICE]
-    )
-    signer = Ed25519ReceiptSigner.from_file(settings.receipt_signing_key)
-    store = mongo.MessageRepository(runtime.database)
-    trail_repository = trail.TrailRepository(runtime.database)
+    runtime = ServiceRuntime(SERVICE, settings)
+    store = messages.MessageRepository(runtime.database)
+    trails = trail.TrailRepository(runtime.database)
     publisher = RabbitEventPublisher(runtime.broker, settings.broker_user)
     source = source_for(settings.platform_oin, SERVICE)
-    message_sent = MessageSentHandler(
-        store=store,
-        trail=trail_repository,
-        publisher=publisher,
-        registry=registry,
-        signer=signer,
-        retention=settings.retention(),
-        source=source,
-        clock=utc_now,
-    )
-    consumer.register(
-        runtime.broker,
-        on_message_sent=Batcher(message_sent.handle_batch, max_size=settings.prefetch),
-        on_notification_status=NotificationStatusHandler(
-            store=store, trail=trail_repository, trusted_publisher=settings.notifier_broker_user
+    signer = Ed25519ReceiptSigner.from_file(settings.receipt_signing_key)
+    outbox = MongoReadReportOutbox(runtime.database)
+    read_reports = ReadReporter(outbox, store, trails, publisher, source, utc_now)
+    retention = RetentionJob(store, trails, publisher, settings.retention(), source)
+    handlers = Handlers(
+        message_sent=MessageSentHandler(
+            store, trails, publisher, signer, settings.retention(), source, utc_now
         ),
-        on_status_requested=MessageStatusQueryHandler(
-            store=store,
-            trail=trail_repository,
-            publisher=publisher,
-            registry=registry,
-            source=source,
-            clock=utc_now,
+        status_requested=MessageStatusQueryHandler(store, trails, publisher, source, utc_now),
+        notification_changed=NotificationStatusHandler(store, trails),
+    )
+    reject = RejectWith(events.MESSAGE_REJECTED, publisher, source, utc_now)
+    return Service(
+        title="Berichtenbox",
+        runtime=runtime,
+        subscriptions=subscriptions(handlers, registry, reject, settings.notifier_broker_user),
+        create_indexes=create_indexes,
+        api=BerichtenboxApi(Mailbox(store, trails, read_reports, utc_now), signer),
+        routers=(api.router, citizen_routes.router),
+        jobs=(
+            partial(retention.run_periodically, settings.retention_scan_seconds, utc_now),
+            partial(read_reports.sweep_periodically, settings.read_report_sweep_seconds),
         ),
     )
-    runtime.extras["signer"] = signer
-    # The citizen's side: the HTTP API and the retention scan.
-    messages = inbox.InboxRepository(runtime.database)
-    read_reports = ReadReporter(
-        outbox=MongoReadReportOutbox(runtime.database),
-        messages=store,
-        trail=trail_repository,
-        publisher=publisher,
-        source=source,
-        clock=utc_now,
-    )
-    runtime.extras["read_reports"] = read_reports
-    runtime.extras["inbox"] = Inbox(
-        store=messages, trail=trail_repository, read_reports=read_reports, clock=utc_now
-    )
-    runtime.extras["retention"] = RetentionJob(
-        store=messages,
-        trail=trail_repository,
-        publisher=publisher,
-        policy=settings.retention(),
-        source=source,
-    )
-    return runtime
 
 
 async def create_indexes(database: AsyncDatabase[Document]) -> None:
-    await mongo.create_indexes(database)
+    await messages.create_indexes(database)
     await trail.create_indexes(database)
-    await inbox.create_indexes(database)
-
-
-def create_app(settings: BerichtenboxSettings) -> FastAPI:
-    runtime = create_runtime(settings)
-    retention: RetentionJob = runtime.extras["retention"]
-    app = service_app(
-        runtime,
-        create_indexes,
-        title="Berichtenbox",
-        routers=[api.router, citizen_api.router],
-        background=[
-            partial(retention.run_periodically, settings.retention_scan_seconds, utc_now),
-            partial(
-                runtime.extras["read_reports"].sweep_periodically,
-                settings.read_report_sweep_seconds,
-            ),
-        ],
-    )
-    app.state.signer = runtime.extras["signer"]
-    app.state.inbox = runtime.extras["inbox"]
-    return app

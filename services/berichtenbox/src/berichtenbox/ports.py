@@ -2,24 +2,56 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from berichtenbox.domain.model import Message, NewMessage
+from berichtenbox.domain.mailbox import FolderCount, ListingCriteria, MessageSummary
+from berichtenbox.domain.message import Message, NewMessage
 from berichtenbox.domain.trail import TrailEntry, TrailKind
 
 
+@dataclass(frozen=True)
+class Stored:
+    message: Message  # as stored: for a redelivery, the copy stored before
+    new: bool
+
+
 class MessageStore(Protocol):
+    """The messages collection (and its attachments), for every side of the service."""
+
     async def by_id(self, message_id: str) -> Message | None: ...
 
-    async def add(self, new: NewMessage) -> Message:
-        """Store the message once; return the stored one when it already was."""
+    async def add(self, new: NewMessage) -> Stored:
+        """Store the message once; a message stored before is returned as it was stored."""
         ...
 
-    async def add_many(self, news: list[NewMessage]) -> list[Message]:
-        """Store messages without attachments in one write, each once; return what is stored."""
+    # --- the citizen's side --------------------------------------------------------------
+    async def owned(self, bsn: str, message_id: str) -> Message | None: ...
+
+    async def listing(
+        self, bsn: str, criteria: ListingCriteria, now: datetime, *, skip: int, limit: int
+    ) -> tuple[list[MessageSummary], int]: ...
+
+    async def folders(self, bsn: str, now: datetime) -> list[FolderCount]: ...
+
+    async def set_read_at(self, message_id: str, at: datetime) -> None: ...
+
+    async def set_folder(self, message_id: str, folder: str) -> None: ...
+
+    async def open_attachment(self, file_id: str) -> AsyncIterator[bytes]:
+        """Raises LookupError when the file is gone."""
         ...
+
+    async def delete_content(self, message: Message, at: datetime) -> None: ...
+
+    # --- the retention scan --------------------------------------------------------------
+    async def due_for_expiry(self, now: datetime, limit: int) -> list[Message]: ...
+
+    async def unread_expiring(self, after: datetime, until: datetime) -> list[Message]: ...
+
+    async def expire_content(self, message: Message, at: datetime) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -37,15 +69,7 @@ class Trail(Protocol):
 
     async def has(self, message_id: str, cause: str) -> bool: ...
 
-    async def append(
-        self,
-        entry_kind: TrailKind,
-        message_id: str,
-        cause: str,
-        *,
-        at: datetime,
-        details: dict[str, Any] | None = None,
-    ) -> None:
+    async def append(self, message_id: str, record: Record) -> None:
         """Append once per (message, cause)."""
         ...
 
@@ -53,6 +77,16 @@ class Trail(Protocol):
         """Append, in one write, the records whose cause is not there yet."""
         ...
 
-    async def start_many(self, trails: dict[str, list[Record]]) -> None:
-        """Begin the trails of new messages in one write (falling back to append_all)."""
+    async def start(self, message_id: str, records: list[Record]) -> None:
+        """Begin the trail of a message just stored (completing it if it exists already)."""
         ...
+
+
+class ReadReportOutbox(Protocol):
+    """message-read reports owed to senders until the broker confirmed them."""
+
+    async def owe(self, message_id: str, read_at: datetime) -> None: ...
+
+    async def settle(self, message_id: str) -> None: ...
+
+    async def owed(self) -> list[tuple[str, datetime]]: ...

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from pydantic import Field
 
-from berichtenbox.domain.model import RetentionPolicy
+from berichtenbox.domain.message import RetentionPolicy
 from mijnoverheid.settings import REPOSITORY_ROOT, PlatformSettings
 
 

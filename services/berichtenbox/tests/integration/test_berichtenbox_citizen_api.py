@@ -16,14 +16,14 @@ from typing import Any
 import httpx
 import pytest
 
-from berichtenbox.adapters.mongo import ATTACHMENTS_BUCKET
+from berichtenbox.adapters.attachments import ATTACHMENTS_BUCKET
 from mijnoverheid.auth import load_private_key, mint_token
 from mijnoverheid.contracts.envelope import derived_event_id
 from mijnoverheid.devtokens import DEV_PRIVATE_KEY
-from mijnoverheid.testing.citizens import random_bsn
-from mijnoverheid.testing.organisation import OrganisationClient, about, message_sent
-from mijnoverheid.testing.platform import Platform
-from mijnoverheid.testing.services import ServiceProcess
+from mijnoverheid_testing.citizens import random_bsn
+from mijnoverheid_testing.organisation import OrganisationClient, about, message_sent
+from mijnoverheid_testing.platform import Platform
+from mijnoverheid_testing.services import ServiceProcess
 
 pytestmark = pytest.mark.integration
 

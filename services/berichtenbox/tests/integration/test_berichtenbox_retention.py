@@ -17,20 +17,20 @@ import httpx
 import pytest
 from faststream.rabbit import Channel, RabbitBroker
 
-from berichtenbox.adapters.inbox import InboxRepository
-from berichtenbox.adapters.mongo import ATTACHMENTS_BUCKET
+from berichtenbox.adapters.attachments import ATTACHMENTS_BUCKET
+from berichtenbox.adapters.messages import MessageRepository
 from berichtenbox.adapters.trail import TrailRepository
-from berichtenbox.domain.model import RetentionPolicy
+from berichtenbox.domain.message import RetentionPolicy
 from berichtenbox.domain.trail import verify_chain
-from berichtenbox.retention import RetentionJob
+from berichtenbox.handlers.retention import RetentionJob
 from mijnoverheid.auth import load_private_key, mint_token
 from mijnoverheid.contracts.envelope import derived_event_id, source_for, utc_now
 from mijnoverheid.devtokens import DEV_PRIVATE_KEY
 from mijnoverheid.messaging.publisher import RabbitEventPublisher
-from mijnoverheid.testing.citizens import random_bsn
-from mijnoverheid.testing.organisation import OrganisationClient, about, message_sent
-from mijnoverheid.testing.platform import Platform
-from mijnoverheid.testing.services import ServiceProcess
+from mijnoverheid_testing.citizens import random_bsn
+from mijnoverheid_testing.organisation import OrganisationClient, about, message_sent
+from mijnoverheid_testing.platform import Platform
+from mijnoverheid_testing.services import ServiceProcess
 
 pytestmark = pytest.mark.integration
 
@@ -60,7 +60,7 @@ async def replica_broker(platform: Platform) -> AsyncIterator[RabbitBroker]:
 def replica(platform: Platform, broker: RabbitBroker) -> RetentionJob:
     database = platform.database("berichtenbox")
     return RetentionJob(
-        store=InboxRepository(database),
+        store=MessageRepository(database),
         trail=TrailRepository(database),
         publisher=RabbitEventPublisher(broker, "berichtenbox"),
         policy=RetentionPolicy(warn_before=WARN_BEFORE),

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
 
-from berichtenbox.domain.trail import TrailEntry, TrailKind, next_entry
+from berichtenbox.domain.trail import TrailEntry, next_entry
 from berichtenbox.ports import Record
 from mijnoverheid.contracts.envelope import CloudEvent
 
@@ -23,20 +21,11 @@ class InMemoryTrail:
     async def has(self, message_id: str, cause: str) -> bool:
         return any(entry.cause == cause for entry in self.chains.get(message_id, []))
 
-    async def append(
-        self,
-        entry_kind: TrailKind,
-        message_id: str,
-        cause: str,
-        *,
-        at: datetime,
-        details: dict[str, Any] | None = None,
-    ) -> None:
-        await self.append_all(message_id, [Record(entry_kind, cause, at, details)])
+    async def append(self, message_id: str, record: Record) -> None:
+        await self.append_all(message_id, [record])
 
-    async def start_many(self, trails: dict[str, list[Record]]) -> None:
-        for message_id, records in trails.items():
-            await self.append_all(message_id, records)
+    async def start(self, message_id: str, records: list[Record]) -> None:
+        await self.append_all(message_id, records)
 
     async def append_all(self, message_id: str, records: list[Record]) -> None:
         chain = self.chains.setdefault(message_id, [])

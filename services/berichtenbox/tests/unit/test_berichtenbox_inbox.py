@@ -10,9 +10,8 @@ from typing import Any
 
 import pytest
 
-from berichtenbox.adapters.citizen_events import message_read_id
-from berichtenbox.domain import inbox as rules
-from berichtenbox.domain.inbox import (
+from berichtenbox.domain import mailbox as rules
+from berichtenbox.domain.mailbox import (
     FolderCount,
     ListingCriteria,
     MessageSummary,
@@ -21,14 +20,14 @@ from berichtenbox.domain.inbox import (
     folder_name,
     folder_overview,
 )
-from berichtenbox.domain.model import AttachmentFile, Message
+from berichtenbox.domain.message import AttachmentFile, Message
 from berichtenbox.domain.trail import TrailEntry, TrailKind, next_entry
 from berichtenbox.domain.trail_export import trail_text
-from berichtenbox.entrypoints.citizen_api import content_disposition
-from berichtenbox.inbox import Inbox
-from berichtenbox.read_reports import ReadReporter
-from mijnoverheid.contracts import routing
-from mijnoverheid.contracts.envelope import source_for
+from berichtenbox.entrypoints.citizen_views import content_disposition
+from berichtenbox.handlers.citizen import Mailbox
+from berichtenbox.handlers.read_reports import ReadReporter
+from mijnoverheid.contracts import events
+from mijnoverheid.contracts.envelope import derived_event_id, source_for
 from services.berichtenbox.tests.unit.fakes import InMemoryTrail, RecordingPublisher
 
 BSN, OTHER_BSN = "999993653", "999990019"
@@ -237,7 +236,7 @@ class World:
     trail: InMemoryTrail
     publisher: RecordingPublisher
     clock: Clock
-    inbox: Inbox
+    inbox: Mailbox
     outbox: InMemoryOutbox
     read_reports: ReadReporter
 
@@ -258,8 +257,13 @@ def world(*messages: Message, failures: int = 0) -> World:
         source=PLATFORM_SOURCE,
         clock=clock,
     )
-    inbox = Inbox(store=store, trail=trail, read_reports=read_reports, clock=clock)
+    inbox = Mailbox(store=store, trail=trail, read_reports=read_reports, clock=clock)
     return World(store, trail, publisher, clock, inbox, outbox, read_reports)
+
+
+def read_report_id() -> str:
+    message = a_message()
+    return derived_event_id(message.event_source, message.event_id, "message-read")
 
 
 async def test_the_first_read_is_recorded_and_reported_once() -> None:
@@ -271,8 +275,8 @@ async def test_the_first_read_is_recorded_and_reported_once() -> None:
     assert first.read_at == again.read_at == NOW
     assert w.trail.causes("m-1") == [rules.READ_CAUSE, rules.READ_REPORTED_CAUSE]
     [(event, key)] = w.publisher.published
-    assert key == routing.MESSAGE_READ.key(SENDER_OIN)
-    assert event.id == message_read_id(a_message())
+    assert key == events.MESSAGE_READ.key(SENDER_OIN)
+    assert event.id == read_report_id()
     assert event.data["read_at"].startswith("2026-03-02T10:00:00")
     assert "recipient_bsn" not in event.data
 
@@ -284,7 +288,7 @@ async def test_a_failed_report_is_owed_and_the_sweep_sends_it_without_another_re
 
     assert await w.read_reports.sweep_once() == 1
     [(event, _)] = w.publisher.published
-    assert event.id == message_read_id(a_message())
+    assert event.id == read_report_id()
     assert w.outbox.owed_reports == {}
     assert w.trail.causes("m-1") == [rules.READ_CAUSE, rules.READ_REPORTED_CAUSE]
     assert await w.read_reports.sweep_once() == 0
@@ -299,7 +303,7 @@ async def test_a_failed_report_is_retried_on_the_next_read_with_the_same_event()
     w.clock.now += timedelta(minutes=5)
     await w.inbox.open(BSN, "m-1")
     [(event, _)] = w.publisher.published
-    assert event.id == message_read_id(a_message())
+    assert event.id == read_report_id()
     assert event.time == NOW, "the read time is the first read's, not the retry's"
     assert w.trail.causes("m-1") == [rules.READ_CAUSE, rules.READ_REPORTED_CAUSE]
 
@@ -311,7 +315,7 @@ async def test_another_citizen_gets_not_found_for_everything() -> None:
         w.inbox.attachment(OTHER_BSN, "m-1", 0),
         w.inbox.move(OTHER_BSN, "m-1", "archive"),
         w.inbox.delete(OTHER_BSN, "m-1"),
-        w.inbox.trail(OTHER_BSN, "m-1"),
+        w.inbox.trail_of(OTHER_BSN, "m-1"),
     ):
         with pytest.raises(rules.MessageNotFoundError):
             await action
@@ -351,7 +355,7 @@ async def test_delete_removes_the_content_once_and_then_the_message_is_gone() ->
         await w.inbox.open(BSN, "m-1")
     with pytest.raises(rules.ContentGoneError):
         await w.inbox.attachment(BSN, "m-1", 0)
-    _, entries = await w.inbox.trail(BSN, "m-1")
+    _, entries = await w.inbox.trail_of(BSN, "m-1")
     assert [e.kind for e in entries] == [TrailKind.DELETED]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 from dataclasses import dataclass, replace
@@ -14,16 +15,19 @@ from bson.codec_options import CodecOptions
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from berichtenbox.adapters import mongo
+from berichtenbox.adapters import messages as mongo
 from berichtenbox.adapters.signing import Ed25519ReceiptSigner
-from berichtenbox.domain.model import Message, NewMessage, RetentionPolicy, message_id_for
+from berichtenbox.domain.message import Message, NewMessage, RetentionPolicy, message_id_for
 from berichtenbox.domain.trail import TrailKind, verify_chain
-from berichtenbox.handlers import MESSAGE_SENT_TYPE, MessageSentHandler
-from berichtenbox.ports import MessageStore, Trail
-from mijnoverheid.contracts import routing
+from berichtenbox.entrypoints.subscriptions import Handlers, subscriptions
+from berichtenbox.handlers.message_sent import MessageSentHandler
+from berichtenbox.ports import MessageStore, Stored, Trail
+from mijnoverheid.contracts import events
 from mijnoverheid.contracts.envelope import CloudEvent, derived_event_id, encode, source_for
 from mijnoverheid.identity import Organisation, OrganisationRegistry
-from mijnoverheid.messaging.consumer import InboundDelivery, PoisonMessageError
+from mijnoverheid.kernel import Origin, UnprocessableEventError
+from mijnoverheid.messaging.consumer import InboundDelivery
+from mijnoverheid.messaging.gate import FromOrganisations, RejectWith
 from mijnoverheid.messaging.publisher import EventPublisher
 from mijnoverheid.settings import REPOSITORY_ROOT
 from services.berichtenbox.tests.unit.fakes import InMemoryTrail, RecordingPublisher
@@ -48,45 +52,29 @@ class InMemoryMessageStore:
         self.files: dict[str, bytes] = {}
         self.adds = 0
 
-    async def by_event(self, event_source: str, event_id: str) -> Message | None:
-        return next(
-            (
-                message
-                for message in self.messages.values()
-                if (message.event_source, message.event_id) == (event_source, event_id)
-            ),
-            None,
-        )
-
     async def by_id(self, message_id: str) -> Message | None:
         return self.messages.get(message_id)
 
-    async def add(self, new: NewMessage) -> Message:
-        self.adds += 1
+    async def add(self, new: NewMessage) -> Stored:
         if new.message.message_id in self.messages:
-            return self.messages[new.message.message_id]
+            return Stored(self.messages[new.message.message_id], new=False)
+        self.adds += 1
         for file, content in zip(new.message.attachments, new.attachment_contents, strict=True):
             self.files[file.file_id] = content
         self.messages[new.message.message_id] = new.message
-        return new.message
-
-    async def add_many(self, news: list[NewMessage]) -> list[Message]:
-        assert all(not new.attachment_contents for new in news)
-        return [await self.add(new) for new in news]
+        return Stored(new.message, new=True)
 
 
 class RacingMessageStore(InMemoryMessageStore):
-    """A competing consumer stores the same message between our lookup and our add."""
+    """A competing consumer stores the same message just before our insert."""
 
     def __init__(self, competitor: Message) -> None:
         super().__init__()
         self._competitor = competitor
 
-    async def by_id(self, message_id: str) -> Message | None:
-        found = await super().by_id(message_id)
-        if found is None:
-            self.messages[message_id] = self._competitor
-        return found
+    async def add(self, new: NewMessage) -> Stored:
+        self.messages.setdefault(self._competitor.message_id, self._competitor)
+        return await super().add(new)
 
 
 class BsonMessageStore(InMemoryMessageStore):
@@ -103,7 +91,7 @@ class BsonMessageStore(InMemoryMessageStore):
         document: dict[str, Any] = bson.decode(stored, codec_options=CodecOptions(tz_aware=True))
         return mongo._to_message(document)
 
-    async def add(self, new: NewMessage) -> Message:
+    async def add(self, new: NewMessage) -> Stored:
         self.documents.setdefault(
             new.message.message_id, bson.encode(mongo._to_document(new.message))
         )
@@ -122,6 +110,24 @@ class Clock:
 
 
 # --- fixtures and helpers --------------------------------------------------------------------
+
+Gate = FromOrganisations[Any, Any]
+
+
+async def _unused(command: object) -> None:
+    raise AssertionError("not this subscription")
+
+
+def origin_of(source: str, event_id: str) -> Origin:
+    # Only the source and the id decide a message's id.
+    return Origin("", "", source, event_id, START)
+
+
+async def concurrently(gate: Gate, deliveries: list[InboundDelivery]) -> list[Any]:
+    """Deliveries handled at once, as a consumer with prefetch does: the store's writes of
+    concurrent deliveries are shared (see the adapters), the outcomes stay per delivery."""
+    outcomes = await asyncio.gather(*(gate(d) for d in deliveries), return_exceptions=True)
+    return [outcome if isinstance(outcome, BaseException) else None for outcome in outcomes]
 
 
 @pytest.fixture(scope="module")
@@ -172,18 +178,20 @@ class Parts:
     trail: InMemoryTrail
     clock: Clock
 
-    def handler(self, store: MessageStore, publisher: EventPublisher) -> MessageSentHandler:
+    def handler(self, store: MessageStore, publisher: EventPublisher) -> Gate:
+        """The message-sent subscription's gate, in front of the real handler."""
         typed_trail: Trail = self.trail
-        return MessageSentHandler(
-            store=store,
-            trail=typed_trail,
-            publisher=publisher,
-            registry=self.registry,
-            signer=self.signer,
-            retention=RETENTION,
-            source=PLATFORM_SOURCE,
-            clock=self.clock,
+        handler = MessageSentHandler(
+            store, typed_trail, publisher, self.signer, RETENTION, PLATFORM_SOURCE, self.clock
         )
+        unused = _unused
+        handlers = Handlers(
+            message_sent=handler, status_requested=unused, notification_changed=unused
+        )
+        reject = RejectWith(events.MESSAGE_REJECTED, publisher, PLATFORM_SOURCE, self.clock)
+        gate = subscriptions(handlers, self.registry, reject, "notifier")[0]
+        assert isinstance(gate, FromOrganisations)
+        return gate
 
 
 @pytest.fixture
@@ -194,9 +202,7 @@ def parts(
 
 
 @pytest.fixture
-def handler(
-    parts: Parts, store: InMemoryMessageStore, publisher: RecordingPublisher
-) -> MessageSentHandler:
+def handler(parts: Parts, store: InMemoryMessageStore, publisher: RecordingPublisher) -> Gate:
     return parts.handler(store, publisher)
 
 
@@ -205,7 +211,7 @@ def message_sent(sender: Organisation, event_id: str = "evt-0001", **data: Any) 
         "specversion": "1.0",
         "id": event_id,
         "source": source_for(sender.oin, "zaaksysteem"),
-        "type": MESSAGE_SENT_TYPE,
+        "type": events.MESSAGE_SENT.type,
         "time": "2026-01-15T10:00:00+01:00",
         "data": {
             "recipient_bsn": BSN,
@@ -220,7 +226,7 @@ def message_sent(sender: Organisation, event_id: str = "evt-0001", **data: Any) 
     }
     return InboundDelivery(
         body=json.dumps(document).encode(),
-        routing_key=routing.MESSAGE_SENT.key(sender.oin),
+        routing_key=events.MESSAGE_SENT.key(sender.oin),
         user_id=sender.broker_user,
         message_id=event_id,
     )
@@ -235,7 +241,7 @@ def only(publisher: RecordingPublisher) -> tuple[CloudEvent, str]:
 
 
 async def test_a_valid_message_is_stored_once_and_delivered(
-    handler: MessageSentHandler,
+    handler: Gate,
     store: InMemoryMessageStore,
     publisher: RecordingPublisher,
     belastingdienst: Organisation,
@@ -243,7 +249,7 @@ async def test_a_valid_message_is_stored_once_and_delivered(
     await handler(message_sent(belastingdienst))
 
     source = source_for(belastingdienst.oin, "zaaksysteem")
-    message_id = message_id_for(source, "evt-0001")
+    message_id = message_id_for(origin_of(source, "evt-0001"))
     assert list(store.messages) == [message_id]
     stored = store.messages[message_id]
     assert (stored.event_source, stored.event_id) == (source, "evt-0001")
@@ -275,7 +281,7 @@ async def test_a_valid_message_is_stored_once_and_delivered(
 
 
 async def test_the_receipt_is_signed_over_what_was_delivered(
-    handler: MessageSentHandler,
+    handler: Gate,
     publisher: RecordingPublisher,
     signer: Ed25519ReceiptSigner,
     belastingdienst: Organisation,
@@ -301,7 +307,7 @@ async def test_the_receipt_is_signed_over_what_was_delivered(
 
 
 async def test_the_arrival_is_recorded_in_the_trail_once(
-    handler: MessageSentHandler,
+    handler: Gate,
     store: InMemoryMessageStore,
     trail: InMemoryTrail,
     clock: Clock,
@@ -320,7 +326,7 @@ async def test_the_arrival_is_recorded_in_the_trail_once(
 
 
 async def test_the_receipt_does_not_carry_the_message_content(
-    handler: MessageSentHandler, publisher: RecordingPublisher, belastingdienst: Organisation
+    handler: Gate, publisher: RecordingPublisher, belastingdienst: Organisation
 ) -> None:
     await handler(message_sent(belastingdienst, subject="Vertrouwelijk-7731"))
     event, _ = only(publisher)
@@ -329,7 +335,7 @@ async def test_the_receipt_does_not_carry_the_message_content(
 
 
 async def test_a_redelivery_stores_nothing_new_and_re_emits_the_same_event(
-    handler: MessageSentHandler,
+    handler: Gate,
     store: InMemoryMessageStore,
     publisher: RecordingPublisher,
     clock: Clock,
@@ -364,7 +370,7 @@ async def test_a_redelivery_after_a_real_store_round_trip_re_emits_an_identical_
 
 
 async def test_different_events_become_different_messages(
-    handler: MessageSentHandler,
+    handler: Gate,
     store: InMemoryMessageStore,
     publisher: RecordingPublisher,
     belastingdienst: Organisation,
@@ -397,7 +403,7 @@ async def test_a_message_stored_by_a_competing_consumer_is_answered_as_stored(
 
 
 async def test_an_invalid_bsn_is_rejected_and_nothing_is_stored(
-    handler: MessageSentHandler,
+    handler: Gate,
     store: InMemoryMessageStore,
     trail: InMemoryTrail,
     publisher: RecordingPublisher,
@@ -416,12 +422,12 @@ async def test_an_invalid_bsn_is_rejected_and_nothing_is_stored(
     assert event.time == START
     assert event.data["reason"] == "invalid-bsn"
     assert event.data["rejected_event_id"] == "evt-0001"
-    assert event.data["rejected_event_type"] == MESSAGE_SENT_TYPE
+    assert event.data["rejected_event_type"] == events.MESSAGE_SENT.type
     assert INVALID_BSN.encode() not in encode(event)
 
 
 async def test_a_rejection_repeated_has_the_same_id(
-    handler: MessageSentHandler,
+    handler: Gate,
     publisher: RecordingPublisher,
     clock: Clock,
     belastingdienst: Organisation,
@@ -443,7 +449,7 @@ async def test_a_rejection_repeated_has_the_same_id(
     ],
 )
 async def test_an_expiry_out_of_bounds_is_rejected_and_nothing_is_stored(
-    handler: MessageSentHandler,
+    handler: Gate,
     store: InMemoryMessageStore,
     publisher: RecordingPublisher,
     belastingdienst: Organisation,
@@ -452,13 +458,13 @@ async def test_an_expiry_out_of_bounds_is_rejected_and_nothing_is_stored(
     await handler(message_sent(belastingdienst, expires_at=expires_at))
     assert store.messages == {}
     event, key = only(publisher)
-    assert key == routing.MESSAGE_REJECTED.key(belastingdienst.oin)
+    assert key == events.MESSAGE_REJECTED.key(belastingdienst.oin)
     assert event.data["reason"] == "expiry-out-of-bounds"
-    assert event.data["rejected_event_type"] == MESSAGE_SENT_TYPE
+    assert event.data["rejected_event_type"] == events.MESSAGE_SENT.type
 
 
 async def test_an_expiry_within_bounds_is_kept(
-    handler: MessageSentHandler, store: InMemoryMessageStore, belastingdienst: Organisation
+    handler: Gate, store: InMemoryMessageStore, belastingdienst: Organisation
 ) -> None:
     await handler(message_sent(belastingdienst, expires_at="2026-06-01T12:00:00+02:00"))
     (stored,) = store.messages.values()
@@ -470,7 +476,7 @@ async def test_an_expiry_within_bounds_is_kept(
     [("stichting-voorbeeld", "bsn-not-allowed"), ("rdw", "service-not-allowed")],
 )
 async def test_refused_organisations_are_told_on_their_own_key(
-    handler: MessageSentHandler,
+    handler: Gate,
     store: InMemoryMessageStore,
     publisher: RecordingPublisher,
     registry: OrganisationRegistry,
@@ -481,22 +487,22 @@ async def test_refused_organisations_are_told_on_their_own_key(
     await handler(message_sent(sender))
     assert store.messages == {}
     event, key = only(publisher)
-    assert key == routing.MESSAGE_REJECTED.key(sender.oin)
+    assert key == events.MESSAGE_REJECTED.key(sender.oin)
     assert event.data["reason"] == reason
 
 
 async def test_a_malformed_envelope_is_rejected_without_an_event_type(
-    handler: MessageSentHandler, publisher: RecordingPublisher, belastingdienst: Organisation
+    handler: Gate, publisher: RecordingPublisher, belastingdienst: Organisation
 ) -> None:
     delivery = InboundDelivery(
         body=json.dumps({"id": "evt-kapot", "specversion": "1.0"}).encode(),
-        routing_key=routing.MESSAGE_SENT.key(belastingdienst.oin),
+        routing_key=events.MESSAGE_SENT.key(belastingdienst.oin),
         user_id=belastingdienst.broker_user,
         message_id=None,
     )
     await handler(delivery)
     event, key = only(publisher)
-    assert key == routing.MESSAGE_REJECTED.key(belastingdienst.oin)
+    assert key == events.MESSAGE_REJECTED.key(belastingdienst.oin)
     assert event.data["reason"] == "malformed"
     assert event.data["rejected_event_id"] == "evt-kapot"
     assert "rejected_event_type" not in event.data
@@ -504,7 +510,7 @@ async def test_a_malformed_envelope_is_rejected_without_an_event_type(
 
 @pytest.mark.parametrize("user_id", [None, "onbekend", "berichtenbox"])
 async def test_an_unknown_publisher_is_poison_and_nobody_is_answered(
-    handler: MessageSentHandler,
+    handler: Gate,
     store: InMemoryMessageStore,
     publisher: RecordingPublisher,
     belastingdienst: Organisation,
@@ -512,7 +518,7 @@ async def test_an_unknown_publisher_is_poison_and_nobody_is_answered(
 ) -> None:
     valid = message_sent(belastingdienst)
     delivery = InboundDelivery(valid.body, valid.routing_key, user_id, valid.message_id)
-    with pytest.raises(PoisonMessageError):
+    with pytest.raises(UnprocessableEventError):
         await handler(delivery)
     assert store.messages == {}
     assert publisher.published == []
@@ -527,18 +533,18 @@ async def test_an_unknown_publisher_is_poison_and_nobody_is_answered(
     ],
 )
 async def test_a_body_without_a_usable_id_is_poison(
-    handler: MessageSentHandler,
+    handler: Gate,
     publisher: RecordingPublisher,
     belastingdienst: Organisation,
     body: bytes,
 ) -> None:
     delivery = InboundDelivery(
         body,
-        routing.MESSAGE_SENT.key(belastingdienst.oin),
+        events.MESSAGE_SENT.key(belastingdienst.oin),
         belastingdienst.broker_user,
         None,
     )
-    with pytest.raises(PoisonMessageError):
+    with pytest.raises(UnprocessableEventError):
         await handler(delivery)
     assert publisher.published == []
 
@@ -561,7 +567,7 @@ async def test_a_failing_publish_propagates_after_the_message_is_stored(
 
 
 async def test_attachments_are_stored_with_the_message(
-    handler: MessageSentHandler,
+    handler: Gate,
     store: InMemoryMessageStore,
     publisher: RecordingPublisher,
     belastingdienst: Organisation,
@@ -594,16 +600,16 @@ async def test_a_batch_decides_and_answers_exactly_as_one_by_one(
     ]
     poison = InboundDelivery(
         b"geen json",
-        routing.MESSAGE_SENT.key(belastingdienst.oin),
+        events.MESSAGE_SENT.key(belastingdienst.oin),
         belastingdienst.broker_user,
         None,
     )
 
     batch = Parts(registry, signer, InMemoryTrail(), clock)
     batch_store, batch_publisher = InMemoryMessageStore(), RecordingPublisher()
-    results = await batch.handler(batch_store, batch_publisher).handle_batch([*answered, poison])
+    results = await concurrently(batch.handler(batch_store, batch_publisher), [*answered, poison])
     assert results[:-1] == [None] * len(answered)
-    assert isinstance(results[-1], PoisonMessageError)
+    assert isinstance(results[-1], UnprocessableEventError)
 
     single = Parts(registry, signer, InMemoryTrail(), clock)
     single_store, single_publisher = InMemoryMessageStore(), RecordingPublisher()
@@ -632,13 +638,13 @@ async def test_a_batch_of_redeliveries_stores_nothing_new(
 ) -> None:
     handler = parts.handler(store, publisher)
     deliveries = [message_sent(belastingdienst, f"evt-{index}") for index in range(3)]
-    assert await handler.handle_batch(deliveries) == [None, None, None]
+    assert await concurrently(handler, deliveries) == [None, None, None]
     first = sorted(encode(event) for event, _ in publisher.published)
     stored = dict(store.messages)
     publisher.published.clear()
     clock.advance(120)
 
-    assert await handler.handle_batch(deliveries) == [None, None, None]
+    assert await concurrently(handler, deliveries) == [None, None, None]
     assert store.messages == stored
     assert sorted(encode(event) for event, _ in publisher.published) == first
     for message_id in stored:
@@ -652,7 +658,7 @@ async def test_a_batch_of_redeliveries_stores_nothing_new(
 
 
 async def test_a_redelivery_in_a_batch_after_the_expiry_window_moved_is_delivered_not_rejected(
-    handler: MessageSentHandler,
+    handler: Gate,
     store: InMemoryMessageStore,
     publisher: RecordingPublisher,
     clock: Clock,
@@ -661,10 +667,10 @@ async def test_a_redelivery_in_a_batch_after_the_expiry_window_moved_is_delivere
     # In bounds when first stored (30 days + 1 hour ahead), out of bounds two hours later.
     expires_at = (clock.now + timedelta(days=30, hours=1)).isoformat()
     delivery = message_sent(belastingdienst, expires_at=expires_at)
-    await handler.handle_batch([delivery])
+    await concurrently(handler, [delivery])
     clock.advance(2 * 3600)
 
-    outcomes = await handler.handle_batch([delivery])
+    outcomes = await concurrently(handler, [delivery])
 
     assert outcomes == [None]
     kinds = [event.type.rsplit(".", 1)[-1] for event, _ in publisher.published]
@@ -674,7 +680,7 @@ async def test_a_redelivery_in_a_batch_after_the_expiry_window_moved_is_delivere
 
 
 async def test_one_delivery_with_an_overflowing_time_does_not_fail_its_batch(
-    handler: MessageSentHandler,
+    handler: Gate,
     publisher: RecordingPublisher,
     belastingdienst: Organisation,
 ) -> None:
@@ -683,7 +689,7 @@ async def test_one_delivery_with_an_overflowing_time_does_not_fail_its_batch(
     document["time"] = "9999-12-31T23:30:00-01:00"  # converting it to UTC would overflow
     far = replace(good, body=json.dumps(document).encode(), message_id="evt-far")
 
-    outcomes = await handler.handle_batch([good, far])
+    outcomes = await concurrently(handler, [good, far])
 
     assert outcomes == [None, None]
     by_kind = {event.type.rsplit(".", 1)[-1]: event for event, _ in publisher.published}

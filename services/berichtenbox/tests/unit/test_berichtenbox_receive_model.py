@@ -1,25 +1,26 @@
-"""domain.model.receive: the message as it is stored, with its attachments' sizes and hashes."""
+"""domain.message.receive: the message as it is stored, with its attachments' sizes and hashes."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from berichtenbox.domain.model import (
+from berichtenbox.domain.message import (
     INBOX,
-    ExpiryOutOfBoundsError,
     NewMessage,
+    ReceiveMessage,
     RetentionPolicy,
+    Submission,
+    SubmittedAttachment,
     message_id_for,
     receive,
 )
 from berichtenbox.domain.receipt import content_digest
-from mijnoverheid.contracts.berichtenbox import MessageSent
 from mijnoverheid.contracts.envelope import source_for
+from mijnoverheid.kernel import Origin, Refusal, RejectionReason
 
 OIN = "00000001003214345000"
 SOURCE = source_for(OIN, "zaaksysteem")
@@ -31,7 +32,7 @@ PDF = b"%PDF-1.7\n" + bytes(range(256)) * 40
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 17
 
 
-def sent(**overrides: object) -> MessageSent:
+def sent(**overrides: object) -> Submission:
     data: dict[str, object] = {
         "recipient_bsn": "999993653",
         "subject": "Uw aanslag",
@@ -40,33 +41,28 @@ def sent(**overrides: object) -> MessageSent:
         "legal_effect": False,
     }
     data.update(overrides)
-    return MessageSent.model_validate(data)
+    data["attachments"] = tuple(data.get("attachments", ()))  # type: ignore[arg-type]
+    return Submission(**data)  # type: ignore[arg-type]
 
 
-def attachment(file_name: str, media_type: str, content: bytes) -> dict[str, str]:
-    encoded = base64.b64encode(content).decode("ascii")
-    return {"file_name": file_name, "media_type": media_type, "content": encoded}
+def attachment(file_name: str, media_type: str, content: bytes) -> SubmittedAttachment:
+    return SubmittedAttachment(file_name, media_type, content)
 
 
-def received(data: MessageSent, event_id: str = "evt-1") -> NewMessage:
-    return receive(
-        event_source=SOURCE,
-        event_id=event_id,
-        sent_at=SENT_AT,
-        sender_oin=OIN,
-        sender_name="Belastingdienst",
-        data=data,
-        now=NOW,
-        retention=POLICY,
-    )
+def origin(event_id: str = "evt-1", source: str = SOURCE) -> Origin:
+    return Origin(OIN, "Belastingdienst", source, event_id, SENT_AT)
+
+
+def received(submission: Submission, event_id: str = "evt-1") -> NewMessage:
+    return receive(ReceiveMessage(origin(event_id), submission), now=NOW, retention=POLICY)
 
 
 def test_receive_makes_the_message_with_a_deterministic_id() -> None:
-    message = received(sent(kind="besluit", deadline="2026-02-01")).message
-    assert message.message_id == message_id_for(SOURCE, "evt-1")
+    message = received(sent(kind="besluit", deadline=date(2026, 2, 1))).message
+    assert message.message_id == message_id_for(origin("evt-1"))
     assert message.message_id == received(sent(), "evt-1").message.message_id
     assert message.message_id != received(sent(), "evt-2").message.message_id
-    assert message.message_id != message_id_for(source_for(OIN, "ander-systeem"), "evt-1")
+    assert message.message_id != message_id_for(origin(source=source_for(OIN, "ander-systeem")))
     assert (message.event_source, message.event_id) == (SOURCE, "evt-1")
     assert message.sent_at == SENT_AT
     assert message.recipient_bsn == "999993653"
@@ -99,8 +95,9 @@ def test_the_sender_may_choose_the_expiry_within_bounds() -> None:
     [POLICY.minimum - timedelta(seconds=1), POLICY.maximum + timedelta(seconds=1), -POLICY.default],
 )
 def test_an_expiry_outside_the_bounds_is_refused(offset: timedelta) -> None:
-    with pytest.raises(ExpiryOutOfBoundsError):
+    with pytest.raises(Refusal) as refused:
         received(sent(expires_at=NOW_MS + offset))
+    assert refused.value.reason is RejectionReason.EXPIRY_OUT_OF_BOUNDS
 
 
 def test_attachments_get_their_size_and_sha256() -> None:

@@ -6,14 +6,13 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from berichtenbox.adapters.citizen_events import message_expiring_id
-from berichtenbox.domain import inbox as rules
-from berichtenbox.domain.model import Message, RetentionPolicy
-from berichtenbox.domain.retention import due_for_expiry, needs_expiry_warning
+from berichtenbox.domain import mailbox as rules
+from berichtenbox.domain.expiry import due_for_expiry, needs_expiry_warning
+from berichtenbox.domain.message import Message, RetentionPolicy
 from berichtenbox.domain.trail import TrailKind, verify_chain
-from berichtenbox.retention import RetentionJob, RetentionReport
-from mijnoverheid.contracts import routing
-from mijnoverheid.contracts.envelope import source_for
+from berichtenbox.handlers.retention import RetentionJob, RetentionReport
+from mijnoverheid.contracts import events
+from mijnoverheid.contracts.envelope import derived_event_id, source_for
 from services.berichtenbox.tests.unit.fakes import InMemoryTrail, RecordingPublisher
 
 SENDER_OIN = "00000001003214345000"
@@ -122,8 +121,8 @@ async def test_an_unread_message_is_warned_once_and_a_failed_publish_is_retried(
     assert await scan.run_retention_once(in_window + timedelta(days=1)) == RetentionReport()
 
     [(event, key)] = publisher.published
-    assert key == routing.MESSAGE_EXPIRING.key(SENDER_OIN)
-    assert event.id == message_expiring_id(unread)
+    assert key == events.MESSAGE_EXPIRING.key(SENDER_OIN)
+    assert event.id == derived_event_id(unread.event_source, unread.event_id, "message-expiring")
     assert event.data["message_id"] == "m-1"
     assert [e.cause for e in await trail.entries("m-1")] == [rules.EXPIRY_WARNED_CAUSE]
     assert await trail.entries("m-2") == []

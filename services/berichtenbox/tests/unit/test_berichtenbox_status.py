@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from berichtenbox.domain.model import Message
-from berichtenbox.domain.status import status_of
+from berichtenbox.domain.message import Message
+from berichtenbox.domain.status import state_of
 from berichtenbox.domain.trail import TrailKind, next_entry
 
 AT = datetime(2026, 3, 2, 9, 15, 1, tzinfo=UTC)
@@ -45,8 +45,8 @@ def test_the_latest_notification_status_wins_on_a_shared_timestamp_whatever_the_
             {"status": status, "sequence": sequence},
         )
         entries.append(entry)
-    assert status_of(_message(), entries, include_trail=False).notification_status == "no-contact"
+    assert state_of(_message(), entries, include_trail=False).notification_status == "no-contact"
     reordered = list(reversed(entries))
-    assert status_of(_message(), reordered, include_trail=False).notification_status == (
+    assert state_of(_message(), reordered, include_trail=False).notification_status == (
         "no-contact"
     )

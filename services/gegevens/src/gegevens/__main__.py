@@ -1,14 +1,10 @@
-from __future__ import annotations
-
-from gegevens.app import create_app
-from mijnoverheid.contracts.gegevens import SERVICE
-from mijnoverheid.runtime import serve
+from gegevens.app import compose
+from mijnoverheid.runtime import run
 from mijnoverheid.settings import PlatformSettings
 
 
 def main() -> None:
-    settings = PlatformSettings()  # from the environment
-    serve(create_app(settings), settings, SERVICE)
+    run(compose, PlatformSettings)
 
 
 if __name__ == "__main__":

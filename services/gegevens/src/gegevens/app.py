@@ -2,53 +2,45 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from dataclasses import dataclass
 
 from gegevens.adapters import mongo
-from gegevens.entrypoints import api, consumer
+from gegevens.entrypoints import api
+from gegevens.entrypoints.subscriptions import subscriptions
 from gegevens.handlers import RegistrationHandler
+from gegevens.ports import RegistrationQueries
+from mijnoverheid.contracts import events
 from mijnoverheid.contracts.envelope import source_for, utc_now
-from mijnoverheid.contracts.gegevens import SERVICE, RegistrationChanged, RegistrationRemoved
+from mijnoverheid.contracts.gegevens import SERVICE
 from mijnoverheid.identity import OrganisationRegistry
+from mijnoverheid.messaging.gate import RejectWith
 from mijnoverheid.messaging.publisher import RabbitEventPublisher
-from mijnoverheid.messaging.topology import SERVICE_QUEUES
-from mijnoverheid.runtime import ServiceRuntime, create_broker, service_app
+from mijnoverheid.runtime import Service, ServiceRuntime
 from mijnoverheid.settings import PlatformSettings
 
 
-def create_runtime(
-    settings: PlatformSettings,
-) -> tuple[ServiceRuntime, mongo.RegistrationRepository, OrganisationRegistry]:
+@dataclass(frozen=True)
+class GegevensApi:
+    """What the HTTP routes use."""
+
+    registrations: RegistrationQueries
+    registry: OrganisationRegistry
+
+
+def compose(settings: PlatformSettings) -> Service[GegevensApi]:
     registry = OrganisationRegistry.load(settings.organisation_registry)
-    runtime = ServiceRuntime(
-        SERVICE, settings, create_broker(settings, SERVICE), SERVICE_QUEUES[SERVICE]
-    )
+    runtime = ServiceRuntime(SERVICE, settings)
     repository = mongo.RegistrationRepository(runtime.database)
     publisher = RabbitEventPublisher(runtime.broker, settings.broker_user)
     source = source_for(settings.platform_oin, SERVICE)
-    on_changed = RegistrationHandler(
-        RegistrationChanged,
-        store=repository,
-        publisher=publisher,
-        registry=registry,
-        source=source,
-        clock=utc_now,
+    registers = frozenset(register.code for register in registry.registers)
+    record = RegistrationHandler(repository, publisher, registers, source, utc_now)
+    reject = RejectWith(events.GEGEVENS_EVENT_REJECTED, publisher, source, utc_now)
+    return Service(
+        title="Gegevens",
+        runtime=runtime,
+        subscriptions=subscriptions(record, registry, reject),
+        create_indexes=mongo.create_indexes,
+        api=GegevensApi(repository, registry),
+        routers=(api.router,),
     )
-    on_removed = RegistrationHandler(
-        RegistrationRemoved,
-        store=repository,
-        publisher=publisher,
-        registry=registry,
-        source=source,
-        clock=utc_now,
-    )
-    consumer.register(runtime.broker, on_changed, on_removed)
-    return runtime, repository, registry
-
-
-def create_app(settings: PlatformSettings) -> FastAPI:
-    runtime, repository, registry = create_runtime(settings)
-    app = service_app(runtime, mongo.create_indexes, title="Gegevens", routers=[api.router])
-    app.state.registrations = repository
-    app.state.registry = registry
-    return app

@@ -24,10 +24,10 @@ from mijnoverheid.devtokens import DEV_PRIVATE_KEY
 from mijnoverheid.messaging.topology import SERVICE_QUEUES
 from mijnoverheid.provisioning import ADMIN_USER
 from mijnoverheid.storage import Document
-from mijnoverheid.testing.organisation import OrganisationClient, about
-from mijnoverheid.testing.platform import Platform
-from mijnoverheid.testing.services import ServiceProcess
-from mijnoverheid.testing.waiting import wait_until
+from mijnoverheid_testing.organisation import OrganisationClient, about
+from mijnoverheid_testing.platform import Platform
+from mijnoverheid_testing.services import ServiceProcess
+from mijnoverheid_testing.waiting import wait_until
 from services.gegevens.tests.events import registration_changed, route_of
 
 

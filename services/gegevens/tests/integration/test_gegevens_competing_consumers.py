@@ -14,16 +14,13 @@ from typing import Any
 import pytest
 
 from gegevens.domain import model
+from gegevens.domain.model import RegistrationChange
 from mijnoverheid.contracts.envelope import derived_event_id
-from mijnoverheid.contracts.gegevens import (
-    RegistrationChange,
-    RegistrationChanged,
-    RegistrationRemoved,
-)
-from mijnoverheid.testing.citizens import random_bsn
-from mijnoverheid.testing.platform import Platform
-from mijnoverheid.testing.waiting import wait_until
-from services.gegevens.tests.events import registration_changed, registration_removed
+from mijnoverheid_testing.citizens import random_bsn
+from mijnoverheid_testing.platform import Platform
+from mijnoverheid_testing.stack import demo_registry
+from mijnoverheid_testing.waiting import wait_until
+from services.gegevens.tests.events import registration_changed, registration_removed, version_of
 from services.gegevens.tests.integration.conftest import Gegevens, publish
 
 pytestmark = pytest.mark.integration
@@ -54,16 +51,15 @@ def _refs(events: list[dict[str, Any]], oins: dict[str, str]) -> dict[str, model
     refs = {}
     for event in events:
         removed = event["type"].endswith("removed")
-        data = (RegistrationRemoved if removed else RegistrationChanged).model_validate(
-            event["data"]
-        )
-        oin = oins[event["source"]]
-        version = model.version_of(
-            event_source=event["source"],
+        sender = demo_registry().by_oin(oins[event["source"]])
+        assert sender is not None
+        version = version_of(
+            event["data"],
             event_id=event["id"],
-            organisation_oin=oin,
-            data=data,
             recorded_at=T0,
+            source=event["source"],
+            removed=removed,
+            sender=sender,
         )
         refs[event["id"]] = version.ref
     return refs

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from mijnoverheid.faults import FAILPOINT_ENV, FAILPOINT_EXIT_CODE
-from mijnoverheid.testing.citizens import random_bsn
-from mijnoverheid.testing.platform import Platform
+from mijnoverheid_testing.citizens import random_bsn
+from mijnoverheid_testing.platform import Platform
 from services.gegevens.tests.events import registration_changed
 from services.gegevens.tests.integration.conftest import Gegevens, publish
 

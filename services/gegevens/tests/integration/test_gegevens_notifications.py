@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from mijnoverheid.testing.citizens import random_bsn
-from mijnoverheid.testing.platform import Platform
+from mijnoverheid_testing.citizens import random_bsn
+from mijnoverheid_testing.platform import Platform
 from services.gegevens.tests.events import registration_changed, registration_removed
 from services.gegevens.tests.integration.conftest import Gegevens, publish
 

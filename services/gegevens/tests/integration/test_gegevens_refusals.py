@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from mijnoverheid.testing.citizens import random_bsn
-from mijnoverheid.testing.organisation import about
-from mijnoverheid.testing.platform import Platform
+from mijnoverheid_testing.citizens import random_bsn
+from mijnoverheid_testing.organisation import about
+from mijnoverheid_testing.platform import Platform
 from services.gegevens.tests.events import registration_changed, registration_removed
 from services.gegevens.tests.integration.conftest import Gegevens, publish
 

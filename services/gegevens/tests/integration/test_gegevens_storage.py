@@ -16,16 +16,12 @@ from pymongo.asynchronous.database import AsyncDatabase
 from gegevens.adapters import mongo
 from gegevens.adapters.mongo import VERSIONS, RegistrationRepository
 from gegevens.domain import model
+from gegevens.domain.model import Fact, RegistrationChange
 from gegevens.ports import Recorded
-from mijnoverheid.contracts.gegevens import (
-    Fact,
-    RegistrationChange,
-    RegistrationChanged,
-    RegistrationRemoved,
-)
 from mijnoverheid.storage import Document
-from mijnoverheid.testing.citizens import random_bsn
-from mijnoverheid.testing.platform import Platform
+from mijnoverheid_testing.citizens import random_bsn
+from mijnoverheid_testing.platform import Platform
+from services.gegevens.tests.events import version_of
 
 pytestmark = pytest.mark.integration
 
@@ -71,34 +67,26 @@ async def record(repository: RegistrationRepository, version: model.Version) -> 
 
 
 def removal(bsn: str, event_id: str, days: int) -> model.Version:
-    data = RegistrationRemoved.model_validate(
-        {
-            "recipient_bsn": bsn,
-            "register_code": "WOZ",
-            "registration_key": "0518.$1",
-            "valid_from": (T0 + timedelta(days=days)).isoformat(),
-        }
-    )
-    return model.version_of(
-        event_source=SOURCE, event_id=event_id, organisation_oin="o", data=data, recorded_at=T0
-    )
+    data = {
+        "recipient_bsn": bsn,
+        "register_code": "WOZ",
+        "registration_key": "0518.$1",
+        "valid_from": (T0 + timedelta(days=days)).isoformat(),
+    }
+    return version_of(data, event_id=event_id, recorded_at=T0, source=SOURCE, removed=True)
 
 
 def change(bsn: str, event_id: str, days: int, labels: list[str]) -> model.Version:
     facts = [{"label": label, "value": {"type": "text", "text": label}} for label in labels]
-    data = RegistrationChanged.model_validate(
-        {
-            "recipient_bsn": bsn,
-            "register_code": "WOZ",
-            "registration_key": "0518.$1",
-            "facts": facts,
-            "valid_from": (T0 + timedelta(days=days)).isoformat(),
-            "where_to_change": {"description": "d", "url": "https://a.example/"},
-        }
-    )
-    return model.version_of(
-        event_source=SOURCE, event_id=event_id, organisation_oin="o", data=data, recorded_at=T0
-    )
+    data = {
+        "recipient_bsn": bsn,
+        "register_code": "WOZ",
+        "registration_key": "0518.$1",
+        "facts": facts,
+        "valid_from": (T0 + timedelta(days=days)).isoformat(),
+        "where_to_change": {"description": "d", "url": "https://a.example/"},
+    }
+    return version_of(data, event_id=event_id, recorded_at=T0, source=SOURCE)
 
 
 async def test_labels_with_dots_dollars_and_emoji_round_trip(
@@ -119,8 +107,8 @@ async def test_labels_with_dots_dollars_and_emoji_round_trip(
 
 async def test_typed_values_round_trip(repository: RegistrationRepository) -> None:
     facts = [
-        Fact.model_validate({"label": "a", "value": {"type": "amount", "amount": "-0.05"}}),
-        Fact.model_validate({"label": "d", "value": {"type": "date", "date": "1970-01-01"}}),
+        Fact("a", {"type": "amount", "amount": "-0.05", "currency": "EUR"}),
+        Fact("d", {"type": "date", "date": "1970-01-01"}),
     ]
     version = change(random_bsn(), "e-typed", 0, ["x"])
     version = model.Version(**{**version.__dict__, "facts": tuple(facts)})

@@ -11,13 +11,14 @@ import pytest
 
 from gegevens.domain import model
 from gegevens.domain.model import Version, VersionRef
+from gegevens.entrypoints.subscriptions import subscriptions
 from gegevens.handlers import RegistrationHandler
 from gegevens.ports import Decide, Recorded
-from mijnoverheid.contracts import routing
+from mijnoverheid.contracts import events
 from mijnoverheid.contracts.envelope import CloudEvent, source_for
-from mijnoverheid.contracts.gegevens import RegistrationChanged, RegistrationRemoved
 from mijnoverheid.identity import Organisation, OrganisationRegistry
 from mijnoverheid.messaging.consumer import InboundDelivery
+from mijnoverheid.messaging.gate import RejectWith
 from mijnoverheid.settings import REPOSITORY_ROOT
 
 PLATFORM_SOURCE = source_for("00000001234567890000", "gegevens")
@@ -110,33 +111,24 @@ class Clock:
 
 
 class Service:
-    """Both handlers over one fake store and publisher, as the composition root wires them."""
+    """Both subscriptions' gates in front of the handler, over one fake store and publisher, as
+    the composition root wires them."""
 
     def __init__(self, registry: OrganisationRegistry) -> None:
         self.store = FakeStore()
         self.publisher = FakePublisher()
         self.clock = Clock()
-        self.changed = RegistrationHandler(
-            RegistrationChanged,
-            store=self.store,
-            publisher=self.publisher,
-            registry=registry,
-            source=PLATFORM_SOURCE,
-            clock=self.clock,
+        registers = frozenset(register.code for register in registry.registers)
+        handler = RegistrationHandler(
+            self.store, self.publisher, registers, PLATFORM_SOURCE, self.clock
         )
-        self.removed = RegistrationHandler(
-            RegistrationRemoved,
-            store=self.store,
-            publisher=self.publisher,
-            registry=registry,
-            source=PLATFORM_SOURCE,
-            clock=self.clock,
+        reject = RejectWith(
+            events.GEGEVENS_EVENT_REJECTED, self.publisher, PLATFORM_SOURCE, self.clock
         )
+        self.changed, self.removed = subscriptions(handler, registry, reject)
 
     async def handle(self, delivery: InboundDelivery) -> None:
-        removed = delivery.routing_key.startswith(
-            routing.REGISTRATION_REMOVED.any_organisation[:-1]
-        )
+        removed = delivery.routing_key.startswith(events.REGISTRATION_REMOVED.any_organisation[:-1])
         await (self.removed if removed else self.changed)(delivery)
 
 

@@ -9,6 +9,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from gegevens.app import GegevensApi
 from gegevens.entrypoints import api
 from mijnoverheid import problems
 from mijnoverheid.auth import CitizenTokenVerifier, load_private_key, mint_token
@@ -44,8 +45,7 @@ async def client(
     app = FastAPI()
     problems.install(app)
     app.state.citizen_tokens = CitizenTokenVerifier.from_file(DEV_PUBLIC_KEYS)
-    app.state.registrations = service.store
-    app.state.registry = registry
+    app.state.api = GegevensApi(service.store, registry)
     app.include_router(api.router)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://gegevens") as client:

@@ -11,9 +11,9 @@ import pytest
 from pydantic import BaseModel
 
 from gegevens.domain import model, rules
-from gegevens.entrypoints import views
-from mijnoverheid.contracts import routing
-from mijnoverheid.contracts.envelope import CloudEvent, derived_event_id, event_type
+from gegevens.entrypoints import subscriptions, views
+from mijnoverheid.contracts import events, routing
+from mijnoverheid.contracts.envelope import CloudEvent, derived_event_id
 from mijnoverheid.contracts.gegevens import (
     GegevensEventRejected,
     RegistrationChanged,
@@ -26,12 +26,12 @@ from mijnoverheid.settings import REPOSITORY_ROOT
 
 DOC = REPOSITORY_ROOT / "docs" / "gegevens.md"
 _JSON_BLOCK = re.compile(r"^```json[ \t]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
-ROUTES = [r for r in (*routing.INBOUND, *routing.OUTBOUND) if r.service == "gegevens"]
+ROUTES = [r for r in (*events.INBOUND, *events.OUTBOUND) if r.service == "gegevens"]
 DATA_MODELS: dict[str, type[BaseModel]] = {
-    event_type("gegevens", "registration-changed"): RegistrationChanged,
-    event_type("gegevens", "registration-removed"): RegistrationRemoved,
-    event_type("gegevens", "registration-recorded"): RegistrationRecorded,
-    event_type("gegevens", "event-rejected"): GegevensEventRejected,
+    "nl.mijnoverheid.gegevens.registration-changed": RegistrationChanged,
+    "nl.mijnoverheid.gegevens.registration-removed": RegistrationRemoved,
+    "nl.mijnoverheid.gegevens.registration-recorded": RegistrationRecorded,
+    "nl.mijnoverheid.gegevens.event-rejected": GegevensEventRejected,
 }
 
 
@@ -59,17 +59,12 @@ def test_the_example_changes_are_allowed_and_the_answers_carry_the_derived_ids(
     data = RegistrationChanged.model_validate(changed.data)
     sender = registry.by_oin(changed.source_oin)
     assert sender is not None
-    assert rules.refusal(Accepted(sender, changed, data), registry) is None
+    command = subscriptions.changed(Accepted(sender, changed, data))
+    rules.check(command, {register.code for register in registry.registers})  # no Refusal
     recorded = events["registration-recorded"]
     assert recorded["id"] == derived_event_id(changed.source, changed.id, "registration-recorded")
     assert recorded["data"]["registration_event_id"] == changed.id
-    version = model.version_of(
-        event_source=changed.source,
-        event_id=changed.id,
-        organisation_oin=sender.oin,
-        data=data,
-        recorded_at=changed.time,
-    )
+    version = model.version_of(command, recorded_at=changed.time)
     assert recorded["data"]["registration_id"] == version.registration_id
     rejected = events["event-rejected"]
     rdw = registry.by_broker_user("rdw")

@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gegevens.domain import model
-from gegevens.domain.model import VersionRef
-from mijnoverheid.contracts.gegevens import RegistrationChange, RegistrationChanged
+from gegevens.domain.model import RegistrationChange, VersionRef
+from services.gegevens.tests.events import version_of
 
 CHANGED, REMOVED = RegistrationChange.CHANGED, RegistrationChange.REMOVED
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -90,21 +90,17 @@ def test_the_registration_id_is_per_organisation_register_key_and_citizen() -> N
 
 
 def test_version_of_a_change_keeps_facts_in_order() -> None:
-    data = RegistrationChanged.model_validate(
-        {
-            "recipient_bsn": "999993653",
-            "register_code": "WOZ",
-            "registration_key": "k",
-            "facts": [
-                {"label": f"l{index}", "value": {"type": "text", "text": "x"}} for index in range(5)
-            ],
-            "valid_from": "2026-01-01T10:00:00.5+01:00",
-            "where_to_change": {"description": "d", "url": "https://a.example/"},
-        }
-    )
-    version = model.version_of(
-        event_source=SOURCE, event_id="e", organisation_oin="o", data=data, recorded_at=T0
-    )
+    data = {
+        "recipient_bsn": "999993653",
+        "register_code": "WOZ",
+        "registration_key": "k",
+        "facts": [
+            {"label": f"l{index}", "value": {"type": "text", "text": "x"}} for index in range(5)
+        ],
+        "valid_from": "2026-01-01T10:00:00.5+01:00",
+        "where_to_change": {"description": "d", "url": "https://a.example/"},
+    }
+    version = version_of(data, event_id="e", recorded_at=T0, source=SOURCE)
     assert [fact.label for fact in version.facts] == [f"l{index}" for index in range(5)]
     assert version.valid_from == datetime(2026, 1, 1, 9, 0, 0, 500000, tzinfo=UTC)
     assert version.ref.order == (version.valid_from, "e", SOURCE)

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from mijnoverheid.identity import Organisation
-from mijnoverheid.messaging.consumer import PoisonMessageError
+from mijnoverheid.kernel import UnprocessableEventError
 from services.gegevens.tests.events import delivery, registration_changed, registration_removed
 from services.gegevens.tests.unit.conftest import Service
 
@@ -71,5 +71,5 @@ async def test_a_rejection_has_a_deterministic_id(service: Service, rdw: Organis
 
 
 async def test_what_cannot_be_attributed_is_poison(service: Service, rdw: Organisation) -> None:
-    with pytest.raises(PoisonMessageError):
+    with pytest.raises(UnprocessableEventError):
         await service.changed(delivery(rdw, b"not json", "gegevens.registration-changed.x"))

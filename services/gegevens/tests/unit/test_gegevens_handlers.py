@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mijnoverheid.contracts.gegevens import RegistrationChange
+from gegevens.domain.model import RegistrationChange
 from mijnoverheid.identity import Organisation
 from services.gegevens.tests.events import delivery, registration_changed, registration_removed
 from services.gegevens.tests.unit.conftest import Service

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gegevens.domain import model
-from mijnoverheid.contracts.gegevens import RegistrationChange
+from gegevens.domain.model import RegistrationChange
 from mijnoverheid.identity import OrganisationRegistry
 from services.gegevens.tests.events import delivery, registration_changed, registration_removed
 from services.gegevens.tests.unit.conftest import Service

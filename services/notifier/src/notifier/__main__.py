@@ -1,14 +1,10 @@
-from __future__ import annotations
-
-from mijnoverheid.contracts.notifier import SERVICE
-from mijnoverheid.runtime import serve
-from notifier.app import create_app
+from mijnoverheid.runtime import run
+from notifier.app import compose
 from notifier.settings import NotifierSettings
 
 
 def main() -> None:
-    settings = NotifierSettings()  # from the environment
-    serve(create_app(settings), settings, SERVICE)
+    run(compose, NotifierSettings)
 
 
 if __name__ == "__main__":

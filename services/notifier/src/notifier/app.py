@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
-from fastapi import FastAPI
+import aiosmtplib
 from pymongo.asynchronous.database import AsyncDatabase
 
 from mijnoverheid.contracts.envelope import source_for, utc_now
@@ -17,77 +14,83 @@ from mijnoverheid.contracts.notifier import SERVICE
 from mijnoverheid.identity import OrganisationRegistry
 from mijnoverheid.messaging import topology
 from mijnoverheid.messaging.publisher import RabbitEventPublisher
-from mijnoverheid.runtime import ServiceRuntime, create_broker, service_app
+from mijnoverheid.runtime import Job, Service, ServiceRuntime
 from mijnoverheid.storage import Document
-from notifier import bootstrap
 from notifier.adapters import contacts, notifications
 from notifier.adapters.bounce_server import bounce_server
+from notifier.adapters.outbound import RefusedInReport
+from notifier.adapters.ratelimit import TokenBucket
+from notifier.adapters.retries import RabbitRetryScheduler
+from notifier.adapters.smtp import SmtpMailer
 from notifier.adapters.smtp_pool import SmtpPool
 from notifier.adapters.templates import TemplateRenderer
-from notifier.entrypoints import api, consumer
+from notifier.domain.attempt import RetryPolicy
+from notifier.entrypoints import api
+from notifier.entrypoints.subscriptions import TrustedPublishers, subscriptions
 from notifier.handlers.bounces import BounceHandler
 from notifier.handlers.contacts import ContactService
-from notifier.handlers.dispatch import Dispatcher
+from notifier.handlers.dispatch import Dispatcher, Timing
 from notifier.handlers.overdue import OverdueScanner
+from notifier.handlers.query import StatusQueryHandler
 from notifier.settings import NotifierSettings
-
-Job = Callable[[], Coroutine[Any, Any, None]]
 
 logger = logging.getLogger(__name__)
 
 
-@dataclass
-class Wiring:
-    """What the HTTP side and the background jobs need besides the runtime."""
+@dataclass(frozen=True)
+class NotifierApi:
+    """What the HTTP routes use."""
 
-    contact_service: ContactService
-    pool: SmtpPool
-    jobs: list[Job] = field(default_factory=list)
+    contacts: ContactService
 
 
-def create_runtime(settings: NotifierSettings) -> tuple[ServiceRuntime, Wiring]:
+def compose(settings: NotifierSettings) -> Service[NotifierApi]:
     registry = OrganisationRegistry.load(settings.organisation_registry)
-    runtime = ServiceRuntime(
-        SERVICE, settings, create_broker(settings, SERVICE), topology.SERVICE_QUEUES[SERVICE]
-    )
+    runtime = ServiceRuntime(SERVICE, settings)
     source = source_for(settings.platform_oin, SERVICE)
     store = notifications.NotificationRepository(runtime.database)
-    contact_repository = contacts.ContactRepository(runtime.database)
+    contact_details = contacts.ContactRepository(runtime.database)
     publisher = RabbitEventPublisher(runtime.broker, settings.broker_user)
-    pool = bootstrap.smtp_pool(settings)
-    mailer = bootstrap.smtp_mailer(settings, pool)
+    pool = smtp_pool(settings)
+    mailer = smtp_mailer(settings, pool)
     renderer = TemplateRenderer(settings.portal_url)
     dispatcher = Dispatcher(
         store=store,
-        contacts=contact_repository,
+        contacts=contact_details,
         mailer=mailer,
         renderer=renderer,
-        retries=bootstrap.retry_scheduler(settings, runtime.broker),
+        retries=RabbitRetryScheduler(
+            runtime.broker,
+            settings.broker_user,
+            topology.NOTIFIER_RETRY.delays,
+            settings.notifier_retry_delays_seconds,
+        ),
         publisher=publisher,
         source=source,
-        timing=bootstrap.timing(settings),
+        timing=Timing(
+            policy=RetryPolicy(
+                settings.notifier_retry_delays_seconds, settings.notifier_max_attempts
+            ),
+            sending_lease=timedelta(seconds=settings.notifier_sending_lease_seconds),
+            overdue_after=timedelta(seconds=settings.notifier_overdue_after_seconds),
+        ),
         clock=utc_now,
     )
-    handlers = bootstrap.consumer_handlers(
-        settings,
-        registry=registry,
-        dispatcher=dispatcher,
-        store=store,
-        publisher=publisher,
-        source=source,
-        clock=utc_now,
+    query = StatusQueryHandler(store, publisher, source, utc_now)
+    publishers = TrustedPublishers(
+        berichtenbox=settings.berichtenbox_broker_user,
+        zaken=settings.zaken_broker_user,
+        gegevens=settings.gegevens_broker_user,
+        notifier=settings.broker_user,
     )
-    consumer.register(runtime.broker, handlers)
-
     contact_service = ContactService(
-        contacts=contact_repository,
+        contacts=contact_details,
         mailer=mailer,
         renderer=renderer,
         clock=utc_now,
         verification_valid_for=timedelta(seconds=settings.notifier_verification_valid_seconds),
         auto_verify=settings.notifier_dev_auto_verify,
     )
-    wiring = Wiring(contact_service, pool)
     scanner = OverdueScanner(
         store=store,
         publisher=publisher,
@@ -95,21 +98,59 @@ def create_runtime(settings: NotifierSettings) -> tuple[ServiceRuntime, Wiring]:
         clock=utc_now,
         interval_seconds=settings.notifier_overdue_scan_seconds,
     )
-    wiring.jobs.append(scanner.run)
+    jobs: list[Job] = [scanner.run, pool.close_at_shutdown]
     if settings.bounce_secret_is_the_development_default:
-        wiring.jobs.append(_warn_of_the_development_bounce_secret)
+        jobs.append(_warn_of_the_development_bounce_secret)
     if settings.notifier_bounce_port:
         bounces = BounceHandler(
             store=store,
-            contacts=contact_repository,
+            contacts=contact_details,
             publisher=publisher,
             source=source,
             clock=utc_now,
             bounce_secret=settings.bounce_secret,
         )
         endpoint = (settings.notifier_bounce_host, settings.notifier_bounce_port)
-        wiring.jobs.append(bounce_server(*endpoint, settings.bounce_domain, bounces))
-    return runtime, wiring
+        jobs.append(bounce_server(*endpoint, settings.bounce_domain, bounces))
+    return Service(
+        title="Notifier",
+        runtime=runtime,
+        subscriptions=subscriptions(
+            dispatcher, query, registry, RefusedInReport(publisher, source, utc_now), publishers
+        ),
+        create_indexes=create_indexes,
+        api=NotifierApi(contact_service),
+        routers=(api.router,),
+        jobs=tuple(jobs),
+    )
+
+
+def smtp_pool(settings: NotifierSettings) -> SmtpPool:
+    async def connect() -> aiosmtplib.SMTP:
+        client = aiosmtplib.SMTP(
+            hostname=settings.smtp_host,
+            port=settings.smtp_port,
+            start_tls=settings.smtp_starttls,
+            validate_certs=settings.smtp_validate_certs,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+            timeout=settings.smtp_timeout_seconds,
+        )
+        await client.connect()
+        return client
+
+    return SmtpPool(settings.smtp_pool_size, connect)
+
+
+def smtp_mailer(settings: NotifierSettings, pool: SmtpPool) -> SmtpMailer:
+    rate = settings.smtp_rate_limit
+    return SmtpMailer(
+        pool=pool,
+        limiter=TokenBucket(rate, burst=max(1, int(rate))),
+        from_address=settings.notifier_from_address,
+        bounce_domain=settings.bounce_domain,
+        bounce_secret=settings.bounce_secret,
+    )
 
 
 async def _warn_of_the_development_bounce_secret() -> None:
@@ -120,23 +161,3 @@ async def _warn_of_the_development_bounce_secret() -> None:
 async def create_indexes(database: AsyncDatabase[Document]) -> None:
     await notifications.create_indexes(database)
     await contacts.create_indexes(database)
-
-
-def create_app(settings: NotifierSettings) -> FastAPI:
-    runtime, wiring = create_runtime(settings)
-
-    async def close_pool_at_shutdown() -> None:
-        try:
-            await asyncio.Event().wait()
-        finally:
-            await wiring.pool.close()
-
-    app = service_app(
-        runtime,
-        create_indexes,
-        title="Notifier",
-        routers=[api.router],
-        background=[*wiring.jobs, close_pool_at_shutdown],
-    )
-    app.state.contact_service = wiring.contact_service
-    return app

@@ -6,8 +6,8 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from mijnoverheid.testing.notifier import Notifier, start_notifier
-from mijnoverheid.testing.platform import Platform
+from mijnoverheid_testing.notifier import Notifier, start_notifier
+from mijnoverheid_testing.platform import Platform
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,10 @@ from typing import Any
 import httpx
 import pytest
 
-from mijnoverheid.contracts import routing
-from mijnoverheid.testing.citizens import random_bsn
-from mijnoverheid.testing.notifier import Notifier
-from mijnoverheid.testing.platform import Platform
+from mijnoverheid.contracts import events
+from mijnoverheid_testing.citizens import random_bsn
+from mijnoverheid_testing.notifier import Notifier
+from mijnoverheid_testing.platform import Platform
 
 pytestmark = pytest.mark.integration
 
@@ -46,7 +46,7 @@ async def test_an_address_gets_notifications_only_once_its_mailed_code_is_confir
         assert bsn not in verification_mail.text
 
         before = await notifier.trigger(
-            routing.MESSAGE_DELIVERED,
+            events.MESSAGE_DELIVERED,
             org.organisation.oin,
             delivered(org.organisation.oin, bsn, True),
         )
@@ -62,7 +62,7 @@ async def test_an_address_gets_notifications_only_once_its_mailed_code_is_confir
         assert confirmed.json()["email_verified"] is True
 
         after = await notifier.trigger(
-            routing.MESSAGE_DELIVERED,
+            events.MESSAGE_DELIVERED,
             org.organisation.oin,
             delivered(org.organisation.oin, bsn, True),
         )
@@ -133,15 +133,15 @@ async def test_preferences_switch_categories_off_but_legal_effect_is_always_mail
     async with platform.client("gemeente-voorbeeldstad") as gemeente:
         oin = gemeente.organisation.oin
         case = await notifier.trigger(
-            routing.CASE_STATUS_RECORDED,
+            events.CASE_STATUS_RECORDED,
             oin,
             {"recipient_bsn": bsn, "case_id": "Z-1", "organisation_oin": oin, "status": "Besluit"},
         )
         plain = await notifier.trigger(
-            routing.MESSAGE_DELIVERED, oin, delivered(oin, bsn, legal_effect=False)
+            events.MESSAGE_DELIVERED, oin, delivered(oin, bsn, legal_effect=False)
         )
         legal = await notifier.trigger(
-            routing.MESSAGE_DELIVERED, oin, delivered(oin, bsn, legal_effect=True)
+            events.MESSAGE_DELIVERED, oin, delivered(oin, bsn, legal_effect=True)
         )
         outcomes = [
             (await gemeente.next_event("notification-status", Notifier.about(event)))["data"]

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from mijnoverheid.contracts import routing
-from mijnoverheid.testing.citizens import random_bsn
-from mijnoverheid.testing.notifier import TEST_BOUNCE_SECRET, Notifier
-from mijnoverheid.testing.organisation import OrganisationClient
-from mijnoverheid.testing.platform import Platform
-from mijnoverheid.testing.waiting import wait_until
+from mijnoverheid.contracts import events as routes
+from mijnoverheid_testing.citizens import random_bsn
+from mijnoverheid_testing.notifier import TEST_BOUNCE_SECRET, Notifier
+from mijnoverheid_testing.organisation import OrganisationClient
+from mijnoverheid_testing.platform import Platform
+from mijnoverheid_testing.waiting import wait_until
 from notifier.adapters.smtp import bounce_tag
 from notifier.domain.notification import notification_id_for
 from notifier.settings import DEV_BOUNCE_SECRET
@@ -64,7 +64,7 @@ async def test_4xx_then_250_is_sent_after_a_retry_with_exactly_one_mail(
     async with platform.client("belastingdienst") as belastingdienst:
         platform.smtp.answer_next("451 4.3.0 try again later")
         event = await notifier.trigger(
-            routing.MESSAGE_DELIVERED,
+            routes.MESSAGE_DELIVERED,
             belastingdienst.organisation.oin,
             delivered(belastingdienst, bsn),
         )
@@ -86,7 +86,7 @@ async def test_5xx_is_a_permanent_failure_without_retry(
     async with platform.client("belastingdienst") as belastingdienst:
         platform.smtp.answer_next("550 5.7.1 rejected for policy reasons")
         event = await notifier.trigger(
-            routing.MESSAGE_DELIVERED,
+            routes.MESSAGE_DELIVERED,
             belastingdienst.organisation.oin,
             delivered(belastingdienst, bsn),
         )
@@ -104,7 +104,7 @@ async def test_a_connection_dropped_mid_data_is_retried_and_mailed_once(
     async with platform.client("gemeente-voorbeeldstad") as gemeente:
         platform.smtp.answer_next("drop")
         event = await notifier.trigger(
-            routing.MESSAGE_DELIVERED, gemeente.organisation.oin, delivered(gemeente, bsn)
+            routes.MESSAGE_DELIVERED, gemeente.organisation.oin, delivered(gemeente, bsn)
         )
         history = await _statuses_until(gemeente, event, "sent")
         failure = gemeente.events("notification-status", Notifier.about(event))
@@ -121,7 +121,7 @@ async def test_a_dsn_success_report_marks_it_delivered(
     async with platform.client("belastingdienst") as belastingdienst:
         platform.smtp.report_next("delivered", "2.0.0", to=notifier.bounce_endpoint)
         event = await notifier.trigger(
-            routing.MESSAGE_DELIVERED,
+            routes.MESSAGE_DELIVERED,
             belastingdienst.organisation.oin,
             delivered(belastingdienst, bsn),
         )
@@ -146,7 +146,7 @@ async def test_a_hard_bounce_marks_it_bounced_and_the_address_undeliverable(
             "failed", "5.1.1", to=notifier.bounce_endpoint, diagnostic=f"550 5.1.1 <{email}>"
         )
         event = await notifier.trigger(
-            routing.MESSAGE_DELIVERED,
+            routes.MESSAGE_DELIVERED,
             belastingdienst.organisation.oin,
             delivered(belastingdienst, bsn),
         )
@@ -157,7 +157,7 @@ async def test_a_hard_bounce_marks_it_bounced_and_the_address_undeliverable(
         assert details["email_undeliverable"] is True
 
         later = await notifier.trigger(
-            routing.MESSAGE_DELIVERED,
+            routes.MESSAGE_DELIVERED,
             belastingdienst.organisation.oin,
             delivered(belastingdienst, bsn),
         )
@@ -180,7 +180,7 @@ async def test_a_forged_report_is_accepted_and_changes_nothing(
     email = await _mail_to(platform, bsn, notifier)
     async with platform.client("belastingdienst") as belastingdienst:
         event = await notifier.trigger(
-            routing.MESSAGE_DELIVERED,
+            routes.MESSAGE_DELIVERED,
             belastingdienst.organisation.oin,
             delivered(belastingdienst, bsn),
         )
@@ -235,7 +235,7 @@ async def test_attempts_are_bounded_and_an_unsent_notification_becomes_overdue(
     async with platform.client("gemeente-voorbeeldstad") as gemeente:
         platform.smtp.answer_next(*["421 4.3.2 shutting down"] * 3)
         event = await notifier.trigger(
-            routing.MESSAGE_DELIVERED, gemeente.organisation.oin, delivered(gemeente, bsn)
+            routes.MESSAGE_DELIVERED, gemeente.organisation.oin, delivered(gemeente, bsn)
         )
         history = await _statuses_until(gemeente, event, "permanent-failure")
         last = gemeente.events("notification-status", Notifier.about(event))
@@ -244,7 +244,7 @@ async def test_attempts_are_bounded_and_an_unsent_notification_becomes_overdue(
     assert max(e["data"]["sequence"] for e in last) == 7  # created + 3 × (sending, outcome)
     assert any(e["data"].get("reason") == "attempts-exhausted" for e in last)
     assert overdue["data"]["status"] == "permanent-failure"
-    assert overdue["_routing_key"] == routing.NOTIFICATION_OVERDUE.key(gemeente.organisation.oin)
+    assert overdue["_routing_key"] == routes.NOTIFICATION_OVERDUE.key(gemeente.organisation.oin)
     assert _notifications_to(platform, email) == []
 
 

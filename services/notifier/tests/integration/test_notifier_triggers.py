@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from mijnoverheid.contracts import routing
+from mijnoverheid.contracts import events, routing
 from mijnoverheid.contracts.envelope import source_for, utc_now
-from mijnoverheid.testing.citizens import random_bsn
-from mijnoverheid.testing.notifier import Notifier
-from mijnoverheid.testing.platform import Platform
-from mijnoverheid.testing.waiting import wait_until
+from mijnoverheid_testing.citizens import random_bsn
+from mijnoverheid_testing.notifier import Notifier
+from mijnoverheid_testing.platform import Platform
+from mijnoverheid_testing.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -24,15 +24,15 @@ def trigger_data(kind: str, oin: str, bsn: str) -> tuple[routing.EventRoute, dic
     common = {"recipient_bsn": bsn, "reference": SECRET, "subject": SECRET, "body": SECRET}
     if kind == "message-delivered":
         data = {"message_id": "m-1", "sender_oin": oin, "legal_effect": True, "kind": "aanslag"}
-        return routing.MESSAGE_DELIVERED, {**common, **data, "deadline": "2026-04-01"}
+        return events.MESSAGE_DELIVERED, {**common, **data, "deadline": "2026-04-01"}
     if kind == "message-expiring":
         data = {"message_id": "m-2", "sender_oin": oin, "expires_at": "2026-05-01T00:00:00Z"}
-        return routing.MESSAGE_EXPIRING, {**common, **data, "legal_effect": False}
+        return events.MESSAGE_EXPIRING, {**common, **data, "legal_effect": False}
     if kind == "case-status-recorded":
         data = {"case_id": "Z-77", "organisation_oin": oin, "status": SECRET, "closes_case": True}
-        return routing.CASE_STATUS_RECORDED, {**common, **data, "effective_at": "2026-03-01"}
+        return events.CASE_STATUS_RECORDED, {**common, **data, "effective_at": "2026-03-01"}
     data = {"registration_id": "R-9", "register_code": "WOZ", "organisation_oin": oin}
-    return routing.REGISTRATION_RECORDED, {**common, **data, "valid_from": "2026-01-01"}
+    return events.REGISTRATION_RECORDED, {**common, **data, "valid_from": "2026-01-01"}
 
 
 @pytest.mark.parametrize(
@@ -101,7 +101,7 @@ async def test_a_register_whose_changes_are_not_notified_gives_no_mail(
         oin = gemeente.organisation.oin
         _, brp = trigger_data("registration-recorded", oin, bsn)
         brp["register_code"] = "BRP"  # registered, but not among its notify_registers
-        quiet = await notifier.trigger(routing.REGISTRATION_RECORDED, oin, brp)
+        quiet = await notifier.trigger(events.REGISTRATION_RECORDED, oin, brp)
         route, woz = trigger_data("registration-recorded", oin, bsn)
         loud = await notifier.trigger(route, oin, woz)
         await gemeente.next_event("notification-status", Notifier.about(loud))
@@ -142,7 +142,7 @@ async def test_an_organisation_queries_only_its_own_notifications(
         )
         await gemeente.publish(
             request,
-            routing_key=routing.NOTIFICATION_STATUS_REQUESTED.key(gemeente.organisation.oin),
+            routing_key=events.NOTIFICATION_STATUS_REQUESTED.key(gemeente.organisation.oin),
         )
         report = await gemeente.next_event(
             "notification-status-report", lambda e: e["data"]["requested_event_id"] == request["id"]

@@ -7,14 +7,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from mijnoverheid.contracts.envelope import CloudEvent
+from mijnoverheid.identity import OrganisationRegistry
+from mijnoverheid.messaging.gate import Subscription
+from mijnoverheid.messaging.publisher import EventPublisher
+from notifier.adapters.outbound import RefusedInReport
 from notifier.domain.attempt import Accepted, Outcome, smtp_reply
 from notifier.domain.contact import Contact
 from notifier.domain.email import Email
 from notifier.domain.notification import Notification
+from notifier.entrypoints.subscriptions import TrustedPublishers, subscriptions
 from notifier.handlers.dispatch import Dispatcher
-from notifier.handlers.triggers import TriggerHandler
+from notifier.handlers.query import StatusQueryHandler
 
 START = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
 QUEUED = smtp_reply(250, "2.0.0 Ok: queued as 4F2A1")
@@ -110,10 +116,43 @@ class World:
     publisher: RecordingPublisher
     clock: Clock
     dispatcher: Dispatcher
-    handler: TriggerHandler
+    handler: Subscription
 
     def statuses(self) -> list[str]:
         return [event.data["status"] for event, _ in self.publisher.published]
 
     def outcomes(self) -> list[tuple[CloudEvent, str]]:
         return [(e, key) for e, key in self.publisher.published if e.data["status"] not in STEPS]
+
+
+PUBLISHERS = TrustedPublishers(
+    berichtenbox="berichtenbox", zaken="zaken", gegevens="gegevens", notifier="notifier"
+)
+
+
+def gates(
+    dispatcher: Dispatcher,
+    registry: OrganisationRegistry,
+    query: StatusQueryHandler | None = None,
+    publisher: EventPublisher | None = None,
+) -> dict[str, Subscription]:
+    """The Notifier's subscriptions (their gates in front of the handlers), by queue name."""
+    source = "urn:nld:oin:00000001234567890000:systeem:notifier"
+    recording = publisher or RecordingPublisher()
+    query = query or StatusQueryHandler(NoNotifications(), recording, source, dispatcher.clock)
+    answer = RefusedInReport(recording, source, dispatcher.clock)
+    found = subscriptions(dispatcher, query, registry, answer, PUBLISHERS)
+    return {subscription.queue.name: subscription for subscription in found}
+
+
+class NoNotifications:
+    """A store without notifications, for the query's refusals and unknown ids."""
+
+    async def get(self, notification_id: str) -> None:
+        return None
+
+    async def find(self, organisation_oin: str, criteria: dict[str, str], limit: int) -> list[Any]:
+        return []
+
+    async def overdue_reported_at(self, notification_id: str) -> None:
+        return None

@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from mijnoverheid.contracts.notifier import NotificationState as S
 from notifier.domain import verification as v
 from notifier.domain.attempt import (
     Accepted,
@@ -22,6 +21,7 @@ from notifier.domain.attempt import (
 )
 from notifier.domain.contact import Contact, DoNotSend, Preferences, SendTo, channel_for
 from notifier.domain.notification import Notification, new_notification
+from notifier.domain.notification import State as S  # noqa: N817 - the tests read as state diagrams
 from notifier.domain.request import Category, NotificationRequest, Template
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

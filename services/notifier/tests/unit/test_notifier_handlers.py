@@ -12,13 +12,14 @@ from typing import Any
 
 import pytest
 
-from mijnoverheid.contracts import routing
+from mijnoverheid.contracts import events
 from mijnoverheid.contracts.envelope import CloudEvent, encode, source_for
 from mijnoverheid.identity import OrganisationRegistry
-from mijnoverheid.messaging.consumer import InboundDelivery, PoisonMessageError
+from mijnoverheid.kernel import UnprocessableEventError
+from mijnoverheid.messaging.consumer import InboundDelivery
 from mijnoverheid.settings import REPOSITORY_ROOT
-from mijnoverheid.testing.dsn import delivery_status_report
-from notifier.adapters import triggers
+from mijnoverheid_testing.dsn import delivery_status_report
+from mijnoverheid_testing.stack import demo_registry
 from notifier.adapters.smtp import bounce_tag, return_path
 from notifier.adapters.templates import TemplateRenderer
 from notifier.domain.attempt import Deferred, Refused, RetryPolicy, smtp_reply
@@ -26,8 +27,6 @@ from notifier.domain.contact import Contact, Language
 from notifier.domain.notification import notification_id_for
 from notifier.handlers.bounces import DONE, IGNORED, LATER, BounceHandler
 from notifier.handlers.dispatch import Dispatcher, Timing
-from notifier.handlers.retry import RetryHandler
-from notifier.handlers.triggers import TriggerHandler
 from notifier.ports import NotificationBusyError
 from notifier.settings import DEV_BOUNCE_SECRET
 from services.notifier.tests.unit.fakes import (
@@ -40,6 +39,7 @@ from services.notifier.tests.unit.fakes import (
     Retries,
     ScriptedMailer,
     World,
+    gates,
 )
 
 BERICHTENBOX = source_for("00000001234567890000", "berichtenbox")
@@ -73,12 +73,7 @@ def world(registry: OrganisationRegistry) -> World:
         timing=Timing(RetryPolicy((10, 60), max_attempts=3), LEASE, timedelta(hours=48)),
         clock=clock,
     )
-    handler = TriggerHandler(
-        triggers.MESSAGE_DELIVERED,
-        trusted_publisher="berichtenbox",
-        registry=registry,
-        dispatcher=dispatcher,
-    )
+    handler = gates(dispatcher, registry)["notifier.message-delivered"]
     return World(store, contacts, mailer, retries, publisher, clock, dispatcher, handler)
 
 
@@ -106,7 +101,7 @@ def delivered(event_id: str = "delivered-1", **data: Any) -> CloudEvent:
 
 def delivery(event: CloudEvent | bytes, user_id: str | None = "berichtenbox") -> InboundDelivery:
     body = event if isinstance(event, bytes) else encode(event)
-    key = routing.MESSAGE_DELIVERED.key(OIN)
+    key = events.MESSAGE_DELIVERED.key(OIN)
     return InboundDelivery(body=body, routing_key=key, user_id=user_id, message_id=None)
 
 
@@ -122,7 +117,7 @@ async def test_a_verified_citizen_is_mailed_once_and_the_sender_told(world: Worl
     assert world.statuses() == ["created", "sending", "sent"]
     assert [event.data["sequence"] for event, _ in world.publisher.published] == [1, 2, 3]
     for event, key in world.publisher.published:
-        assert key == routing.NOTIFICATION_STATUS.key(OIN)
+        assert key == events.NOTIFICATION_STATUS.key(OIN)
         assert event.source == SOURCE
         assert BSN.encode() not in encode(event)
         assert ADDRESS.encode() not in encode(event)
@@ -163,7 +158,7 @@ async def test_a_4xx_schedules_a_retry_which_then_sends(world: World) -> None:
     assert world.retries.scheduled == [(notification_id, 1, 0)]
     assert world.statuses() == ["created", "sending", "temporary-failure"]
 
-    retry = RetryHandler(own_user="notifier", dispatcher=world.dispatcher)
+    retry = gates(world.dispatcher, demo_registry())["notifier.retry"]
     command = f'{{"notification_id": "{notification_id}", "after_attempt": 1}}'.encode()
     await retry(InboundDelivery(command, "notifier.retry", "notifier", None))
     await retry(InboundDelivery(command, "notifier.retry", "notifier", None))  # a duplicate
@@ -190,8 +185,8 @@ async def test_a_stale_or_foreign_retry_does_nothing(world: World) -> None:
     await world.dispatcher.retry(notification_id, after_attempt=5)
     await world.dispatcher.retry("unknown", after_attempt=1)
     assert len(world.mailer.attempts) == 1
-    retry = RetryHandler(own_user="notifier", dispatcher=world.dispatcher)
-    with pytest.raises(PoisonMessageError):
+    retry = gates(world.dispatcher, demo_registry())["notifier.retry"]
+    with pytest.raises(UnprocessableEventError):
         await retry(InboundDelivery(b"{}", "notifier.retry", "berichtenbox", None))
 
 
@@ -256,7 +251,7 @@ async def test_different_triggers_are_different_notifications(world: World) -> N
 async def test_a_trigger_not_published_by_the_berichtenbox_is_poison(
     world: World, user_id: str | None
 ) -> None:
-    with pytest.raises(PoisonMessageError):
+    with pytest.raises(UnprocessableEventError):
         await world.handler(delivery(delivered(), user_id=user_id))
     assert world.store.notifications == {}
 
@@ -267,7 +262,7 @@ async def test_a_trigger_not_published_by_the_berichtenbox_is_poison(
 async def test_an_invalid_bsn_or_another_organisation_than_the_key_is_poison(
     world: World, data: dict[str, Any]
 ) -> None:
-    with pytest.raises(PoisonMessageError):
+    with pytest.raises(UnprocessableEventError):
         await world.handler(delivery(delivered(**data)))
 
 

@@ -14,28 +14,26 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from mijnoverheid.contracts import routing
+from mijnoverheid.contracts import events
 from mijnoverheid.contracts.envelope import (
     CloudEvent,
     derived_event_id,
     encode,
-    event_type,
     new_event,
     source_for,
 )
-from mijnoverheid.contracts.notifier import SmtpReply
 from mijnoverheid.identity import OrganisationRegistry
-from mijnoverheid.messaging.consumer import InboundDelivery, PoisonMessageError
+from mijnoverheid.kernel import UnprocessableEventError
+from mijnoverheid.messaging.consumer import InboundDelivery
 from mijnoverheid.messaging.publisher import EventPublisher
 from mijnoverheid.settings import REPOSITORY_ROOT
-from notifier.adapters import triggers
 from notifier.adapters.templates import TemplateRenderer
 from notifier.domain import notification as n
 from notifier.domain.attempt import Deferred, Refused, RetryPolicy, smtp_reply
 from notifier.domain.contact import Contact, Preferences
-from notifier.domain.notification import State, notification_id_for
+from notifier.domain.notification import SmtpReply, State, notification_id_for
+from notifier.entrypoints import triggers
 from notifier.handlers.dispatch import Dispatcher, Timing
-from notifier.handlers.triggers import TriggerHandler
 from notifier.ports import (
     ContactDirectory,
     Mailer,
@@ -53,6 +51,7 @@ from services.notifier.tests.unit.fakes import (
     Retries,
     ScriptedMailer,
     World,
+    gates,
 )
 
 BERICHTENBOX_SOURCE = source_for("00000001234567890000", "berichtenbox")
@@ -99,12 +98,7 @@ def world(registry: OrganisationRegistry) -> World:
         timing=Timing(policy=POLICY, sending_lease=LEASE, overdue_after=timedelta(hours=48)),
         clock=clock,
     )
-    handler = TriggerHandler(
-        triggers.MESSAGE_DELIVERED,
-        trusted_publisher="berichtenbox",
-        registry=registry,
-        dispatcher=dispatcher,
-    )
+    handler = gates(dispatcher, registry)["notifier.message-delivered"]
     return World(store, contacts, mailer, retries, publisher, clock, dispatcher, handler)
 
 
@@ -125,7 +119,7 @@ class _Delivered(BaseModel):
 def delivered_event(event_id: str = "delivered-1", **data: Any) -> CloudEvent:
     return new_event(
         source=BERICHTENBOX_SOURCE,
-        type_=event_type("berichtenbox", "message-delivered"),
+        type_="nl.mijnoverheid.berichtenbox.message-delivered",
         data=_Delivered(**data),
         id_=event_id,
         time=START,
@@ -141,7 +135,7 @@ def delivery(
     body = event if isinstance(event, bytes) else encode(event)
     return InboundDelivery(
         body=body,
-        routing_key=routing.MESSAGE_DELIVERED.key(oin),
+        routing_key=events.MESSAGE_DELIVERED.key(oin),
         user_id=user_id,
         message_id=None,
     )
@@ -221,7 +215,7 @@ async def test_without_a_verified_address_nothing_is_sent_and_no_contact_is_told
     assert notification.status is State.NO_CONTACT
     assert world.statuses() == ["created", "no-contact"]
     status, key = only_outcome(world)
-    assert key == routing.NOTIFICATION_STATUS.key(BELASTINGDIENST_OIN)
+    assert key == events.NOTIFICATION_STATUS.key(BELASTINGDIENST_OIN)
     assert status.data["status"] == "no-contact"
     assert status.data["reason"] == n.NO_VERIFIED_ADDRESS
     assert "smtp_reply" not in status.data
@@ -425,7 +419,7 @@ async def test_different_triggers_are_different_notifications(world: World) -> N
 async def test_a_trigger_not_published_by_the_berichtenbox_is_poison(
     world: World, user_id: str | None
 ) -> None:
-    with pytest.raises(PoisonMessageError):
+    with pytest.raises(UnprocessableEventError):
         await world.handler(delivery(delivered_event(), user_id=user_id))
     assert world.store.notifications == {}
     assert world.mailer.attempts == []
@@ -457,7 +451,7 @@ def _data(**changes: Any) -> bytes:
     ],
 )
 async def test_a_trigger_that_breaks_the_contract_is_poison(world: World, body: bytes) -> None:
-    with pytest.raises(PoisonMessageError):
+    with pytest.raises(UnprocessableEventError):
         await world.handler(delivery(body))
     assert world.store.notifications == {}
     assert world.mailer.attempts == []

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import aiosmtplib
 import pytest
 
-from mijnoverheid.testing.smtp import SmtpTestServer
+from mijnoverheid_testing.smtp import SmtpTestServer
 from notifier.adapters.dsn import notification_id_of
 from notifier.adapters.ratelimit import TokenBucket
 from notifier.adapters.smtp import SmtpMailer, bounce_tag

@@ -6,51 +6,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
-from mijnoverheid.contracts import routing
+from mijnoverheid.contracts import events
 from mijnoverheid.contracts.envelope import CloudEvent, derived_event_id, encode, source_for
 from mijnoverheid.identity import OrganisationRegistry
 from mijnoverheid.messaging.consumer import InboundDelivery
+from mijnoverheid.messaging.gate import Subscription
 from mijnoverheid.settings import REPOSITORY_ROOT
-from notifier.domain.notification import Notification
-from notifier.handlers.query import STATUS_REQUESTED_TYPE, StatusQueryHandler
+from notifier.adapters.outbound import RefusedInReport
+from notifier.entrypoints.subscriptions import subscriptions
+from notifier.handlers.dispatch import Dispatcher
+from notifier.handlers.query import StatusQueryHandler
+from services.notifier.tests.unit.fakes import PUBLISHERS, NoNotifications
 
 NOTIFIER = source_for("00000001234567890000", "notifier")
 BELASTINGDIENST = ("00000001003214345000", "belastingdienst")
 GEMEENTE = ("00000001001234567000", "gemeente-voorbeeldstad")
 NOW = datetime(2026, 3, 5, 8, 0, tzinfo=UTC)
 REQUEST_ID = "request-1"
-
-
-class NoNotifications:
-    async def get(self, notification_id: str) -> Notification | None:
-        return None
-
-    async def add(self, notification: Notification) -> tuple[Notification, bool]:
-        raise AssertionError("read only")
-
-    async def save(self, notification: Notification, expected_version: int) -> bool:
-        raise AssertionError("read only")
-
-    async def find(
-        self, organisation_oin: str, criteria: dict[str, str], limit: int
-    ) -> list[Notification]:
-        return []
-
-    async def overdue_reported_at(self, notification_id: str) -> datetime | None:
-        return None
-
-    async def due_for_overdue_check(self, now: datetime, limit: int) -> list[str]:
-        return []
-
-    async def overdue_checked(self, notification_id: str) -> None:
-        return None
-
-    async def record_overdue(self, notification_id: str, now: datetime) -> None:
-        return None
 
 
 @dataclass
@@ -72,14 +48,13 @@ def publisher() -> Publisher:
 
 
 @pytest.fixture
-def handler(registry: OrganisationRegistry, publisher: Publisher) -> StatusQueryHandler:
-    return StatusQueryHandler(
-        store=NoNotifications(),
-        publisher=publisher,
-        registry=registry,
-        source=NOTIFIER,
-        clock=lambda: NOW,
-    )
+def handler(registry: OrganisationRegistry, publisher: Publisher) -> Subscription:
+    """The status request's subscription (its gate in front of the handler)."""
+    query = StatusQueryHandler(NoNotifications(), publisher, NOTIFIER, lambda: NOW)
+    answer = RefusedInReport(publisher, NOTIFIER, lambda: NOW)
+    placeholder = cast(Dispatcher, None)  # only the triggers' subscriptions use it
+    found = subscriptions(placeholder, query, registry, answer, PUBLISHERS)
+    return next(s for s in found if s.queue.name == "notifier.notification-status-requested")
 
 
 def request(
@@ -90,25 +65,25 @@ def request(
         specversion="1.0",
         id=REQUEST_ID,
         source=source_for(source_oin or oin, "aanslagen"),
-        type=STATUS_REQUESTED_TYPE,
+        type=events.NOTIFICATION_STATUS_REQUESTED.type,
         time=NOW,
         data={"notification_ids": ["5b0c9f3e-2f6a-5d1e-9c44-0e6f1b2a7c10"], **data},
     )
-    key = routing.NOTIFICATION_STATUS_REQUESTED.key(oin)
+    key = events.NOTIFICATION_STATUS_REQUESTED.key(oin)
     return InboundDelivery(
         body=encode(event), routing_key=key, user_id=broker_user, message_id=None
     )
 
 
 async def test_equal_request_ids_of_two_organisations_get_reports_with_different_ids(
-    handler: StatusQueryHandler, publisher: Publisher
+    handler: Subscription, publisher: Publisher
 ) -> None:
     await handler(request(BELASTINGDIENST))
     await handler(request(GEMEENTE))
     [(theirs, their_key), (mine, my_key)] = publisher.published
     assert (their_key, my_key) == (
-        routing.NOTIFICATION_STATUS_REPORT.key(BELASTINGDIENST[0]),
-        routing.NOTIFICATION_STATUS_REPORT.key(GEMEENTE[0]),
+        events.NOTIFICATION_STATUS_REPORT.key(BELASTINGDIENST[0]),
+        events.NOTIFICATION_STATUS_REPORT.key(GEMEENTE[0]),
     )
     assert theirs.data["requested_event_id"] == mine.data["requested_event_id"] == REQUEST_ID
     assert theirs.id != mine.id
@@ -118,7 +93,7 @@ async def test_equal_request_ids_of_two_organisations_get_reports_with_different
 
 
 async def test_the_same_request_again_gets_a_report_with_the_same_id(
-    handler: StatusQueryHandler, publisher: Publisher
+    handler: Subscription, publisher: Publisher
 ) -> None:
     await handler(request(BELASTINGDIENST))
     await handler(request(BELASTINGDIENST))
@@ -127,7 +102,7 @@ async def test_the_same_request_again_gets_a_report_with_the_same_id(
 
 
 async def test_a_refused_request_gets_an_id_of_its_sender_not_of_the_source_it_claims(
-    handler: StatusQueryHandler, publisher: Publisher
+    handler: Subscription, publisher: Publisher
 ) -> None:
     await handler(request(BELASTINGDIENST))
     # The gemeente claims the Belastingdienst's source: refused (identity mismatch).
@@ -135,7 +110,7 @@ async def test_a_refused_request_gets_an_id_of_its_sender_not_of_the_source_it_c
     await handler(request(BELASTINGDIENST, notification_ids="not a list"))
     [(accepted, _), (mismatch, key), (invalid, _)] = publisher.published
     assert mismatch.data["rejected"]["reason"] == "identity-mismatch"
-    assert key == routing.NOTIFICATION_STATUS_REPORT.key(GEMEENTE[0])
+    assert key == events.NOTIFICATION_STATUS_REPORT.key(GEMEENTE[0])
     assert invalid.data["rejected"] is not None
     assert len({accepted.id, mismatch.id, invalid.id}) == 3
     assert mismatch.id == derived_event_id(GEMEENTE[0], REQUEST_ID, "notification-status-report")

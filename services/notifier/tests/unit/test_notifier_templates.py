@@ -16,12 +16,13 @@ import pytest
 
 from mijnoverheid.contracts.envelope import CloudEvent, source_for
 from mijnoverheid.identity import OrganisationRegistry, is_valid_bsn
+from mijnoverheid.messaging.gate import Trusted
 from mijnoverheid.settings import REPOSITORY_ROOT
-from notifier.adapters import triggers
 from notifier.adapters.templates import TEMPLATES, TemplateRenderer
 from notifier.domain.contact import Language
 from notifier.domain.email import Email
 from notifier.domain.request import NotificationRequest, Template
+from notifier.entrypoints import triggers
 
 SNAPSHOTS = Path(__file__).resolve().parents[1] / "snapshots"
 PORTAL = "https://mijn.overheid.nl"
@@ -164,13 +165,12 @@ def test_no_mail_carries_a_bsn_or_content(language: Language) -> None:
             specversion="1.0",
             id="e-1",
             source=source_for("00000001234567890000", trigger.route.service),
-            type=trigger.type,
+            type=trigger.route.type,
             time=datetime(2026, 3, 2, tzinfo=UTC),
             data=data,
         )
-        request = triggers.to_request(
-            trigger, event, trigger.model.model_validate(data), "00000001001234567000", registry
-        )
+        trusted = Trusted(event, trigger.model.model_validate(data), "00000001001234567000")
+        request = triggers.to_request(trigger, trusted, registry)
         assert request is not None
         mails.append(renderer.notification(request, language))
     for email in mails:

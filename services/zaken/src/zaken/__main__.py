@@ -1,14 +1,10 @@
-from __future__ import annotations
-
-from mijnoverheid.contracts.zaken import SERVICE
-from mijnoverheid.runtime import serve
-from zaken.app import create_app
-from zaken.settings import ZakenSettings
+from mijnoverheid.runtime import run
+from mijnoverheid.settings import PlatformSettings
+from zaken.app import compose
 
 
 def main() -> None:
-    settings = ZakenSettings()  # from the environment
-    serve(create_app(settings), settings, SERVICE)
+    run(compose, PlatformSettings)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -18,22 +18,14 @@ class Recorded:
 
 class CaseStore(Protocol):
     async def record(self, report: StatusReport) -> Recorded:
-        """Record the report once, however often its event is delivered."""
-        ...
+        """Record the report once, however often its event is delivered.
 
-    async def record_many(self, reports: Sequence[StatusReport]) -> list[Recorded]:
-        """What `record` gives each report when called for them one after another, in order.
-
-        Reports of different cases are independent; a competing writer may come between
-        reports (as it may between calls of `record`), never inside the recording of one.
+        What it returns never changes for a report: the reports recorded before it stay the
+        same, so a redelivery decides as the first delivery did.
         """
         ...
 
     async def is_withdrawn(self, organisation_oin: str, identificatie: str) -> bool: ...
-
-    async def withdrawn_among(self, names: Collection[CaseName]) -> set[CaseName]:
-        """`is_withdrawn` for several cases at once: those of `names` that are withdrawn."""
-        ...
 
     async def add_withdrawal(self, withdrawal: Withdrawal) -> None:
         """Record that the case is withdrawn; the first withdrawal recorded is kept."""
@@ -45,11 +37,6 @@ class CaseStore(Protocol):
         An insert on a unique key, so that of concurrent claimants exactly one wins, on
         MongoDB and on FerretDB alike.
         """
-        ...
-
-    async def claim_triggers(self, claims: Mapping[str, str]) -> dict[str, str]:
-        """`claim_trigger` for several claims at once (claim id → our trigger id): the trigger
-        id that holds each claim."""
         ...
 
     async def cases_of_organisation(

@@ -17,17 +17,17 @@ import httpx
 import pytest
 
 from mijnoverheid.auth import load_private_key, mint_token
-from mijnoverheid.contracts import routing
+from mijnoverheid.contracts import events
 from mijnoverheid.devtokens import DEV_PRIVATE_KEY
-from mijnoverheid.testing.citizens import random_bsn
-from mijnoverheid.testing.organisation import OrganisationClient
-from mijnoverheid.testing.platform import Platform
-from mijnoverheid.testing.services import ServiceProcess
+from mijnoverheid_testing.citizens import random_bsn
+from mijnoverheid_testing.organisation import OrganisationClient
+from mijnoverheid_testing.platform import Platform
+from mijnoverheid_testing.services import ServiceProcess
 
 ROUTES = {
-    "case-status-changed": routing.CASE_STATUS_CHANGED,
-    "case-withdrawn": routing.CASE_WITHDRAWN,
-    "case-state-requested": routing.CASE_STATE_REQUESTED,
+    "case-status-changed": events.CASE_STATUS_CHANGED,
+    "case-withdrawn": events.CASE_WITHDRAWN,
+    "case-state-requested": events.CASE_STATE_REQUESTED,
 }
 
 Send = Callable[[OrganisationClient, dict[str, Any]], Awaitable[None]]

@@ -9,11 +9,11 @@ from typing import Any
 import httpx
 import pytest
 
-from mijnoverheid.testing.citizens import random_bsn
-from mijnoverheid.testing.organisation import OrganisationClient
-from mijnoverheid.testing.platform import Platform
-from mijnoverheid.testing.services import ServiceProcess
-from mijnoverheid.testing.waiting import wait_until
+from mijnoverheid_testing.citizens import random_bsn
+from mijnoverheid_testing.organisation import OrganisationClient
+from mijnoverheid_testing.platform import Platform
+from mijnoverheid_testing.services import ServiceProcess
+from mijnoverheid_testing.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 

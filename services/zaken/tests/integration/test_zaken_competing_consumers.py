@@ -15,13 +15,13 @@ import httpx
 import pytest
 
 from mijnoverheid.contracts.envelope import CloudEvent
-from mijnoverheid.contracts.zaken import CaseStatusChanged
-from mijnoverheid.testing.citizens import random_bsn
-from mijnoverheid.testing.platform import Platform
-from mijnoverheid.testing.services import ServiceProcess
-from mijnoverheid.testing.waiting import wait_until
+from mijnoverheid_testing.citizens import random_bsn
+from mijnoverheid_testing.platform import Platform
+from mijnoverheid_testing.services import ServiceProcess
+from mijnoverheid_testing.stack import demo_registry
+from mijnoverheid_testing.waiting import wait_until
+from services.zaken.tests.unit.helpers import report_of
 from zaken.domain.case import Case, cases_of
-from zaken.domain.model import StatusReport, report
 
 pytestmark = pytest.mark.integration
 
@@ -51,20 +51,9 @@ def _scenario(
 
 
 def _expected(events: list[Event]) -> list[Case]:
-    def recorded(event: Event) -> StatusReport:
-        envelope = CloudEvent.model_validate(event)
-        data = CaseStatusChanged.model_validate(event["data"])
-        oin = envelope.source_oin
-        return report(
-            event_source=envelope.source,
-            event_id=envelope.id,
-            sent_at=envelope.time,
-            organisation_oin=oin,
-            data=data,
-            now=T0,
-        )
-
-    return cases_of([recorded(event) for event in events], withdrawn=set())
+    gemeente = demo_registry().by_oin(CloudEvent.model_validate(events[0]).source_oin)
+    assert gemeente is not None
+    return cases_of([report_of(event, gemeente, T0) for event in events], withdrawn=set())
 
 
 def _consumers(platform: Platform) -> int:

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from mijnoverheid.faults import FAILPOINT_ENV, FAILPOINT_EXIT_CODE
-from mijnoverheid.testing.citizens import random_bsn
-from mijnoverheid.testing.platform import Platform
+from mijnoverheid_testing.citizens import random_bsn
+from mijnoverheid_testing.platform import Platform
 
 pytestmark = pytest.mark.integration
 

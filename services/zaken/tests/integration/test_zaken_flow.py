@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from mijnoverheid.testing.citizens import random_bsn
-from mijnoverheid.testing.platform import Platform
-from mijnoverheid.testing.services import ServiceProcess
+from mijnoverheid_testing.citizens import random_bsn
+from mijnoverheid_testing.platform import Platform
+from mijnoverheid_testing.services import ServiceProcess
 
 pytestmark = pytest.mark.integration
 

@@ -13,12 +13,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 
-from mijnoverheid.contracts.zaken import CaseStatusChanged, CaseWithdrawn
 from mijnoverheid.storage import Document
-from mijnoverheid.testing.citizens import random_bsn
-from mijnoverheid.testing.platform import Platform
+from mijnoverheid_testing.citizens import random_bsn
+from mijnoverheid_testing.platform import Platform
+from services.zaken.tests.reports import case_withdrawal, status_report
 from zaken.adapters.mongo import CaseRepository, create_indexes
-from zaken.domain.model import StatusReport, report, withdrawal
+from zaken.domain.model import StatusReport
 from zaken.ports import Recorded
 
 pytestmark = pytest.mark.integration
@@ -37,23 +37,9 @@ async def database(platform: Platform) -> AsyncIterator[AsyncDatabase[Document]]
 
 
 def _report(bsn: str, identificatie: str, number: int) -> StatusReport:
-    data = CaseStatusChanged(
-        identificatie=identificatie,
-        bsn=bsn,
-        zaaktype_omschrijving="Aanvraag",
-        statustype_code=f"stap-{number}",
-        statustype_omschrijving=f"Stap {number}",
-        datum_status_gezet=T0 + timedelta(hours=number),
-        is_eindstatus=False,
-        dossier_url="https://loket.voorbeeldstad.example/z",
-    )
-    return report(
-        event_source=f"urn:nld:oin:{OIN}:systeem:zaaksysteem",
-        event_id=f"{identificatie}-e{number}",
-        sent_at=T0,
-        organisation_oin=OIN,
-        data=data,
-        now=T0,
+    at = T0 + timedelta(hours=number)
+    return status_report(
+        identificatie, bsn, f"stap-{number}", at, event_id=f"{identificatie}-e{number}"
     )
 
 
@@ -185,16 +171,7 @@ async def test_claims_in_a_batch_keep_an_earlier_claim(
 
 async def test_withdrawn_among(database: AsyncDatabase[Document]) -> None:
     repository = CaseRepository(database)
-    await repository.add_withdrawal(
-        withdrawal(
-            event_source="urn:x",
-            event_id="w",
-            sent_at=T0,
-            organisation_oin=OIN,
-            data=CaseWithdrawn(identificatie="Z-GONE"),
-            now=T0,
-        )
-    )
+    await repository.add_withdrawal(case_withdrawal("Z-GONE", "w", OIN))
     names = {(OIN, "Z-GONE"), (OIN, "Z-HERE"), ("00000001003214345000", "Z-GONE")}
     assert await repository.withdrawn_among(names) == {(OIN, "Z-GONE")}
     assert await repository.withdrawn_among(set()) == set()

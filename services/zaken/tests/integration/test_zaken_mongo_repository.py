@@ -11,12 +11,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 
-from mijnoverheid.contracts.zaken import CaseStatusChanged, CaseWithdrawn
 from mijnoverheid.storage import Document
-from mijnoverheid.testing.citizens import random_bsn
-from mijnoverheid.testing.platform import Platform
+from mijnoverheid_testing.citizens import random_bsn
+from mijnoverheid_testing.platform import Platform
+from services.zaken.tests.reports import case_withdrawal, status_report
 from zaken.adapters.mongo import CaseRepository, create_indexes
-from zaken.domain.model import StatusReport, report, withdrawal
+from zaken.domain.model import StatusReport
 
 pytestmark = pytest.mark.integration
 
@@ -34,25 +34,8 @@ async def database(platform: Platform) -> AsyncIterator[AsyncDatabase[Document]]
 
 
 def _report(bsn: str, number: int) -> StatusReport:
-    data = CaseStatusChanged(
-        identificatie="Z-REPO",
-        bsn=bsn,
-        zaaktype_omschrijving="Aanvraag",
-        statustype_code=f"stap-{number}",
-        statustype_omschrijving=f"Stap {number}",
-        datum_status_gezet=T0 + timedelta(hours=number),
-        is_eindstatus=False,
-        dossier_url="https://loket.voorbeeldstad.example/z",
-    )
-    source = f"urn:nld:oin:{OIN}:systeem:zaaksysteem"
-    return report(
-        event_source=source,
-        event_id=f"e{number}",
-        sent_at=T0,
-        organisation_oin=OIN,
-        data=data,
-        now=T0,
-    )
+    at = T0 + timedelta(hours=number)
+    return status_report("Z-REPO", bsn, f"stap-{number}", at, event_id=f"e{number}", oin=OIN)
 
 
 async def test_concurrent_recording_takes_one_slot_per_event(
@@ -81,18 +64,7 @@ async def test_one_claim_wins_and_a_withdrawal_is_kept_once(
     assert len(set(winners)) == 1
     assert winners[0] in claimants
 
-    data = CaseWithdrawn(identificatie="Z-REPO")
-    withdrawals = [
-        withdrawal(
-            event_source="urn:x",
-            event_id=f"w{n}",
-            sent_at=T0,
-            organisation_oin=OIN,
-            data=data,
-            now=T0,
-        )
-        for n in range(3)
-    ]
+    withdrawals = [case_withdrawal("Z-REPO", f"w{n}", OIN) for n in range(3)]
     await asyncio.gather(*(repository.add_withdrawal(each) for each in withdrawals))
     assert await repository.is_withdrawn(OIN, "Z-REPO")
     assert not await repository.is_withdrawn(OIN, "Z-OTHER")

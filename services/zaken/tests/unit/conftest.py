@@ -11,15 +11,9 @@ import pytest
 
 from mijnoverheid.identity import Organisation, OrganisationRegistry
 from mijnoverheid.messaging.consumer import InboundDelivery
-from zaken.adapters.memory import MemoryCaseStore, MemoryPublisher
-from zaken.handlers import (
-    CaseStateRequestedHandler,
-    CaseStatusChangedHandler,
-    CaseWithdrawnHandler,
-)
+from services.zaken.tests.memory import Gate, MemoryCaseStore, MemoryPublisher, gates
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
-SOURCE = "urn:nld:oin:00000001234567890000:systeem:zaken"
 
 
 @dataclass
@@ -27,9 +21,9 @@ class Zaken:
     store: MemoryCaseStore
     published: MemoryPublisher
     delivery: Callable[..., InboundDelivery]
-    status_changed: CaseStatusChangedHandler
-    withdrawn: CaseWithdrawnHandler
-    state_requested: CaseStateRequestedHandler
+    status_changed: Gate
+    withdrawn: Gate
+    state_requested: Gate
 
     async def send(self, organisation: Organisation, event: dict[str, Any]) -> None:
         handler = {
@@ -46,12 +40,7 @@ class Zaken:
 @pytest.fixture
 def zaken(registry: OrganisationRegistry, delivery: Callable[..., InboundDelivery]) -> Zaken:
     store, published = MemoryCaseStore(), MemoryPublisher()
-    parts = (store, published, registry, SOURCE, lambda: NOW)
+    found = gates(store, published, registry, lambda: NOW)
     return Zaken(
-        store,
-        published,
-        delivery,
-        CaseStatusChangedHandler(*parts),
-        CaseWithdrawnHandler(*parts),
-        CaseStateRequestedHandler(*parts),
+        store, published, delivery, found.status_changed, found.withdrawn, found.state_requested
     )

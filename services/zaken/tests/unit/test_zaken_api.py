@@ -15,9 +15,9 @@ from mijnoverheid.auth import CitizenTokenVerifier, load_private_key, mint_token
 from mijnoverheid.devtokens import DEV_PRIVATE_KEY
 from mijnoverheid.identity import Organisation, OrganisationRegistry
 from mijnoverheid.settings import REPOSITORY_ROOT
-from zaken.adapters.memory import MemoryCaseStore, MemoryPublisher
+from services.zaken.tests.memory import MemoryCaseStore, MemoryPublisher, gates
+from zaken.app import ZakenApi
 from zaken.entrypoints import api
-from zaken.handlers import CaseStatusChangedHandler, CaseWithdrawnHandler
 
 ME, OTHER = "999993653", "111222333"
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -37,14 +37,8 @@ async def client(
     delivery: Callable[..., Any],
 ) -> AsyncIterator[httpx.AsyncClient]:
     store = MemoryCaseStore()
-    parts = (
-        store,
-        MemoryPublisher(),
-        registry,
-        "urn:nld:oin:00000001234567890000:systeem:zaken",
-        lambda: T0,
-    )
-    record, withdraw = CaseStatusChangedHandler(*parts), CaseWithdrawnHandler(*parts)
+    found = gates(store, MemoryPublisher(), registry, lambda: T0)
+    record, withdraw = found.status_changed, found.withdrawn
     day = timedelta(days=1)
     for bsn, identificatie, code, at, closes in [
         (ME, "OLD-OPEN", "ontvangen", T0, False),
@@ -63,7 +57,7 @@ async def client(
     app.state.citizen_tokens = CitizenTokenVerifier.from_file(
         REPOSITORY_ROOT / "config" / "dev-token-issuer.pub"
     )
-    app.state.cases, app.state.registry = store, registry
+    app.state.api = ZakenApi(store, registry)
     app.include_router(api.router)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://zaken.test") as client:

@@ -1,5 +1,6 @@
-"""The batch path (`handle_batch`, `record_many`, `claim_triggers`) decides exactly as the
-deliveries one at a time would: the same reports in the same slots, the same claims, the same
+"""Deliveries handled at once (a consumer's prefetch), whose store calls are served in batches
+(`record_many`, `claim_triggers` behind Coalescers), decide exactly as the deliveries one at a
+time would: the same reports in the same slots, the same claims, the same
 events published, the same outcome per delivery; and batches that run concurrently (competing
 consumers) still reach the state the domain function computes.
 """
@@ -20,13 +21,19 @@ from hypothesis import strategies as st
 from mijnoverheid.contracts.envelope import CloudEvent
 from mijnoverheid.contracts.zaken import CaseStatusRecorded
 from mijnoverheid.identity import Organisation, OrganisationRegistry
-from mijnoverheid.messaging.consumer import InboundDelivery, PoisonMessageError
+from mijnoverheid.kernel import UnprocessableEventError
+from mijnoverheid.messaging.consumer import InboundDelivery
+from services.zaken.tests.memory import (
+    Gate,
+    MemoryCaseStore,
+    MemoryPublisher,
+    concurrently,
+    gates,
+)
 from services.zaken.tests.unit.helpers import cases_by_id, report_of
-from zaken.adapters.memory import MemoryCaseStore, MemoryPublisher
 from zaken.adapters.slots import record_in_order
 from zaken.domain import model, ordering
 from zaken.domain.case import cases_of
-from zaken.handlers import CaseStatusChangedHandler, CaseWithdrawnHandler
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 NOW = datetime(2026, 3, 10, tzinfo=UTC)
@@ -120,7 +127,7 @@ def _deliveries(
 
 def _handler(
     registry: OrganisationRegistry, *, ticking: bool = False
-) -> tuple[CaseStatusChangedHandler, MemoryCaseStore, MemoryPublisher]:
+) -> tuple[Gate, MemoryCaseStore, MemoryPublisher]:
     """Ticking, the clock moves on at every reading: a redelivery's report (its recorded_at)
     then differs from the one first recorded, which shows which of them a decision took."""
     store, published = MemoryCaseStore(), MemoryPublisher()
@@ -129,12 +136,11 @@ def _handler(
     def clock() -> datetime:
         return NOW + timedelta(seconds=next(ticks) if ticking else 0)
 
-    handler = CaseStatusChangedHandler(store, published, registry, SOURCE, clock)
-    return handler, store, published
+    return gates(store, published, registry, clock).status_changed, store, published
 
 
 async def _one_at_a_time(
-    handler: CaseStatusChangedHandler, deliveries: Sequence[InboundDelivery]
+    handler: Gate, deliveries: Sequence[InboundDelivery]
 ) -> list[BaseException | None]:
     outcomes: list[BaseException | None] = []
     for each in deliveries:
@@ -171,7 +177,7 @@ def test_batches_store_claim_publish_and_answer_exactly_as_one_at_a_time(
         single, single_store, single_published = _handler(registry, ticking=True)
         batched, batch_store, batch_published = _handler(registry, ticking=True)
         expected = await _one_at_a_time(single, arrived)
-        outcomes = [outcome for batch in batches for outcome in await batched.handle_batch(batch)]
+        outcomes = [outcome for batch in batches for outcome in await concurrently(batched, batch)]
 
         assert dict(batch_store.by_case) == dict(single_store.by_case), "same reports, same slots"
         assert batch_store.claims == single_store.claims
@@ -205,7 +211,7 @@ def test_concurrent_batches_reach_the_domain_state_and_notify_each_status_once(
 
         async def consume(lane: list[list[InboundDelivery]]) -> None:
             for batch in lane:
-                await handler.handle_batch(batch)
+                await concurrently(handler, batch)
 
         await asyncio.gather(*(consume(lane) for lane in lanes))
         return store, published.of_type("case-status-recorded")
@@ -251,13 +257,13 @@ async def test_duplicates_within_a_batch_and_across_batches(
     stale = status_event(gemeente, bsn, "Z-1", code="in-behandeling", at=T0 + timedelta(hours=1))
 
     batch = [delivery(gemeente, each) for each in (first, first, resent)]
-    assert await handler.handle_batch(batch) == [None, None, None]
+    assert await concurrently(handler, batch) == [None, None, None]
     [announced, again] = published.of_type("case-status-recorded")
     assert announced == again, "the same event twice: the identical announcement twice"
     assert announced.data["status_event_id"] == first["id"], "the resend announces nothing"
 
     batch = [delivery(gemeente, each) for each in (newer, first, stale, newer)]
-    assert await handler.handle_batch(batch) == [None, None, None, None]
+    assert await concurrently(handler, batch) == [None, None, None, None]
     triggers = published.of_type("case-status-recorded")
     assert [t.data["status_event_id"] for t in triggers] == [
         first["id"],
@@ -290,9 +296,9 @@ async def test_each_delivery_gets_its_own_outcome(
         InboundDelivery(poison.body, poison.routing_key, None, None),
         delivery(gemeente, refused),
     ]
-    outcomes = await handler.handle_batch(batch)
+    outcomes = await concurrently(handler, batch)
     assert outcomes[0] is None
-    assert isinstance(outcomes[1], PoisonMessageError)
+    assert isinstance(outcomes[1], UnprocessableEventError)
     assert outcomes[2] is None
     assert [r.data["reason"] for r in published.of_type("event-rejected")] == ["invalid-bsn"]
     assert len(published.of_type("case-status-recorded")) == 1
@@ -324,12 +330,12 @@ async def test_a_failing_write_fails_the_recorded_deliveries_only(
     delivery: Callable[..., InboundDelivery],
 ) -> None:
     published = MemoryPublisher()
-    handler = CaseStatusChangedHandler(_FailingStore(), published, registry, SOURCE, lambda: NOW)
+    handler = gates(_FailingStore(), published, registry, lambda: NOW).status_changed
     batch = [
         delivery(gemeente, status_event(gemeente, BSNS[0], "Z-1")),
         delivery(gemeente, status_event(gemeente, "111111111", "Z-2")),
     ]
-    outcomes = await handler.handle_batch(batch)
+    outcomes = await concurrently(handler, batch)
     assert isinstance(outcomes[0], ConnectionError), "retried, not acked"
     assert outcomes[1] is None, "the refusal is still sent"
     assert len(published.of_type("event-rejected")) == 1
@@ -344,13 +350,13 @@ async def test_a_failing_publish_fails_its_own_delivery_only(
     one = status_event(gemeente, BSNS[0], "Z-1")
     other = status_event(gemeente, BSNS[0], "Z-2")
     store, published = MemoryCaseStore(), _FailingPublisher(refused_status_event_id=one["id"])
-    handler = CaseStatusChangedHandler(store, published, registry, SOURCE, lambda: NOW)
-    outcomes = await handler.handle_batch([delivery(gemeente, one), delivery(gemeente, other)])
+    handler = gates(store, published, registry, lambda: NOW).status_changed
+    outcomes = await concurrently(handler, [delivery(gemeente, one), delivery(gemeente, other)])
     assert isinstance(outcomes[0], ConnectionError)
     assert outcomes[1] is None
     # Retried once the broker is back, it finds its report and its own claim, and announces.
     published.refused = ""
-    assert await handler.handle_batch([delivery(gemeente, one)]) == [None]
+    assert await concurrently(handler, [delivery(gemeente, one)]) == [None]
     announced = {t.data["status_event_id"] for t in published.of_type("case-status-recorded")}
     assert announced == {one["id"], other["id"]}
     assert len(store.statuses) == 2
@@ -364,13 +370,13 @@ async def test_a_withdrawn_case_is_announced_no_more_in_a_batch(
     delivery: Callable[..., InboundDelivery],
 ) -> None:
     handler, store, published = _handler(registry)
-    withdraw = CaseWithdrawnHandler(store, published, registry, SOURCE, lambda: NOW)
+    withdraw = gates(store, published, registry, lambda: NOW).withdrawn
     await withdraw(delivery(gemeente, withdrawn_event(gemeente, "Z-1")))
     batch = [
         delivery(gemeente, status_event(gemeente, BSNS[0], "Z-1")),
         delivery(gemeente, status_event(gemeente, BSNS[0], "Z-2")),
     ]
-    assert await handler.handle_batch(batch) == [None, None]
+    assert await concurrently(handler, batch) == [None, None]
     [announced] = published.of_type("case-status-recorded")
     assert announced.data["identificatie"] == "Z-2"
     assert len(store.statuses) == 2, "recorded all the same"

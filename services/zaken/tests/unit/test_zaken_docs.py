@@ -10,22 +10,22 @@ import pytest
 from pydantic import BaseModel
 
 from mijnoverheid.api import Page
-from mijnoverheid.contracts import routing, zaken
-from mijnoverheid.contracts.envelope import CloudEvent, event_type
+from mijnoverheid.contracts import events, zaken
+from mijnoverheid.contracts.envelope import CloudEvent
 from mijnoverheid.settings import REPOSITORY_ROOT
 from zaken.entrypoints.api import CaseDetail, CaseSummary
 
 DOC = REPOSITORY_ROOT / "docs" / "zaken.md"
-ROUTES = [route for route in (*routing.INBOUND, *routing.OUTBOUND) if route.service == "zaken"]
+ROUTES = [route for route in (*events.INBOUND, *events.OUTBOUND) if route.service == "zaken"]
 DATA_MODELS: dict[str, type[BaseModel]] = {
-    event_type(route.service, route.event): model
+    route.type: model
     for route, model in (
-        (routing.CASE_STATUS_CHANGED, zaken.CaseStatusChanged),
-        (routing.CASE_WITHDRAWN, zaken.CaseWithdrawn),
-        (routing.CASE_STATE_REQUESTED, zaken.CaseStateRequested),
-        (routing.CASE_STATUS_RECORDED, zaken.CaseStatusRecorded),
-        (routing.CASE_STATE, zaken.CaseState),
-        (routing.ZAKEN_EVENT_REJECTED, zaken.ZakenEventRejected),
+        (events.CASE_STATUS_CHANGED, zaken.CaseStatusChanged),
+        (events.CASE_WITHDRAWN, zaken.CaseWithdrawn),
+        (events.CASE_STATE_REQUESTED, zaken.CaseStateRequested),
+        (events.CASE_STATUS_RECORDED, zaken.CaseStatusRecorded),
+        (events.CASE_STATE, zaken.CaseState),
+        (events.ZAKEN_EVENT_REJECTED, zaken.ZakenEventRejected),
     )
 }
 _JSON_BLOCK = re.compile(r"^```json[ \t]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
@@ -41,10 +41,10 @@ def _events() -> list[dict[str, Any]]:
 
 def test_every_zaken_route_has_a_data_model_and_is_documented() -> None:
     text = DOC.read_text(encoding="utf-8")
-    assert {event_type(r.service, r.event) for r in ROUTES} == set(DATA_MODELS)
+    assert {r.type for r in ROUTES} == set(DATA_MODELS)
     for route in ROUTES:
         assert route.key("<OIN>") in text
-        assert event_type(route.service, route.event) in text
+        assert route.type in text
 
 
 @pytest.mark.parametrize("example", _events(), ids=lambda example: example["type"])

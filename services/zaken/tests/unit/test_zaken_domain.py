@@ -5,10 +5,17 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 
-from mijnoverheid.contracts.zaken import CaseLifecycle, CaseStatusChanged
-from mijnoverheid.identity import Organisation
-from zaken.domain.case import Case, cases_of, lifecycle_of, overview
-from zaken.domain.model import StatusReport, case_id_for, may_link_to, report, stored_time
+from mijnoverheid.kernel import Origin
+from zaken.domain.case import Case, CaseLifecycle, cases_of, lifecycle_of, overview
+from zaken.domain.model import (
+    ReportStatus,
+    StatusReport,
+    StatusSubmission,
+    case_id_for,
+    may_link_to,
+    report,
+    stored_time,
+)
 from zaken.domain.ordering import current_status, history, is_current, trigger_claim_id
 
 OIN = "00000001001234567000"
@@ -26,25 +33,21 @@ def status(
     identificatie: str = "Z-1",
     bsn: str = BSN,
 ) -> StatusReport:
-    data = CaseStatusChanged(
+    data = StatusSubmission(
         identificatie=identificatie,
         bsn=bsn,
         zaaktype_omschrijving="Aanvraag parkeervergunning",
         statustype_code=code,
         statustype_omschrijving=f"Status {code}",
+        statustoelichting=None,
         datum_status_gezet=at,
         is_eindstatus=closes,
         dossier_url="https://loket.voorbeeldstad.example/z",
         einddatum_gepland=date(2026, 4, 1),
     )
-    return report(
-        event_source=f"urn:nld:oin:{OIN}:systeem:zaaksysteem",
-        event_id=event_id or f"{code}-{at.isoformat()}",
-        sent_at=sent_at,
-        organisation_oin=OIN,
-        data=data,
-        now=T0,
-    )
+    source = f"urn:nld:oin:{OIN}:systeem:zaaksysteem"
+    origin = Origin(OIN, "Gemeente", source, event_id or f"{code}-{at.isoformat()}", sent_at)
+    return report(ReportStatus(origin, ("loket.voorbeeldstad.example",), data), now=T0)
 
 
 def test_the_current_status_is_the_one_that_took_effect_last() -> None:
@@ -100,12 +103,13 @@ def test_a_case_is_per_citizen_and_its_ids_are_deterministic() -> None:
     assert trigger_claim_id(status("besluit", T0)) != trigger_claim_id(resend)
 
 
-def test_dossier_links_only_to_the_organisations_own_hosts(gemeente: Organisation) -> None:
-    assert may_link_to(gemeente, "https://loket.voorbeeldstad.example/zaak/1")
-    assert may_link_to(gemeente, "https://LOKET.voorbeeldstad.example/zaak/1")
-    assert not may_link_to(gemeente, "https://mijn.belastingdienst.example/zaak/1")
-    assert not may_link_to(gemeente, "https://loket.voorbeeldstad.example.evil.example/")
-    assert not may_link_to(gemeente, "https://evil.example/loket.voorbeeldstad.example")
+def test_dossier_links_only_to_the_organisations_own_hosts() -> None:
+    hosts = ("loket.voorbeeldstad.example",)
+    assert may_link_to(hosts, "https://loket.voorbeeldstad.example/zaak/1")
+    assert may_link_to(hosts, "https://LOKET.voorbeeldstad.example/zaak/1")
+    assert not may_link_to(hosts, "https://mijn.belastingdienst.example/zaak/1")
+    assert not may_link_to(hosts, "https://loket.voorbeeldstad.example.evil.example/")
+    assert not may_link_to(hosts, "https://evil.example/loket.voorbeeldstad.example")
 
 
 def _case(identificatie: str, at: datetime, *, closes: bool = False) -> Case:

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from mijnoverheid.identity import Organisation, OrganisationRegistry
-from mijnoverheid.messaging.consumer import InboundDelivery, PoisonMessageError
+from mijnoverheid.kernel import UnprocessableEventError
+from mijnoverheid.messaging.consumer import InboundDelivery
 
 BSN = "999993653"
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -118,7 +119,7 @@ async def test_an_unattributable_delivery_is_poison(
     zaken: Zaken, gemeente: Organisation, status_event: Callable[..., dict[str, Any]]
 ) -> None:
     delivery = zaken.delivery(gemeente, status_event(gemeente, BSN, "Z-1"))
-    with pytest.raises(PoisonMessageError):
+    with pytest.raises(UnprocessableEventError):
         await zaken.status_changed(InboundDelivery(delivery.body, delivery.routing_key, None, None))
 
 
@@ -126,6 +127,6 @@ async def test_an_envelope_id_that_utf8_cannot_encode_is_dead_lettered_not_retri
     zaken: Zaken, gemeente: Organisation
 ) -> None:
     # No answer could quote (or derive an id from) a lone surrogate: poison, not a crash loop.
-    with pytest.raises(PoisonMessageError):
+    with pytest.raises(UnprocessableEventError):
         await zaken.status_changed(zaken.delivery(gemeente, b'{"id": "\\ud800", "specversion": 2}'))
     assert not zaken.published.published

@@ -18,11 +18,10 @@ from mijnoverheid.contracts.envelope import CloudEvent
 from mijnoverheid.contracts.zaken import CaseStatusRecorded
 from mijnoverheid.identity import Organisation, OrganisationRegistry
 from mijnoverheid.messaging.consumer import InboundDelivery
+from services.zaken.tests.memory import MemoryCaseStore, MemoryPublisher, gates
 from services.zaken.tests.unit.helpers import cases_by_id, report_of
-from zaken.adapters.memory import MemoryCaseStore, MemoryPublisher
 from zaken.domain import model, ordering
 from zaken.domain.case import cases_of
-from zaken.handlers import CaseStatusChangedHandler
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 NOW = datetime(2026, 3, 10, tzinfo=UTC)
@@ -91,7 +90,7 @@ async def _run(
     concurrently: bool,
 ) -> tuple[MemoryCaseStore, list[CloudEvent]]:
     store, published = MemoryCaseStore(), MemoryPublisher()
-    handler = CaseStatusChangedHandler(store, published, registry, SOURCE, lambda: NOW)
+    handler = gates(store, published, registry, lambda: NOW).status_changed
     if concurrently:  # interleaved at every store call, like competing consumers
         await asyncio.gather(*(handler(deliver(gemeente, event)) for event in events))
     else:

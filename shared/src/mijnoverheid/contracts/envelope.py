@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import re
-import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
+# Re-exported: adapters derive the ids of the events they emit.
+from mijnoverheid.kernel import derived_event_id as derived_event_id
+
 CONTENT_TYPE = "application/cloudevents+json"
-TYPE_PREFIX = "nl.mijnoverheid"
-# Namespace for the deterministic ids of events emitted in response to another event.
-EVENT_ID_NAMESPACE = uuid.UUID("6f1d3c52-3c1e-4a57-9d5e-0b3f5d2a7e11")
 
 _SOURCE_PATTERN = re.compile(
     r"^urn:nld:oin:(?P<oin>[0-9]{20}):systeem:(?P<system>[A-Za-z0-9._-]+)$"
@@ -38,15 +37,6 @@ def source_for(oin: str, system: str) -> str:
 def oin_of_source(source: str) -> str | None:
     match = _SOURCE_PATTERN.fullmatch(source)
     return match["oin"] if match else None
-
-
-def event_type(service: str, event: str) -> str:
-    return f"{TYPE_PREFIX}.{service}.{event}"
-
-
-def derived_event_id(*parts: str) -> str:
-    """A deterministic id, so that a redelivered trigger re-emits the same event."""
-    return str(uuid.uuid5(EVENT_ID_NAMESPACE, "\x1f".join(parts)))
 
 
 def utc_now() -> datetime:

@@ -2,26 +2,10 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from pydantic import BaseModel, Field, ValidationError
 from pydantic_core import PydanticCustomError
 
-
-class RejectionReason(StrEnum):
-    MALFORMED = "malformed"
-    UNSUPPORTED_EVENT_TYPE = "unsupported-event-type"
-    INVALID_BSN = "invalid-bsn"
-    ORGANISATION_NOT_REGISTERED = "organisation-not-registered"
-    SERVICE_NOT_ALLOWED = "service-not-allowed"
-    BSN_NOT_ALLOWED = "bsn-not-allowed"
-    IDENTITY_MISMATCH = "identity-mismatch"
-    TOO_LARGE = "too-large"
-    TOO_MANY_ATTACHMENTS = "too-many-attachments"
-    ATTACHMENT_TYPE_NOT_ALLOWED = "attachment-type-not-allowed"
-    EXPIRY_OUT_OF_BOUNDS = "expiry-out-of-bounds"
-    URL_NOT_ALLOWED = "url-not-allowed"
-    REGISTER_NOT_ALLOWED = "register-not-allowed"
+from mijnoverheid.kernel import RejectionReason as RejectionReason
 
 
 def rejection_error(reason: RejectionReason, text: str) -> PydanticCustomError:

@@ -14,15 +14,12 @@ from faststream.rabbit import RabbitMessage
 from pydantic import BaseModel, WithJsonSchema
 
 from mijnoverheid import metrics
+from mijnoverheid.kernel import UnprocessableEventError
 from mijnoverheid.messaging.publisher import PublishNotConfirmedError
 
 logger = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 5.0
-
-
-class PoisonMessageError(Exception):
-    """The delivery can never be processed (not even a CloudEvent): dead-letter it."""
 
 
 @dataclass(frozen=True)
@@ -87,7 +84,7 @@ async def _handle(
     while True:
         try:
             await handler(delivery)
-        except PoisonMessageError as error:
+        except UnprocessableEventError as error:
             logger.warning(
                 "dead-lettering unprocessable delivery",
                 extra={"queue": queue, "message_id": delivery.message_id, "reason": str(error)},

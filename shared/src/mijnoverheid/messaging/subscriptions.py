@@ -11,23 +11,22 @@ from faststream.rabbit import RabbitBroker, RabbitMessage
 from pydantic import BaseModel
 
 from mijnoverheid.contracts.envelope import TypedCloudEvent
-from mijnoverheid.messaging.consumer import Handler, documented_as, process, raw_body
-from mijnoverheid.messaging.topology import EXCHANGE, WorkQueue
+from mijnoverheid.messaging.consumer import documented_as, process, raw_body
+from mijnoverheid.messaging.gate import OwnCommands, Subscription
+from mijnoverheid.messaging.topology import EXCHANGE
 
 
-def subscribe(
-    broker: RabbitBroker,
-    queue: WorkQueue,
-    handler: Handler,
-    *,
-    data: type[BaseModel],
-    description: str,
-) -> None:
-    """Consume `queue` with `handler`: manual acks (see `process`), raw bodies, documented."""
-    payload = documented_as(TypedCloudEvent[data])  # type: ignore[valid-type]
+def subscribe(broker: RabbitBroker, subscription: Subscription) -> None:
+    """Consume the subscription's queue through its gate: manual acks (see `process`), raw
+    bodies, the payload documented for AsyncAPI."""
+    queue = subscription.queue
+    schema: type[BaseModel] = subscription.payload
+    if not isinstance(subscription, OwnCommands):
+        schema = TypedCloudEvent[schema]  # type: ignore[valid-type]
+    payload = documented_as(schema)
 
     async def consume(body: Annotated[bytes, payload], message: RabbitMessage) -> None:
-        await process(message, handler, queue.name)
+        await process(message, subscription, queue.name)
 
     consume.__name__ = consume.__qualname__ = queue.name.replace(".", "_").replace("-", "_")
     broker.subscriber(
@@ -36,5 +35,5 @@ def subscribe(
         ack_policy=AckPolicy.MANUAL,
         decoder=raw_body,
         title=queue.name,
-        description=description,
+        description=subscription.description,
     )(consume)

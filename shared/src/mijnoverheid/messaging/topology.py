@@ -7,7 +7,7 @@ from typing import Any
 
 from faststream.rabbit import ExchangeType, QueueType, RabbitBroker, RabbitExchange, RabbitQueue
 
-from mijnoverheid.contracts import routing
+from mijnoverheid.contracts import events, routing
 
 DEFAULT_DELIVERY_LIMIT = 10
 
@@ -102,26 +102,26 @@ def _queue_for(route: routing.EventRoute, consumer: str, **options: Any) -> Work
     return WorkQueue(f"{consumer}.{route.event}", route.any_organisation, **options)
 
 
-BERICHTENBOX_MESSAGE_SENT = _queue_for(routing.MESSAGE_SENT, "berichtenbox")
-ZAKEN_CASE_STATUS_CHANGED = _queue_for(routing.CASE_STATUS_CHANGED, "zaken")
-ZAKEN_CASE_WITHDRAWN = _queue_for(routing.CASE_WITHDRAWN, "zaken")
-ZAKEN_CASE_STATE_REQUESTED = _queue_for(routing.CASE_STATE_REQUESTED, "zaken")
-GEGEVENS_REGISTRATION_CHANGED = _queue_for(routing.REGISTRATION_CHANGED, "gegevens")
-GEGEVENS_REGISTRATION_REMOVED = _queue_for(routing.REGISTRATION_REMOVED, "gegevens")
-BERICHTENBOX_MESSAGE_STATUS_REQUESTED = _queue_for(routing.MESSAGE_STATUS_REQUESTED, "berichtenbox")
+BERICHTENBOX_MESSAGE_SENT = _queue_for(events.MESSAGE_SENT, "berichtenbox")
+ZAKEN_CASE_STATUS_CHANGED = _queue_for(events.CASE_STATUS_CHANGED, "zaken")
+ZAKEN_CASE_WITHDRAWN = _queue_for(events.CASE_WITHDRAWN, "zaken")
+ZAKEN_CASE_STATE_REQUESTED = _queue_for(events.CASE_STATE_REQUESTED, "zaken")
+GEGEVENS_REGISTRATION_CHANGED = _queue_for(events.REGISTRATION_CHANGED, "gegevens")
+GEGEVENS_REGISTRATION_REMOVED = _queue_for(events.REGISTRATION_REMOVED, "gegevens")
+BERICHTENBOX_MESSAGE_STATUS_REQUESTED = _queue_for(events.MESSAGE_STATUS_REQUESTED, "berichtenbox")
 # The Berichtenbox appends the Notifier's statuses to each message's trail.
-BERICHTENBOX_NOTIFICATION_STATUS = _queue_for(routing.NOTIFICATION_STATUS, "berichtenbox")
+BERICHTENBOX_NOTIFICATION_STATUS = _queue_for(events.NOTIFICATION_STATUS, "berichtenbox")
 # Room for redeliveries while another worker holds a notification's sending lease.
-NOTIFIER_MESSAGE_DELIVERED = _queue_for(routing.MESSAGE_DELIVERED, "notifier", delivery_limit=50)
-NOTIFIER_MESSAGE_EXPIRING = _queue_for(routing.MESSAGE_EXPIRING, "notifier", delivery_limit=50)
+NOTIFIER_MESSAGE_DELIVERED = _queue_for(events.MESSAGE_DELIVERED, "notifier", delivery_limit=50)
+NOTIFIER_MESSAGE_EXPIRING = _queue_for(events.MESSAGE_EXPIRING, "notifier", delivery_limit=50)
 NOTIFIER_CASE_STATUS_RECORDED = _queue_for(
-    routing.CASE_STATUS_RECORDED, "notifier", delivery_limit=50
+    events.CASE_STATUS_RECORDED, "notifier", delivery_limit=50
 )
 NOTIFIER_REGISTRATION_RECORDED = _queue_for(
-    routing.REGISTRATION_RECORDED, "notifier", delivery_limit=50
+    events.REGISTRATION_RECORDED, "notifier", delivery_limit=50
 )
 NOTIFIER_NOTIFICATION_STATUS_REQUESTED = _queue_for(
-    routing.NOTIFICATION_STATUS_REQUESTED, "notifier"
+    events.NOTIFICATION_STATUS_REQUESTED, "notifier"
 )
 # The Notifier's own retries: a "retry-notification" command waits in a delay queue, which
 # dead-letters it (on the exchange, with this internal key) into the retry work queue. No

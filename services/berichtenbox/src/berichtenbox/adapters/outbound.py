@@ -1,18 +1,25 @@
-"""Domain outcomes as contract events, with deterministic ids."""
+"""Domain outcomes as contract events, with deterministic ids.
+
+One event per message and kind: a retried publish re-emits the same id, which receivers
+deduplicate.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from berichtenbox.domain.model import Message
+from berichtenbox.domain.message import Message
 from berichtenbox.domain.receipt import ReceiptSigner, sign_receipt
+from berichtenbox.domain.status import AskStatus, MessageState
+from berichtenbox.domain.trail import TrailEntry
 from mijnoverheid.contracts import berichtenbox as contract
-from mijnoverheid.contracts import routing
-from mijnoverheid.contracts.envelope import CloudEvent, derived_event_id, event_type, new_event
-from mijnoverheid.inbound import Refused, rejection_event
+from mijnoverheid.contracts import events
+from mijnoverheid.contracts.envelope import CloudEvent, derived_event_id, new_event
+from mijnoverheid.contracts.routing import EventRoute
 
-MESSAGE_DELIVERED_TYPE = event_type(contract.SERVICE, "message-delivered")
-MESSAGE_STATUS_TYPE = event_type(contract.SERVICE, "message-status")
+
+def _about(message: Message, route: EventRoute) -> str:
+    return derived_event_id(message.event_source, message.event_id, route.event)
 
 
 def message_delivered(message: Message, source: str, signer: ReceiptSigner) -> CloudEvent:
@@ -33,37 +40,76 @@ def message_delivered(message: Message, source: str, signer: ReceiptSigner) -> C
             key_id=receipt.key_id, payload=receipt.payload, signature=receipt.signature
         ),
     )
+    route = events.MESSAGE_DELIVERED
+    id_ = _about(message, route)
+    return new_event(source=source, type_=route.type, data=data, id_=id_, time=message.delivered_at)
+
+
+def message_read(message: Message, read_at: datetime, source: str) -> CloudEvent:
+    data = contract.MessageRead(
+        message_id=message.message_id,
+        sent_event_id=message.event_id,
+        reference=message.reference,
+        read_at=read_at,
+    )
+    route = events.MESSAGE_READ
     return new_event(
-        source=source,
-        type_=MESSAGE_DELIVERED_TYPE,
-        data=data,
-        id_=derived_event_id(message.event_source, message.event_id, "message-delivered"),
-        time=message.delivered_at,
+        source=source, type_=route.type, data=data, id_=_about(message, route), time=read_at
     )
 
 
-def message_rejected(refused: Refused, source: str, now: datetime) -> CloudEvent:
-    return rejection_event(
-        refused,
-        route=routing.MESSAGE_REJECTED,
-        data_model=contract.MessageRejected,
-        source=source,
-        now=now,
+def message_expiring(message: Message, source: str, now: datetime) -> CloudEvent:
+    data = contract.MessageExpiring(
+        message_id=message.message_id,
+        sender_oin=message.sender_oin,
+        reference=message.reference,
+        recipient_bsn=message.recipient_bsn,
+        legal_effect=message.legal_effect,
+        kind=message.kind,
+        expires_at=message.expires_at,
+    )
+    route = events.MESSAGE_EXPIRING
+    return new_event(
+        source=source, type_=route.type, data=data, id_=_about(message, route), time=now
     )
 
 
 def message_status(
-    request: CloudEvent,
-    found: list[contract.MessageStatusItem],
-    not_found: list[str],
-    source: str,
-    now: datetime,
+    question: AskStatus, found: list[MessageState], not_found: list[str], source: str, now: datetime
 ) -> CloudEvent:
-    data = contract.MessageStatus(request_id=request.id, messages=found, not_found=not_found)
-    return new_event(
-        source=source,
-        type_=MESSAGE_STATUS_TYPE,
-        data=data,
-        id_=derived_event_id(request.source, request.id, "message-status"),
-        time=now,
+    data = contract.MessageStatus(
+        request_id=question.request_event_id,
+        messages=[_status_item(state) for state in found],
+        not_found=not_found,
+    )
+    route = events.MESSAGE_STATUS
+    id_ = derived_event_id(question.request_source, question.request_event_id, route.event)
+    return new_event(source=source, type_=route.type, data=data, id_=id_, time=now)
+
+
+def _status_item(state: MessageState) -> contract.MessageStatusItem:
+    message = state.message
+    return contract.MessageStatusItem(
+        message_id=message.message_id,
+        reference=message.reference,
+        delivered_at=message.delivered_at,
+        notification_status=state.notification_status,
+        notified_at=state.notified_at,
+        read_at=message.read_at,
+        expires_at=message.expires_at,
+        expired_at=message.expired_at,
+        deleted_at=message.deleted_at,
+        trail_head=state.trail_head,
+        trail=[_trail_entry(entry) for entry in state.trail] if state.trail is not None else None,
+    )
+
+
+def _trail_entry(entry: TrailEntry) -> contract.TrailEntryView:
+    return contract.TrailEntryView(
+        seq=entry.seq,
+        kind=entry.kind.value,
+        at=entry.at,
+        details=entry.details,
+        prev_hash=entry.prev_hash,
+        hash=entry.hash,
     )

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 from berichtenbox.domain.canonical import canonical_json, rfc3339
 
 if TYPE_CHECKING:
-    from berichtenbox.domain.model import Message
+    from berichtenbox.domain.message import Message
 
 ALGORITHM = "Ed25519"
 

@@ -6,8 +6,8 @@ import json
 from typing import Final
 
 from berichtenbox.domain.canonical import rfc3339
-from berichtenbox.domain.inbox import READ_REPORTED_CAUSE
-from berichtenbox.domain.model import Message
+from berichtenbox.domain.mailbox import READ_REPORTED_CAUSE
+from berichtenbox.domain.message import Message
 from berichtenbox.domain.trail import TrailEntry, TrailKind, verify_chain
 
 KIND_LABELS: Final[dict[TrailKind, tuple[str, str]]] = {

@@ -1,4 +1,4 @@
-"""The Berichtenbox's HTTP API (/api/v1)."""
+"""The Berichtenbox's public keys over HTTP (/api/v1)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
+from mijnoverheid.runtime import api_of
+
 router = APIRouter(prefix="/api/v1")
 
 
 @router.get("/receipt-keys", tags=["receipts"])
 async def receipt_keys(request: Request) -> dict[str, Any]:
     """The public keys that verify delivery receipts (`message-delivered` data.receipt)."""
-    return {"keys": [request.app.state.signer.public_key()]}
+    return {"keys": [api_of(request).signer.public_key()]}

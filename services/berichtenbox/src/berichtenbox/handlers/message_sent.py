@@ -2,151 +2,63 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from berichtenbox.adapters import outbound
-from berichtenbox.domain import model
+from berichtenbox.domain import message as messages
 from berichtenbox.domain.receipt import ReceiptSigner
 from berichtenbox.domain.trail import TrailKind
-from berichtenbox.ports import MessageStore, Record, Trail
-from mijnoverheid.contracts import routing
-from mijnoverheid.contracts.berichtenbox import SERVICE, MessageSent
-from mijnoverheid.contracts.envelope import CloudEvent, event_type
-from mijnoverheid.contracts.rejection import RejectionReason
+from berichtenbox.ports import MessageStore, Record, Stored, Trail
+from mijnoverheid.contracts import events
 from mijnoverheid.faults import failpoint
-from mijnoverheid.identity import OrganisationRegistry
-from mijnoverheid.inbound import Accepted, Refused, accept_inbound
-from mijnoverheid.messaging.consumer import InboundDelivery
+from mijnoverheid.kernel import Refusal
 from mijnoverheid.messaging.publisher import EventPublisher
 
-MESSAGE_SENT_TYPE = event_type(SERVICE, "message-sent")
 
-
+@dataclass(frozen=True)
 class MessageSentHandler:
-    def __init__(
-        self,
-        *,
-        store: MessageStore,
-        trail: Trail,
-        publisher: EventPublisher,
-        registry: OrganisationRegistry,
-        signer: ReceiptSigner,
-        retention: model.RetentionPolicy,
-        source: str,
-        clock: Callable[[], datetime],
-    ) -> None:
-        self._store = store
-        self._trail = trail
-        self._publisher = publisher
-        self._registry = registry
-        self._signer = signer
-        self._retention = retention
-        self._source = source
-        self._clock = clock
+    store: MessageStore
+    trail: Trail
+    publisher: EventPublisher
+    signer: ReceiptSigner
+    retention: messages.RetentionPolicy
+    source: str
+    clock: Callable[[], datetime]
 
-    async def __call__(self, delivery: InboundDelivery) -> None:
-        outcome = accept_inbound(delivery, self._registry, SERVICE, MESSAGE_SENT_TYPE, MessageSent)
-        if isinstance(outcome, Refused):
-            await self._reject(outcome)
-            return
-        await self._deliver(outcome)
-
-    async def _deliver(self, outcome: Accepted[MessageSent]) -> None:
-        """Store (unless stored before), record the arrival, send the receipt."""
-        event = outcome.event
-        # By _id (derived from the event): no query for the event's (source, id).
-        message = await self._store.by_id(model.message_id_for(event.source, event.id))
-        if message is None:
-            try:
-                new = self._receive(outcome)
-            except model.ExpiryOutOfBoundsError as error:
-                await self._reject(_refused(outcome, RejectionReason.EXPIRY_OUT_OF_BOUNDS, error))
-                return
-            message = await self._store.add(new)
-            failpoint("berichtenbox.after-store")
-        await self._record_arrival(message, event)
-        delivered = outbound.message_delivered(message, self._source, self._signer)
-        await self._publisher.publish(delivered, routing.MESSAGE_DELIVERED.key(message.sender_oin))
-
-    def _receive(self, outcome: Accepted[MessageSent]) -> model.NewMessage:
-        return model.receive(
-            event_source=outcome.event.source,
-            event_id=outcome.event.id,
-            sent_at=outcome.event.time,
-            sender_oin=outcome.sender.oin,
-            sender_name=outcome.sender.name,
-            data=outcome.data,
-            now=self._clock(),
-            retention=self._retention,
-        )
-
-    async def _record_arrival(self, message: model.Message, event: CloudEvent) -> None:
-        # Idempotent per cause, so a redelivery after a crash completes a half-written trail.
-        await self._trail.append_all(message.message_id, _arrival(message, event))
-
-    async def handle_batch(
-        self, deliveries: Sequence[InboundDelivery]
-    ) -> list[BaseException | None]:
-        """The same decisions as for one delivery, with the writes of a batch made together:
-        one write for the messages, one for their first trail entries."""
-        work: list[Awaitable[None] | None] = [None] * len(deliveries)
-        fresh: dict[int, tuple[model.NewMessage, CloudEvent]] = {}
-        for index, delivery in enumerate(deliveries):
-            try:
-                work[index] = self._prepare(delivery, index, fresh)
-            except Exception as error:  # one delivery's fault must not fail its whole batch
-                work[index] = _raise(error)
-        stored = await self._store.add_many([new for new, _ in fresh.values()])
+    async def __call__(self, command: messages.ReceiveMessage) -> None:
+        stored = await self._store_once(command)
         failpoint("berichtenbox.after-store")
-        events = [event for _, event in fresh.values()]
-        await self._trail.start_many(
-            {
-                message.message_id: _arrival(message, event)
-                for message, event in zip(stored, events, strict=True)
-            }
-        )
-        for index, message in zip(fresh, stored, strict=True):
-            delivered = outbound.message_delivered(message, self._source, self._signer)
-            key = routing.MESSAGE_DELIVERED.key(message.sender_oin)
-            work[index] = self._publisher.publish(delivered, key)
-        results = await asyncio.gather(*(job or _none() for job in work), return_exceptions=True)
-        return [result if isinstance(result, BaseException) else None for result in results]
+        message = stored.message
+        arrival = _arrival(message)
+        if stored.new:
+            await self.trail.start(message.message_id, arrival)
+        else:
+            # A redelivery after a crash completes a half-written trail (idempotent per cause).
+            await self.trail.append_all(message.message_id, arrival)
+        delivered = outbound.message_delivered(message, self.source, self.signer)
+        await self.publisher.publish(delivered, events.MESSAGE_DELIVERED.key(message.sender_oin))
 
-    def _prepare(
-        self,
-        delivery: InboundDelivery,
-        index: int,
-        fresh: dict[int, tuple[model.NewMessage, CloudEvent]],
-    ) -> Awaitable[None] | None:
-        """What a delivery in a batch needs: its own work, or a place among `fresh` messages
-        that are written together (None)."""
-        outcome = accept_inbound(delivery, self._registry, SERVICE, MESSAGE_SENT_TYPE, MessageSent)
-        if isinstance(outcome, Refused):
-            return self._reject(outcome)
-        if outcome.data.attachments:
-            return self._deliver(outcome)  # attachments go to GridFS one by one
+    async def _store_once(self, command: messages.ReceiveMessage) -> Stored:
         try:
-            fresh[index] = (self._receive(outcome), outcome.event)
-        except model.ExpiryOutOfBoundsError:
-            # Perhaps a redelivery of a message stored earlier (when it was in bounds):
-            # _deliver looks for the stored message before judging the expiry.
-            return self._deliver(outcome)
-        return None
-
-    async def _reject(self, refused: Refused) -> None:
-        rejected = outbound.message_rejected(refused, self._source, self._clock())
-        await self._publisher.publish(rejected, routing.MESSAGE_REJECTED.key(refused.sender.oin))
+            new = messages.receive(command, now=self.clock(), retention=self.retention)
+        except Refusal:
+            # Perhaps a redelivery of a message stored earlier, when its expiry was in bounds.
+            stored = await self.store.by_id(messages.message_id_for(command.origin))
+            if stored is None:
+                raise
+            return Stored(stored, new=False)
+        return await self.store.add(new)
 
 
-def _arrival(message: model.Message, event: CloudEvent) -> list[Record]:
+def _arrival(message: messages.Message) -> list[Record]:
     return [
         Record(
             TrailKind.SUBMITTED,
             "submitted",
             message.sent_at,
-            {"event_id": event.id, "sender_oin": message.sender_oin},
+            {"event_id": message.event_id, "sender_oin": message.sender_oin},
         ),
         Record(
             TrailKind.STORED,
@@ -155,15 +67,3 @@ def _arrival(message: model.Message, event: CloudEvent) -> list[Record]:
             {"content_digest": message.content_digest},
         ),
     ]
-
-
-async def _none() -> None:
-    return None
-
-
-async def _raise(error: BaseException) -> None:
-    raise error
-
-
-def _refused(outcome: Accepted[MessageSent], reason: RejectionReason, error: Exception) -> Refused:
-    return Refused(outcome.sender, outcome.event.id, outcome.event.type, reason, str(error))

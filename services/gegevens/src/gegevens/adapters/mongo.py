@@ -19,21 +19,18 @@ import itertools
 from dataclasses import replace
 from typing import Any
 
-from pydantic import TypeAdapter
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from gegevens.domain import model
-from gegevens.domain.model import Version, VersionRef
+from gegevens.domain.model import Fact, RegistrationChange, Version, VersionRef, WhereToChange
 from gegevens.ports import Decide, Recorded
-from mijnoverheid.contracts.gegevens import Fact, RegistrationChange, WhereToChange
 from mijnoverheid.storage import Document
 
 VERSIONS = "registration_versions"
 _REF_FIELDS = ("version_id", "registration_id", "event_source", "event_id", "valid_from", "change")
 _REF_PROJECTION = dict.fromkeys(_REF_FIELDS, 1)
-_FACTS = TypeAdapter(tuple[Fact, ...])
 
 
 async def create_indexes(database: AsyncDatabase[Document]) -> None:
@@ -173,9 +170,11 @@ def _to_document(version: Version) -> Document:
         "valid_from": version.valid_from,
         "recorded_at": version.recorded_at,
         # Amounts stay decimal strings and dates ISO text (BSON has no calendar date).
-        "facts": [fact.model_dump(mode="json") for fact in version.facts],
+        "facts": [{"label": fact.label, "value": dict(fact.value)} for fact in version.facts],
         "where_to_change": (
-            version.where_to_change.model_dump(mode="json") if version.where_to_change else None
+            {"description": link.description, "url": link.url}
+            if (link := version.where_to_change)
+            else None
         ),
         "notify": version.notify,
         "notified": version.notified,
@@ -200,7 +199,7 @@ def _to_version(document: Document) -> Version:
         change=RegistrationChange(fields["change"]),
         valid_from=model.instant(fields["valid_from"]),
         recorded_at=model.instant(fields["recorded_at"]),
-        facts=_FACTS.validate_python(fields["facts"]),
-        where_to_change=WhereToChange.model_validate(link) if link else None,
+        facts=tuple(Fact(fact["label"], fact["value"]) for fact in fields["facts"]),
+        where_to_change=WhereToChange(link["description"], link["url"]) if link else None,
     )
     return Version(**fields)

@@ -12,21 +12,61 @@ however often its event is delivered, and concurrent deliveries decide as one af
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from itertools import groupby
 
-from mijnoverheid.contracts.envelope import derived_event_id
-from mijnoverheid.contracts.gegevens import (
-    Fact,
-    RegistrationChange,
-    RegistrationChanged,
-    RegistrationRemoved,
-    WhereToChange,
-)
+from mijnoverheid.kernel import Origin, derived_event_id
 
 Order = tuple[datetime, str, str]
+
+
+class RegistrationChange(StrEnum):
+    """The values are those of the public contract."""
+
+    CHANGED = "changed"
+    REMOVED = "removed"
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One fact as the organisation labelled it; its typed value as the contract gives it
+    (e.g. {"type": "amount", "amount": "312000.00", "currency": "EUR"}): carried, not read."""
+
+    label: str
+    value: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class WhereToChange:
+    description: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Sender:
+    """What the organisation registry lets the sending organisation do here."""
+
+    registers: frozenset[str]
+    notify_registers: frozenset[str]
+    link_hosts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RecordVersion:
+    """A registration-changed (with facts and where to change them) or -removed event."""
+
+    origin: Origin
+    sender: Sender
+    change: RegistrationChange
+    recipient_bsn: str
+    register_code: str
+    registration_key: str
+    valid_from: datetime
+    facts: tuple[Fact, ...] = ()
+    where_to_change: WhereToChange | None = None
 
 
 @dataclass(frozen=True)
@@ -94,31 +134,27 @@ def instant(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
-def version_of(
-    *,
-    event_source: str,
-    event_id: str,
-    organisation_oin: str,
-    data: RegistrationChanged | RegistrationRemoved,
-    recorded_at: datetime,
-) -> Version:
-    changed = isinstance(data, RegistrationChanged)
+def version_of(command: RecordVersion, *, recorded_at: datetime) -> Version:
+    origin = command.origin
     return Version(
-        version_id=version_id_for(event_source, event_id),
+        version_id=version_id_for(origin.event_source, origin.event_id),
         registration_id=registration_id_for(
-            organisation_oin, data.register_code, data.registration_key, data.recipient_bsn
+            origin.sender_oin,
+            command.register_code,
+            command.registration_key,
+            command.recipient_bsn,
         ),
-        event_source=event_source,
-        event_id=event_id,
-        organisation_oin=organisation_oin,
-        register_code=data.register_code,
-        registration_key=data.registration_key,
-        recipient_bsn=data.recipient_bsn,
-        change=RegistrationChange.CHANGED if changed else RegistrationChange.REMOVED,
-        valid_from=instant(data.valid_from),
+        event_source=origin.event_source,
+        event_id=origin.event_id,
+        organisation_oin=origin.sender_oin,
+        register_code=command.register_code,
+        registration_key=command.registration_key,
+        recipient_bsn=command.recipient_bsn,
+        change=command.change,
+        valid_from=instant(command.valid_from),
         recorded_at=instant(recorded_at),
-        facts=tuple(data.facts) if isinstance(data, RegistrationChanged) else (),
-        where_to_change=data.where_to_change if isinstance(data, RegistrationChanged) else None,
+        facts=command.facts,
+        where_to_change=command.where_to_change,
     )
 
 

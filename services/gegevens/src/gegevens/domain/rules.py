@@ -2,42 +2,33 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from collections.abc import Collection
 from urllib.parse import urlsplit
 
-from mijnoverheid.contracts.gegevens import RegistrationChanged, RegistrationRemoved
-from mijnoverheid.contracts.rejection import RejectionReason
-from mijnoverheid.identity import OrganisationRegistry
-from mijnoverheid.inbound import Accepted, Refused
-
-EventData = TypeVar("EventData", RegistrationChanged, RegistrationRemoved)
+from gegevens.domain.model import RecordVersion
+from mijnoverheid.kernel import Refusal, RejectionReason
 
 
-def refusal(accepted: Accepted[EventData], registry: OrganisationRegistry) -> Refused | None:
+def check(command: RecordVersion, known_registers: Collection[str]) -> None:
     """Only registers the organisation is registered for; links only to its own hosts.
 
-    The texts name no input: an unknown code is the sender's own text, not ours to echo.
+    Raises Refusal. The texts name no input: an unknown code is the sender's own text, not
+    ours to echo.
     """
-    sender, event, data = accepted.sender, accepted.event, accepted.data
-
-    def refuse(reason: RejectionReason, detail: str) -> Refused:
-        return Refused(sender, event.id, event.type, reason, detail)
-
-    if registry.register(data.register_code) is None:
-        return refuse(
+    if command.register_code not in known_registers:
+        raise Refusal(
             RejectionReason.REGISTER_NOT_ALLOWED,
             "register_code: not a register of Persoonlijke Gegevens (see docs/gegevens.md)",
         )
-    if data.register_code not in sender.registers:
-        return refuse(
+    if command.register_code not in command.sender.registers:
+        raise Refusal(
             RejectionReason.REGISTER_NOT_ALLOWED,
             "register_code: the organisation is not registered for this register",
         )
-    if isinstance(data, RegistrationChanged):
-        host = urlsplit(data.where_to_change.url).hostname or ""
-        if not sender.may_link_to(host):
-            return refuse(
+    if command.where_to_change is not None:
+        host = (urlsplit(command.where_to_change.url).hostname or "").lower()
+        if host not in (allowed.lower() for allowed in command.sender.link_hosts):
+            raise Refusal(
                 RejectionReason.URL_NOT_ALLOWED,
                 "where_to_change.url: the host is not registered for the organisation",
             )
-    return None

@@ -11,6 +11,7 @@ from gegevens.ports import RegistrationQueries
 from mijnoverheid.auth import CurrentCitizen
 from mijnoverheid.identity import OrganisationRegistry
 from mijnoverheid.problems import ProblemError
+from mijnoverheid.runtime import api_of
 
 router = APIRouter(prefix="/api/v1", tags=["persoonlijke gegevens"])
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {
@@ -19,12 +20,12 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {
 
 
 def _registrations(request: Request) -> RegistrationQueries:
-    registrations: RegistrationQueries = request.app.state.registrations
+    registrations: RegistrationQueries = api_of(request).registrations
     return registrations
 
 
 def _registry(request: Request) -> OrganisationRegistry:
-    registry: OrganisationRegistry = request.app.state.registry
+    registry: OrganisationRegistry = api_of(request).registry
     return registry
 
 

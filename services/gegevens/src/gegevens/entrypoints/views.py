@@ -78,7 +78,9 @@ def summary(version: Version, link: Link) -> RegistrationSummary:
         registration_key=version.registration_key,
         valid_from=version.valid_from,
         last_updated=version.recorded_at,
-        where_to_change=version.where_to_change,
+        where_to_change=WhereToChange(
+            description=version.where_to_change.description, url=version.where_to_change.url
+        ),
         links=SelfLink(self=link(version.registration_id)),
     )
 
@@ -88,7 +90,9 @@ def detail(version: Version, registry: OrganisationRegistry, link: Link) -> Regi
         **summary(version, link).model_dump(),
         organisation=_organisation(registry, version.organisation_oin),
         register_ref=_register(registry, version.register_code),
-        facts=list(version.facts),
+        facts=[
+            Fact.model_validate({"label": f.label, "value": dict(f.value)}) for f in version.facts
+        ],
     )
 
 

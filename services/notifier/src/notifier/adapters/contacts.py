@@ -14,8 +14,7 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from mijnoverheid.storage import Document
-from notifier.adapters.batching import LookupBatcher
+from mijnoverheid.storage import Document, coalesced_lookup
 from notifier.domain.contact import Contact, Language, Preferences
 from notifier.domain.verification import Verification
 
@@ -37,7 +36,7 @@ class ContactRepository:
         self._uses = database[VERIFICATION_USES]
         self._attempts = database[ATTEMPTS]
         # Every notification reads its citizen's details: batched, like the inserts.
-        self._lookup = LookupBatcher(self._contacts).find
+        self._lookup = coalesced_lookup(self._contacts)
 
     async def find(self, bsn: str) -> Contact | None:
         document = await self._lookup(bsn)

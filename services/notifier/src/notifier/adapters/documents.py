@@ -3,13 +3,13 @@ ISO strings where MongoDB would want a datetime)."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from dataclasses import fields as dataclass_fields
 from datetime import date
 from typing import Any
 
-from mijnoverheid.contracts.notifier import NotificationState, SmtpReply
 from mijnoverheid.storage import Document
-from notifier.domain.notification import Notification, StatusChange
+from notifier.domain.notification import Notification, SmtpReply, State, StatusChange
 from notifier.domain.request import NotificationRequest, Template
 
 _DATES = ("deadline", "expires_on")
@@ -33,14 +33,14 @@ def to_document(notification: Notification) -> Document:
 def change_document(change: StatusChange) -> Document:
     document = _shallow(change)
     document["status"] = change.status.value
-    document["smtp_reply"] = change.smtp_reply.model_dump() if change.smtp_reply else None
+    document["smtp_reply"] = asdict(change.smtp_reply) if change.smtp_reply else None
     return document
 
 
 def to_change(document: Document) -> StatusChange:
     reply = document.get("smtp_reply")
     return StatusChange(
-        status=NotificationState(document["status"]),
+        status=State(document["status"]),
         at=document["at"],
         smtp_reply=SmtpReply(**reply) if reply else None,
         reason=document.get("reason"),

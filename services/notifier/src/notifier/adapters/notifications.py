@@ -17,9 +17,8 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from mijnoverheid.storage import Document
+from mijnoverheid.storage import Document, coalesced_insert
 from notifier.adapters import documents
-from notifier.adapters.batching import InsertBatcher
 from notifier.domain.notification import Notification
 
 NOTIFICATIONS = "notifications"
@@ -50,8 +49,8 @@ class NotificationRepository:
         self._notifications = database[NOTIFICATIONS]
         self._changes = database[STATUS_CHANGES]
         self._overdue = database[OVERDUE_REPORTS]
-        self._insert_notification = InsertBatcher(self._notifications).insert
-        self._insert_change = InsertBatcher(self._changes).insert
+        self._insert_notification = coalesced_insert(self._notifications)
+        self._insert_change = coalesced_insert(self._changes)
 
     async def get(self, notification_id: str) -> Notification | None:
         document = await self._notifications.find_one({"_id": notification_id})

@@ -3,18 +3,18 @@ same event; receivers deduplicate)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from mijnoverheid.contracts import events
 from mijnoverheid.contracts import notifier as contract
-from mijnoverheid.contracts.envelope import CloudEvent, derived_event_id, event_type, new_event
+from mijnoverheid.contracts.envelope import CloudEvent, derived_event_id, new_event
 from mijnoverheid.contracts.rejection import Rejected
-from notifier.domain.notification import REPORTED, Notification, StatusChange
-
-NOTIFICATION_STATUS_TYPE = event_type(contract.SERVICE, "notification-status")
-NOTIFICATION_OVERDUE_TYPE = event_type(contract.SERVICE, "notification-overdue")
-STATUS_REPORT_TYPE = event_type(contract.SERVICE, "notification-status-report")
+from mijnoverheid.inbound import Refused
+from mijnoverheid.messaging.publisher import EventPublisher
+from notifier.domain.notification import REPORTED, Notification, SmtpReply, State, StatusChange
 
 
 def status_events(notification: Notification, source: str, since: int) -> Iterator[CloudEvent]:
@@ -23,22 +23,37 @@ def status_events(notification: Notification, source: str, since: int) -> Iterat
         if sequence <= since or change.status not in REPORTED:
             continue
         data = contract.NotificationStatus(
-            **_about(notification),
-            status=change.status,
-            occurred_at=change.at,
-            sequence=sequence,
-            attempt=change.attempt,
-            reason=change.reason,
-            smtp_reply=change.smtp_reply,
-            dsn_status=change.dsn_status,
+            **_about(notification), **_change(change), sequence=sequence
         )
         yield new_event(
             source=source,
-            type_=NOTIFICATION_STATUS_TYPE,
+            type_=events.NOTIFICATION_STATUS.type,
             data=data,
             id_=derived_event_id(notification.notification_id, "status", str(sequence)),
             time=change.at,
         )
+
+
+def _change(change: StatusChange) -> dict[str, Any]:
+    """A status change as every event and record shows it."""
+    return {
+        "status": _state(change.status),
+        "occurred_at": change.at,
+        "attempt": change.attempt,
+        "reason": change.reason,
+        "smtp_reply": _reply(change.smtp_reply),
+        "dsn_status": change.dsn_status,
+    }
+
+
+def _state(state: State) -> contract.NotificationState:
+    return contract.NotificationState(state.value)
+
+
+def _reply(reply: SmtpReply | None) -> contract.SmtpReply | None:
+    if reply is None:
+        return None
+    return contract.SmtpReply(code=reply.code, message=reply.message, queue_id=reply.queue_id)
 
 
 def _about(notification: Notification) -> dict[str, Any]:
@@ -58,13 +73,13 @@ def _about(notification: Notification) -> dict[str, Any]:
 def overdue_event(notification: Notification, source: str, now: datetime) -> CloudEvent:
     data = contract.NotificationOverdue(
         **_about(notification),
-        status=notification.status,
+        status=_state(notification.status),
         created_at=notification.created_at,
         deadline=notification.overdue_at,
     )
     return new_event(
         source=source,
-        type_=NOTIFICATION_OVERDUE_TYPE,
+        type_=events.NOTIFICATION_OVERDUE.type,
         data=data,
         id_=derived_event_id(notification.notification_id, "overdue"),
         time=now,
@@ -76,7 +91,7 @@ def record(
 ) -> contract.NotificationRecord:
     return contract.NotificationRecord(
         **_about(notification),
-        status=notification.status,
+        status=_state(notification.status),
         overdue_reported_at=overdue_reported_at,
         history=[
             _entry(sequence, change) for sequence, change in enumerate(notification.history, 1)
@@ -85,15 +100,7 @@ def record(
 
 
 def _entry(sequence: int, change: StatusChange) -> contract.StatusEntry:
-    return contract.StatusEntry(
-        status=change.status,
-        occurred_at=change.at,
-        sequence=sequence,
-        attempt=change.attempt,
-        reason=change.reason,
-        smtp_reply=change.smtp_reply,
-        dsn_status=change.dsn_status,
-    )
+    return contract.StatusEntry(**_change(change), sequence=sequence)
 
 
 def status_report(
@@ -112,8 +119,31 @@ def status_report(
     )
     return new_event(
         source=source,
-        type_=STATUS_REPORT_TYPE,
+        type_=events.NOTIFICATION_STATUS_REPORT.type,
         data=data,
         id_=derived_event_id(requester, requested_event_id, "notification-status-report"),
         time=now,
     )
+
+
+@dataclass(frozen=True)
+class RefusedInReport:
+    """A refused notification-status-requested is answered with a report that says why (the
+    asker waits for a report on its own key, not for a separate rejection)."""
+
+    publisher: EventPublisher
+    source: str
+    clock: Callable[[], datetime]
+
+    async def __call__(self, refused: Refused) -> None:
+        rejected = Rejected(
+            reason=refused.reason,
+            detail=refused.detail,
+            rejected_event_id=refused.event_id,
+            rejected_event_type=refused.event_type,
+        )
+        report = status_report(
+            refused.event_id, refused.sender.oin, [], rejected, self.source, self.clock()
+        )
+        key = events.NOTIFICATION_STATUS_REPORT.key(refused.sender.oin)
+        await self.publisher.publish(report, key)

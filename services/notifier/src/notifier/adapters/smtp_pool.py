@@ -54,6 +54,13 @@ class SmtpPool:
         slot.used_at = time.monotonic()
         self._idle.put_nowait(slot)
 
+    async def close_at_shutdown(self) -> None:
+        """A service job: holds the pool open while the service runs, closes it when cancelled."""
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await self.close()
+
     async def close(self) -> None:
         for slot in self._slots:
             if slot.client is not None and slot.client.is_connected:

@@ -6,9 +6,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from mijnoverheid.contracts.notifier import SmtpReply
 from notifier.domain import notification as n
-from notifier.domain.notification import Notification, State
+from notifier.domain.notification import Notification, SmtpReply, State
 
 _ADDRESS = re.compile(r"<?[^\s<>@]+@[^\s<>@]+>?")
 _QUEUE_ID = re.compile(r"queued as (\S+)", re.IGNORECASE)

@@ -10,12 +10,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from enum import StrEnum
 
-from mijnoverheid.contracts.envelope import derived_event_id
-from mijnoverheid.contracts.notifier import NotificationState, SmtpReply
+from mijnoverheid.kernel import derived_event_id
 from notifier.domain.request import NotificationRequest
 
-State = NotificationState
+
+class State(StrEnum):
+    """A notification's status; the values are those of the public contract."""
+
+    CREATED = "created"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    TEMPORARY_FAILURE = "temporary-failure"
+    PERMANENT_FAILURE = "permanent-failure"
+    BOUNCED = "bounced"
+    NO_CONTACT = "no-contact"
+
+
+@dataclass(frozen=True)
+class SmtpReply:
+    """The relay's answer as it may be shown to an organisation (addresses redacted)."""
+
+    code: int
+    message: str
+    queue_id: str | None = None
+
 
 # No further change, whatever arrives later.
 TERMINAL = frozenset({State.DELIVERED, State.PERMANENT_FAILURE, State.BOUNCED, State.NO_CONTACT})

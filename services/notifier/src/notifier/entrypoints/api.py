@@ -11,6 +11,7 @@ from pydantic import BaseModel, EmailStr, Field
 
 from mijnoverheid.auth import CurrentCitizen
 from mijnoverheid.problems import ProblemError
+from mijnoverheid.runtime import api_of
 from notifier.domain.contact import Contact, Language, Preferences
 from notifier.handlers.contacts import ContactRefusedError, ContactService
 
@@ -42,7 +43,7 @@ class Confirmation(BaseModel):
 
 
 def _service(request: Request) -> ContactService:
-    service: ContactService = request.app.state.contact_service
+    service: ContactService = api_of(request).contacts
     return service
 
 

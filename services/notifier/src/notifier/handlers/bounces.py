@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
-from mijnoverheid.contracts import routing
+from mijnoverheid.contracts import events
 from mijnoverheid.messaging.publisher import EventPublisher
 from notifier.adapters import outbound
 from notifier.adapters.dsn import (
@@ -36,26 +37,17 @@ IGNORED = "250 2.0.0 Not a delivery status report; ignored"
 LATER = "451 4.3.0 Try again later"
 
 
+@dataclass(frozen=True, kw_only=True)
 class BounceHandler:
-    def __init__(
-        self,
-        *,
-        store: NotificationStore,
-        contacts: ContactDirectory,
-        publisher: EventPublisher,
-        source: str,
-        clock: Callable[[], datetime],
-        bounce_secret: bytes,
-    ) -> None:
-        self._store = store
-        self._contacts = contacts
-        self._publisher = publisher
-        self._source = source
-        self._clock = clock
-        self._secret = bounce_secret
+    store: NotificationStore
+    contacts: ContactDirectory
+    publisher: EventPublisher
+    source: str
+    clock: Callable[[], datetime]
+    bounce_secret: bytes
 
     async def __call__(self, recipients: list[str], raw: bytes) -> str:
-        verified = (notification_id_of(recipient, self._secret) for recipient in recipients)
+        verified = (notification_id_of(recipient, self.bounce_secret) for recipient in recipients)
         named = next(filter(None, verified), None)
         reports = delivery_reports(raw, named)
         if not reports:
@@ -67,7 +59,7 @@ class BounceHandler:
                 logger.info("report to the plain return path dropped")
             return DONE
         for report in reports:
-            notification = await self._store.get(named)
+            notification = await self.store.get(named)
             if notification is None:
                 logger.warning("report about an unknown notification")
                 continue
@@ -77,7 +69,7 @@ class BounceHandler:
 
     async def _apply(self, notification: Notification, report: DeliveryReport) -> bool:
         try:
-            changed = after_report(notification, report, self._clock())
+            changed = after_report(notification, report, self.clock())
         except ReportTooEarlyError:
             return False
         since = notification.version
@@ -85,14 +77,14 @@ class BounceHandler:
             if notification.status not in (State.DELIVERED, State.BOUNCED):
                 return True  # e.g. "delayed": the relay keeps trying
             changed, since = notification, 0  # again after a crash: finish, report again
-        elif not await self._store.save(changed, notification.version):
+        elif not await self.store.save(changed, notification.version):
             return False
         address, sent_at = notification.last_address, notification.last_sent_at
         if report.hard_bounce and changed.status is State.BOUNCED and address and sent_at:
-            await self._contacts.mark_undeliverable(
+            await self.contacts.mark_undeliverable(
                 notification.request.recipient_bsn, address, sent_at
             )
-        key = routing.NOTIFICATION_STATUS.key(notification.request.organisation_oin)
-        for event in outbound.status_events(changed, self._source, since):
-            await self._publisher.publish(event, key)
+        key = events.NOTIFICATION_STATUS.key(notification.request.organisation_oin)
+        for event in outbound.status_events(changed, self.source, since):
+            await self.publisher.publish(event, key)
         return True

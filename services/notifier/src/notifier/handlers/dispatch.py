@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from mijnoverheid.contracts import routing
+from mijnoverheid.contracts import events
 from mijnoverheid.faults import failpoint
 from mijnoverheid.messaging.publisher import EventPublisher
 from notifier.adapters import outbound
@@ -37,40 +37,28 @@ class Timing:
     overdue_after: timedelta
 
 
+@dataclass(frozen=True, kw_only=True)
 class Dispatcher:
-    def __init__(
-        self,
-        *,
-        store: NotificationStore,
-        contacts: ContactDirectory,
-        mailer: Mailer,
-        renderer: Renderer,
-        retries: RetryScheduler,
-        publisher: EventPublisher,
-        source: str,
-        timing: Timing,
-        clock: Callable[[], datetime],
-    ) -> None:
-        self._store = store
-        self._contacts = contacts
-        self._mailer = mailer
-        self._renderer = renderer
-        self._retries = retries
-        self._publisher = publisher
-        self._source = source
-        self._timing = timing
-        self._clock = clock
+    store: NotificationStore
+    contacts: ContactDirectory
+    mailer: Mailer
+    renderer: Renderer
+    retries: RetryScheduler
+    publisher: EventPublisher
+    source: str
+    timing: Timing
+    clock: Callable[[], datetime]
 
     async def notify(self, request: NotificationRequest) -> None:
         """A trigger arrived (perhaps not for the first time)."""
-        now = self._clock()
-        channel = channel_for(request, await self._contacts.find(request.recipient_bsn))
-        fresh = new_notification(request, now, self._timing.overdue_after)
+        now = self.clock()
+        channel = channel_for(request, await self.contacts.find(request.recipient_bsn))
+        fresh = new_notification(request, now, self.timing.overdue_after)
         if isinstance(channel, DoNotSend):
             fresh = fresh.moved_to(State.NO_CONTACT, now, reason=channel.reason)
         else:  # storing it claimed saves a write: the insert with its unique id is the claim
             fresh = fresh.claimed(now, channel.address)
-        stored, new = await self._store.add(fresh)
+        stored, new = await self.store.add(fresh)
         if not new:
             await self._resume(stored, after_attempt=None)
             return
@@ -80,21 +68,21 @@ class Dispatcher:
 
     async def retry(self, notification_id: str, after_attempt: int) -> None:
         """The delay after attempt `after_attempt` is over."""
-        notification = await self._store.get(notification_id)
+        notification = await self.store.get(notification_id)
         if notification is not None:
             await self._resume(notification, after_attempt)
 
     async def _resume(self, notification: Notification, after_attempt: int | None) -> None:
         loaded = notification.version
         since = loaded
-        now = self._clock()
+        now = self.clock()
         if notification.status is State.TEMPORARY_FAILURE:
             if after_attempt == notification.attempts:
                 notification = await self._claim_and_attempt(notification)
             elif after_attempt is None:
                 # A redelivered trigger: the retry may not have been scheduled before a crash.
                 await self._schedule(notification)
-        elif notification.sending_lease_expired(now, self._timing.sending_lease):
+        elif notification.sending_lease_expired(now, self.timing.sending_lease):
             # The worker that claimed it died before finishing, maybe before reporting what it
             # had recorded: report the whole history (same ids; receivers deduplicate).
             since = 0
@@ -107,9 +95,9 @@ class Dispatcher:
         await self._report(notification, since=since)
 
     async def _claim_and_attempt(self, notification: Notification) -> Notification:
-        now = self._clock()
+        now = self.clock()
         channel = channel_for(
-            notification.request, await self._contacts.find(notification.request.recipient_bsn)
+            notification.request, await self.contacts.find(notification.request.recipient_bsn)
         )
         if isinstance(channel, DoNotSend):
             changed = notification.moved_to(State.NO_CONTACT, now, reason=channel.reason)
@@ -120,9 +108,9 @@ class Dispatcher:
         return await self._attempt(claimed, channel)
 
     async def _attempt(self, claimed: Notification, channel: SendTo) -> Notification:
-        email = self._renderer.notification(claimed.request, channel.language)
-        outcome = await self._mailer.send(channel.address, email, claimed.notification_id)
-        done = after_attempt(claimed, outcome, self._clock(), self._timing.policy)
+        email = self.renderer.notification(claimed.request, channel.language)
+        outcome = await self.mailer.send(channel.address, email, claimed.notification_id)
+        done = after_attempt(claimed, outcome, self.clock(), self.timing.policy)
         await self._save(done, claimed.version)
         if done.status is State.TEMPORARY_FAILURE:
             await self._schedule(done)
@@ -130,14 +118,14 @@ class Dispatcher:
 
     async def _schedule(self, notification: Notification) -> None:
         attempts = notification.attempts
-        level = self._timing.policy.delay_level(attempts)
-        await self._retries.schedule(notification.notification_id, attempts, level)
+        level = self.timing.policy.delay_level(attempts)
+        await self.retries.schedule(notification.notification_id, attempts, level)
 
     async def _save(self, notification: Notification, expected_version: int) -> None:
-        if not await self._store.save(notification, expected_version):
+        if not await self.store.save(notification, expected_version):
             raise NotificationBusyError(notification.notification_id)
 
     async def _report(self, notification: Notification, since: int) -> None:
-        key = routing.NOTIFICATION_STATUS.key(notification.request.organisation_oin)
-        for event in outbound.status_events(notification, self._source, since):
-            await self._publisher.publish(event, key)
+        key = events.NOTIFICATION_STATUS.key(notification.request.organisation_oin)
+        for event in outbound.status_events(notification, self.source, since):
+            await self.publisher.publish(event, key)

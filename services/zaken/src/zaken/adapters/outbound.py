@@ -5,15 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from mijnoverheid.contracts import routing
+from mijnoverheid.contracts import events
 from mijnoverheid.contracts import zaken as contract
-from mijnoverheid.contracts.envelope import CloudEvent, derived_event_id, event_type, new_event
-from mijnoverheid.inbound import Refused, rejection_event
+from mijnoverheid.contracts.envelope import CloudEvent, derived_event_id, new_event
 from zaken.domain.case import Case, CaseName, lifecycle_of
-from zaken.domain.model import StatusReport
-
-CASE_STATUS_RECORDED_TYPE = event_type(contract.SERVICE, "case-status-recorded")
-CASE_STATE_TYPE = event_type(contract.SERVICE, "case-state")
+from zaken.domain.model import AskCaseState, StatusReport
 
 
 def case_status_recorded(report: StatusReport, source: str) -> CloudEvent:
@@ -30,7 +26,7 @@ def case_status_recorded(report: StatusReport, source: str) -> CloudEvent:
     )
     return new_event(
         source=source,
-        type_=CASE_STATUS_RECORDED_TYPE,
+        type_=events.CASE_STATUS_RECORDED.type,
         data=data,
         id_=derived_event_id(report.event_source, report.event_id, "case-status-recorded"),
         time=report.recorded_at,  # as stored: a redelivery re-emits an identical event
@@ -38,7 +34,7 @@ def case_status_recorded(report: StatusReport, source: str) -> CloudEvent:
 
 
 def case_state(
-    request: CloudEvent,
+    question: AskCaseState,
     identificaties: Sequence[str],
     cases: Sequence[Case],
     withdrawn: set[CaseName],
@@ -48,30 +44,20 @@ def case_state(
     answers = []
     for identificatie in identificaties:
         found = [case for case in cases if case.identificatie == identificatie]
-        is_withdrawn = (request.source_oin, identificatie) in withdrawn
+        is_withdrawn = (question.asker_oin, identificatie) in withdrawn
         answers.append(
             contract.RequestedCase(
                 identificatie=identificatie,
-                state=lifecycle_of(found, is_withdrawn),
+                state=contract.CaseLifecycle(lifecycle_of(found, is_withdrawn).value),
                 citizens=[_citizen_case(case) for case in found],
             )
         )
     return new_event(
         source=source,
-        type_=CASE_STATE_TYPE,
-        data=contract.CaseState(request_id=request.id, cases=answers),
-        id_=derived_event_id(request.source, request.id, "case-state"),
+        type_=events.CASE_STATE.type,
+        data=contract.CaseState(request_id=question.request_event_id, cases=answers),
+        id_=derived_event_id(question.request_source, question.request_event_id, "case-state"),
         time=now,
-    )
-
-
-def event_rejected(refused: Refused, source: str, now: datetime) -> CloudEvent:
-    return rejection_event(
-        refused,
-        route=routing.ZAKEN_EVENT_REJECTED,
-        data_model=contract.ZakenEventRejected,
-        source=source,
-        now=now,
     )
 
 
@@ -80,7 +66,7 @@ def _citizen_case(case: Case) -> contract.CitizenCase:
     return contract.CitizenCase(
         case_id=case.case_id,
         bsn=case.bsn,
-        state=case.lifecycle,
+        state=contract.CaseLifecycle(case.lifecycle.value),
         zaaktype_omschrijving=case.zaaktype_omschrijving,
         dossier_url=case.dossier_url,
         einddatum_gepland=case.einddatum_gepland,

@@ -6,10 +6,20 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 
-from mijnoverheid.contracts.zaken import CaseLifecycle
 from zaken.domain.model import StatusReport
 from zaken.domain.ordering import history
+
+
+class CaseLifecycle(StrEnum):
+    """Where a case stands; the values are those of the public contract."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+    WITHDRAWN = "withdrawn"
+    NOT_FOUND = "not-found"
+
 
 # (organisation OIN, identificatie): a withdrawal covers the case for every citizen.
 CaseName = tuple[str, str]

@@ -6,11 +6,48 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 
-from mijnoverheid.contracts.envelope import derived_event_id
-from mijnoverheid.contracts.zaken import CaseStatusChanged, CaseWithdrawn
-from mijnoverheid.identity import Organisation
+from mijnoverheid.kernel import Origin, Refusal, RejectionReason, derived_event_id
 
 StatusKey = tuple[datetime, bool, str]
+
+
+@dataclass(frozen=True)
+class StatusSubmission:
+    """A status of a case as an organisation reports it (its contract checked at the gate)."""
+
+    identificatie: str
+    bsn: str
+    zaaktype_omschrijving: str
+    statustype_code: str
+    statustype_omschrijving: str
+    statustoelichting: str | None
+    datum_status_gezet: datetime
+    is_eindstatus: bool
+    dossier_url: str
+    einddatum_gepland: date | None = None
+
+
+@dataclass(frozen=True)
+class ReportStatus:
+    origin: Origin
+    # The https hosts the organisation registry lets the sender link citizens to.
+    link_hosts: tuple[str, ...]
+    status: StatusSubmission
+
+
+@dataclass(frozen=True)
+class WithdrawCase:
+    origin: Origin
+    identificatie: str
+    toelichting: str | None
+
+
+@dataclass(frozen=True)
+class AskCaseState:
+    request_event_id: str
+    request_source: str
+    asker_oin: str
+    identificaties: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -77,22 +114,21 @@ def stored_time(moment: datetime) -> datetime:
     return utc.replace(microsecond=utc.microsecond // 1000 * 1000)
 
 
-def report(
-    *,
-    event_source: str,
-    event_id: str,
-    sent_at: datetime,
-    organisation_oin: str,
-    data: CaseStatusChanged,
-    now: datetime,
-) -> StatusReport:
+def report(command: ReportStatus, *, now: datetime) -> StatusReport:
+    """Raises Refusal for a dossier link outside the organisation's registered hosts."""
+    origin, data = command.origin, command.status
+    if not may_link_to(command.link_hosts, data.dossier_url):
+        raise Refusal(
+            RejectionReason.URL_NOT_ALLOWED,
+            "dossier_url: the host is not registered for the organisation",
+        )
     return StatusReport(
-        event_source=event_source,
-        event_id=event_id,
-        sent_at=stored_time(sent_at),
+        event_source=origin.event_source,
+        event_id=origin.event_id,
+        sent_at=stored_time(origin.sent_at),
         recorded_at=stored_time(now),
-        case_id=case_id_for(organisation_oin, data.identificatie, data.bsn),
-        organisation_oin=organisation_oin,
+        case_id=case_id_for(origin.sender_oin, data.identificatie, data.bsn),
+        organisation_oin=origin.sender_oin,
         identificatie=data.identificatie,
         bsn=data.bsn,
         zaaktype_omschrijving=data.zaaktype_omschrijving,
@@ -106,27 +142,20 @@ def report(
     )
 
 
-def withdrawal(
-    *,
-    event_source: str,
-    event_id: str,
-    sent_at: datetime,
-    organisation_oin: str,
-    data: CaseWithdrawn,
-    now: datetime,
-) -> Withdrawal:
+def withdrawal(command: WithdrawCase, *, now: datetime) -> Withdrawal:
+    origin = command.origin
     return Withdrawal(
-        event_source=event_source,
-        event_id=event_id,
-        organisation_oin=organisation_oin,
-        identificatie=data.identificatie,
-        withdrawn_at=stored_time(sent_at),
-        toelichting=data.toelichting,
+        event_source=origin.event_source,
+        event_id=origin.event_id,
+        organisation_oin=origin.sender_oin,
+        identificatie=command.identificatie,
+        withdrawn_at=stored_time(origin.sent_at),
+        toelichting=command.toelichting,
         recorded_at=stored_time(now),
     )
 
 
-def may_link_to(organisation: Organisation, url: str) -> bool:
+def may_link_to(hosts: tuple[str, ...], url: str) -> bool:
     """A government overview links only to hosts the registry lists for the organisation."""
     host = urlsplit(url).hostname
-    return host is not None and organisation.may_link_to(host)
+    return host is not None and host.lower() in (allowed.lower() for allowed in hosts)

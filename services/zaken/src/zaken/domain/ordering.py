@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from mijnoverheid.contracts.envelope import derived_event_id
+from mijnoverheid.kernel import derived_event_id
 from zaken.domain.model import StatusKey, StatusReport
 
 

@@ -12,6 +12,7 @@ from mijnoverheid.api import Page, PagingQuery, page_of
 from mijnoverheid.auth import CurrentCitizen
 from mijnoverheid.identity import OrganisationRegistry
 from mijnoverheid.problems import ProblemError
+from mijnoverheid.runtime import api_of
 from zaken.domain.case import Case, overview
 from zaken.domain.model import StatusReport
 from zaken.ports import CaseQueries
@@ -51,12 +52,12 @@ class CaseDetail(CaseSummary):
 
 
 def _cases(request: Request) -> CaseQueries:
-    cases: CaseQueries = request.app.state.cases
+    cases: CaseQueries = api_of(request).cases
     return cases
 
 
 def _registry(request: Request) -> OrganisationRegistry:
-    registry: OrganisationRegistry = request.app.state.registry
+    registry: OrganisationRegistry = api_of(request).registry
     return registry
 
 

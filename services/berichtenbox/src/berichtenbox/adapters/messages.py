@@ -1,0 +1,214 @@
+"""The messages collection: storing each message once, the citizen's views, the retention scan.
+
+Storing is an insert on the `_id` derived from the event, so a redelivery finds the message
+stored before in the insert's duplicate-key error instead of looking first. Inserts of
+messages that arrive together share one `insert_many` (a Coalescer: FerretDB v1 commits every
+write on its own). Other writes are plain updates that set values: two replicas, or a retried
+request, doing one twice end with the same document. Whether something happens once is decided
+by the trail's unique (message, cause) key, never by a conditional update (FerretDB v1 does not
+apply those atomically).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import asdict, replace
+from datetime import date, datetime
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from berichtenbox.adapters.attachments import AttachmentFiles
+from berichtenbox.domain.mailbox import (
+    FolderCount,
+    ListingCriteria,
+    MessageSummary,
+    folder_overview,
+    summary_of,
+)
+from berichtenbox.domain.message import AttachmentFile, Message, NewMessage
+from berichtenbox.ports import Stored
+from mijnoverheid.coalescing import Coalescer
+from mijnoverheid.storage import Document, insert_each
+
+MESSAGES = "messages"
+NEWEST_FIRST = [("delivered_at", DESCENDING), ("_id", ASCENDING)]
+_CLEARED_CONTENT: dict[str, Any] = {"subject": "", "body": "", "attachments": []}
+
+
+async def create_indexes(database: AsyncDatabase[Document]) -> None:
+    messages = database[MESSAGES]
+    await messages.create_index(
+        [("event_source", ASCENDING), ("event_id", ASCENDING)], unique=True, name="event_once"
+    )
+    await messages.create_index(
+        [("recipient_bsn", ASCENDING), ("delivered_at", DESCENDING)], name="inbox_newest_first"
+    )
+    # The retention scan: not yet expired (null) and expiring before a moment; one range.
+    await messages.create_index(
+        [("expired_at", ASCENDING), ("expires_at", ASCENDING)], name="retention_due"
+    )
+
+
+def visible_to(bsn: str, now: datetime) -> Document:
+    """What a citizen's listings show: their own messages that still have content."""
+    return {
+        "recipient_bsn": bsn,
+        "deleted_at": None,
+        "expired_at": None,
+        "expires_at": {"$gt": now},
+    }
+
+
+def listing_filter(bsn: str, criteria: ListingCriteria, now: datetime) -> Document:
+    query = visible_to(bsn, now)
+    if criteria.unread is not None:
+        query["read_at"] = None if criteria.unread else {"$ne": None}
+    if criteria.sender_oin is not None:
+        query["sender_oin"] = criteria.sender_oin
+    if criteria.folder is not None:
+        query["folder"] = criteria.folder
+    if criteria.search is not None:
+        # A substring, not a pattern: the citizen's input is escaped.
+        query["subject"] = {"$regex": re.escape(criteria.search), "$options": "i"}
+    return query
+
+
+class MessageRepository:
+    def __init__(self, database: AsyncDatabase[Document]) -> None:
+        self._messages = database[MESSAGES]
+        self._files = AttachmentFiles(database)
+        self._insert = Coalescer(self._insert_many)
+
+    async def by_id(self, message_id: str) -> Message | None:
+        document = await self._messages.find_one({"_id": message_id})
+        return _to_message(document) if document else None
+
+    async def add(self, new: NewMessage) -> Stored:
+        """Attachments first, under ids of this attempt only; the message document last,
+        naming them: only a complete message becomes visible, and no attempt can remove or
+        overwrite what another attempt's message refers to. A lost race (a redelivery stored
+        it first) leaves this attempt's files unreferenced, and they are removed."""
+        if not new.message.attachments:
+            return await self._insert(new.message)
+        attempt = uuid.uuid4().hex[:12]
+        files = tuple(
+            replace(file, file_id=f"{file.file_id}.{attempt}") for file in new.message.attachments
+        )
+        for file, content in zip(files, new.attachment_contents, strict=True):
+            await self._files.upload(file, content)
+        stored = await self._insert(replace(new.message, attachments=files))
+        if not stored.new:
+            await self._files.remove(files)
+        return stored
+
+    async def _insert_many(self, messages: Sequence[Message]) -> list[Stored | BaseException]:
+        outcomes = await insert_each(self._messages, [_to_document(each) for each in messages])
+        return [
+            await self._stored(message, outcome)
+            for message, outcome in zip(messages, outcomes, strict=True)
+        ]
+
+    async def _stored(
+        self, message: Message, outcome: BaseException | None
+    ) -> Stored | BaseException:
+        if outcome is None:
+            return Stored(message, new=True)
+        if not isinstance(outcome, DuplicateKeyError):
+            return outcome
+        existing = await self.by_id(message.message_id)
+        # None: its event key taken under another _id, which an _id derived from it rules out.
+        return Stored(existing, new=False) if existing else outcome
+
+    # --- the citizen's side ----------------------------------------------------------------
+
+    async def owned(self, bsn: str, message_id: str) -> Message | None:
+        document = await self._messages.find_one({"_id": message_id, "recipient_bsn": bsn})
+        return _to_message(document) if document else None
+
+    async def listing(
+        self, bsn: str, criteria: ListingCriteria, now: datetime, *, skip: int, limit: int
+    ) -> tuple[list[MessageSummary], int]:
+        query = listing_filter(bsn, criteria, now)
+        cursor = self._messages.find(query, {"body": 0}).sort(NEWEST_FIRST).skip(skip).limit(limit)
+        # A summary has no body, so none is loaded.
+        items = [summary_of(_to_message({**document, "body": ""})) async for document in cursor]
+        return items, await self._messages.count_documents(query)
+
+    async def folders(self, bsn: str, now: datetime) -> list[FolderCount]:
+        visible = visible_to(bsn, now)
+        totals = await self._count_by_folder(visible)
+        unread = await self._count_by_folder({**visible, "read_at": None})
+        return folder_overview(totals, unread)
+
+    async def _count_by_folder(self, query: Document) -> dict[str, int]:
+        pipeline = [{"$match": query}, {"$group": {"_id": "$folder", "count": {"$sum": 1}}}]
+        cursor = await self._messages.aggregate(pipeline)
+        return {group["_id"]: group["count"] async for group in cursor}
+
+    async def set_read_at(self, message_id: str, at: datetime) -> None:
+        await self._messages.update_one({"_id": message_id}, {"$set": {"read_at": at}})
+
+    async def set_folder(self, message_id: str, folder: str) -> None:
+        await self._messages.update_one({"_id": message_id}, {"$set": {"folder": folder}})
+
+    async def open_attachment(self, file_id: str) -> AsyncIterator[bytes]:
+        return await self._files.open(file_id)
+
+    # --- removing content (the citizen's delete, and expiry) -------------------------------
+
+    async def delete_content(self, message: Message, at: datetime) -> None:
+        await self._remove_content(message, "deleted_at", at)
+
+    async def expire_content(self, message: Message, at: datetime) -> None:
+        await self._remove_content(message, "expired_at", at)
+
+    async def _remove_content(self, message: Message, mark: str, at: datetime) -> None:
+        """Files first, then one write that clears the content and sets the mark: until that
+        write the document still lists the files, so a retry finds what is left to remove.
+        Metadata (sender, reference, dates, content digest) stays, and so does the trail."""
+        await self._files.remove(message.attachments)
+        await self._messages.update_one(
+            {"_id": message.message_id}, {"$set": {**_CLEARED_CONTENT, mark: at}}
+        )
+
+    # --- the retention scan ----------------------------------------------------------------
+
+    async def due_for_expiry(self, now: datetime, limit: int) -> list[Message]:
+        cursor = (
+            self._messages.find({"expired_at": None, "expires_at": {"$lte": now}})
+            .sort("expires_at", ASCENDING)
+            .limit(limit)
+        )
+        return [_to_message(document) async for document in cursor]
+
+    async def unread_expiring(self, after: datetime, until: datetime) -> list[Message]:
+        cursor = self._messages.find(
+            {
+                "expired_at": None,
+                "expires_at": {"$gt": after, "$lte": until},
+                "deleted_at": None,
+                "read_at": None,
+            }
+        ).sort("expires_at", ASCENDING)
+        return [_to_message(document) async for document in cursor]
+
+
+def _to_document(message: Message) -> Document:
+    document: dict[str, Any] = asdict(message)
+    document["_id"] = document.pop("message_id")
+    # BSON has no date type; keep the calendar date as ISO text.
+    document["deadline"] = message.deadline.isoformat() if message.deadline else None
+    return document
+
+
+def _to_message(document: Document) -> Message:
+    fields = dict(document)
+    fields["message_id"] = fields.pop("_id")
+    fields["deadline"] = date.fromisoformat(fields["deadline"]) if fields["deadline"] else None
+    fields["attachments"] = tuple(AttachmentFile(**file) for file in fields["attachments"])
+    return Message(**fields)

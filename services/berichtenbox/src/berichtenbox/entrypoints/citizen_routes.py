@@ -1,0 +1,243 @@
+"""The citizen's Berichtenbox over HTTP (/api/v1): the token's BSN scopes every request.
+
+Another citizen's message is 404, never 403, so that its existence is not revealed; a message
+whose content was deleted or has expired is 410. No response contains a BSN.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.responses import PlainTextResponse, StreamingResponse
+
+from berichtenbox.domain import mailbox as rules
+from berichtenbox.domain.mailbox import FOLDER_PATTERN, MAX_SEARCH_CHARS
+from berichtenbox.domain.trail_export import trail_text
+from berichtenbox.entrypoints import citizen_views as views
+from berichtenbox.handlers.citizen import Mailbox
+from mijnoverheid.api import (
+    INVALID,
+    PERSONAL,
+    UNAUTHORIZED,
+    Page,
+    PagingQuery,
+    page_of,
+    problem,
+)
+from mijnoverheid.auth import CurrentCitizen
+from mijnoverheid.problems import ProblemError
+from mijnoverheid.runtime import api_of
+
+router = APIRouter(prefix=views.PREFIX, tags=["messages"])
+
+NOT_FOUND = problem(404, "no such message (or not yours)")
+GONE = problem(410, "the content was deleted by you or has expired; the trail remains")
+
+
+def _mailbox(request: Request) -> Mailbox:
+    mailbox: Mailbox = api_of(request).mailbox
+    return mailbox
+
+
+InboxDep = Annotated[Mailbox, Depends(_mailbox)]
+MessageId = Annotated[str, Path(min_length=1, max_length=100)]
+
+
+@contextlib.contextmanager
+def _as_problems() -> Iterator[None]:
+    try:
+        yield
+    except rules.MessageNotFoundError as error:
+        raise ProblemError(404, "Not Found", "there is no such message") from error
+    except rules.ContentGoneError as error:
+        raise ProblemError(
+            410,
+            "Gone",
+            "the content of this message was deleted or has expired; its trail is still available",
+        ) from error
+    except rules.AttachmentNotFoundError as error:
+        raise ProblemError(404, "Not Found", "there is no such attachment") from error
+    except rules.InvalidFolderError as error:
+        raise ProblemError(400, "Bad Request", str(error)) from error
+
+
+@router.get(
+    "/messages",
+    response_model=Page[views.MessageSummaryView],
+    responses={**UNAUTHORIZED, **INVALID},
+)
+async def list_messages(
+    request: Request,
+    response: Response,
+    citizen: CurrentCitizen,
+    mailbox: InboxDep,
+    paging: PagingQuery,
+    unread: Annotated[bool | None, Query(description="only unread (true) or read (false)")] = None,
+    sender_oin: Annotated[
+        str | None, Query(pattern=r"^[0-9]{20}$", description="only from this sender")
+    ] = None,
+    folder: Annotated[
+        str | None, Query(pattern=FOLDER_PATTERN, description="only in this folder")
+    ] = None,
+    search: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=MAX_SEARCH_CHARS,
+            description="text in the subject (case-insensitive)",
+        ),
+    ] = None,
+) -> Page[views.MessageSummaryView]:
+    """Your messages, newest first; deleted and expired messages are not listed."""
+    with _as_problems():
+        criteria = rules.ListingCriteria(
+            unread=unread,
+            sender_oin=sender_oin,
+            folder=rules.folder_name(folder) if folder is not None else None,
+            search=rules.search_term(search) if search is not None else None,
+        )
+    items, total = await mailbox.listing(
+        citizen.bsn, criteria, skip=paging.skip, limit=paging.page_size
+    )
+    response.headers.update(PERSONAL)
+    return page_of(request, paging, [views.summary_view(item) for item in items], total)
+
+
+@router.get("/folders", response_model=views.Folders, responses=UNAUTHORIZED)
+async def list_folders(
+    citizen: CurrentCitizen, mailbox: InboxDep, response: Response
+) -> views.Folders:
+    """`inbox` and `archive`, then your own folders, with how many messages (unread) each."""
+    response.headers.update(PERSONAL)
+    found = await mailbox.folders(citizen.bsn)
+    return views.Folders(
+        folders=[views.FolderView(name=f.name, total=f.total, unread=f.unread) for f in found]
+    )
+
+
+@router.get(
+    "/messages/{message_id}",
+    response_model=views.MessageView,
+    responses={**UNAUTHORIZED, **NOT_FOUND, **GONE},
+)
+async def read_message(
+    message_id: MessageId, citizen: CurrentCitizen, mailbox: InboxDep, response: Response
+) -> views.MessageView:
+    """The message with its content. The first read marks it read and tells the sender
+    (`berichtenbox.message-read`), once."""
+    with _as_problems():
+        message = await mailbox.open(citizen.bsn, message_id)
+    response.headers.update(PERSONAL)
+    return views.message_view(message)
+
+
+@router.get(
+    "/messages/{message_id}/attachments/{index}",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "the file",
+            "content": {"application/pdf": {}, "image/png": {}, "image/jpeg": {}},
+        },
+        **UNAUTHORIZED,
+        **NOT_FOUND,
+        **GONE,
+    },
+)
+async def download_attachment(
+    message_id: MessageId,
+    index: Annotated[int, Path(ge=0, lt=100)],
+    citizen: CurrentCitizen,
+    mailbox: InboxDep,
+) -> StreamingResponse:
+    with _as_problems():
+        file, chunks = await mailbox.attachment(citizen.bsn, message_id, index)
+    return StreamingResponse(
+        chunks,
+        media_type=file.media_type,
+        headers={
+            **PERSONAL,
+            "Content-Disposition": views.content_disposition(file.file_name),
+            "Content-Length": str(file.size),
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+@router.put(
+    "/messages/{message_id}/folder",
+    response_model=views.MessageSummaryView,
+    responses={**UNAUTHORIZED, **NOT_FOUND, **GONE, **INVALID},
+)
+async def move_message(
+    message_id: MessageId, body: views.MoveRequest, citizen: CurrentCitizen, mailbox: InboxDep
+) -> views.MessageSummaryView:
+    """File the message in `inbox`, `archive` or a folder of your own."""
+    with _as_problems():
+        message = await mailbox.move(citizen.bsn, message_id, body.folder)
+    return views.summary_view(rules.summary_of(message))
+
+
+@router.delete(
+    "/messages/{message_id}",
+    status_code=204,
+    response_class=Response,
+    responses={**UNAUTHORIZED, **NOT_FOUND},
+)
+async def delete_message(message_id: MessageId, citizen: CurrentCitizen, mailbox: InboxDep) -> None:
+    """Removes subject, body and attachments for good. Sender, dates, the content digest and
+    the trail stay. Deleting again changes nothing."""
+    with _as_problems():
+        await mailbox.delete(citizen.bsn, message_id)
+
+
+@router.get(
+    "/messages/{message_id}/trail",
+    response_model=views.TrailView,
+    tags=["trail"],
+    responses={**UNAUTHORIZED, **NOT_FOUND},
+)
+async def message_trail(
+    message_id: MessageId, citizen: CurrentCitizen, mailbox: InboxDep, response: Response
+) -> views.TrailView:
+    """Everything that happened to the message, hash-chained, with the chain's verification."""
+    with _as_problems():
+        message, entries = await mailbox.trail_of(citizen.bsn, message_id)
+    response.headers.update(PERSONAL)
+    return views.trail_view(message, entries)
+
+
+@router.get(
+    "/messages/{message_id}/trail.txt",
+    response_class=PlainTextResponse,
+    tags=["trail"],
+    responses={
+        200: {"content": {"text/plain": {}}, "description": "the trail, in Dutch and English"},
+        **UNAUTHORIZED,
+        **NOT_FOUND,
+    },
+)
+async def message_trail_text(
+    message_id: MessageId, citizen: CurrentCitizen, mailbox: InboxDep
+) -> PlainTextResponse:
+    with _as_problems():
+        message, entries = await mailbox.trail_of(citizen.bsn, message_id)
+    return PlainTextResponse(trail_text(message, entries), headers=PERSONAL)
+
+
+@router.get(
+    "/messages/{message_id}/trail/verification",
+    response_model=views.Verification,
+    tags=["trail"],
+    responses={**UNAUTHORIZED, **NOT_FOUND},
+)
+async def verify_message_trail(
+    message_id: MessageId, citizen: CurrentCitizen, mailbox: InboxDep
+) -> views.Verification:
+    """Recomputes every entry's hash and its link to the one before."""
+    with _as_problems():
+        _, entries = await mailbox.trail_of(citizen.bsn, message_id)
+    return views.verification(entries)

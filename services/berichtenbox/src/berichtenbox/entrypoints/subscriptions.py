@@ -1,0 +1,115 @@
+"""What the Berichtenbox consumes, and each contract as the command its handler takes."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from berichtenbox.domain.message import ReceiveMessage, Submission, SubmittedAttachment
+from berichtenbox.domain.status import AskStatus, NotificationChanged
+from mijnoverheid.contracts import events
+from mijnoverheid.contracts.berichtenbox import MessageSent, MessageStatusRequested
+from mijnoverheid.contracts.notifier import NotificationStatus
+from mijnoverheid.identity import OrganisationRegistry
+from mijnoverheid.inbound import Accepted
+from mijnoverheid.messaging import topology
+from mijnoverheid.messaging.gate import (
+    AnswerRefusal,
+    FromOrganisations,
+    FromPlatform,
+    Subscription,
+    Trusted,
+)
+
+
+@dataclass(frozen=True)
+class Handlers:
+    message_sent: Callable[[ReceiveMessage], Awaitable[None]]
+    status_requested: Callable[[AskStatus], Awaitable[None]]
+    notification_changed: Callable[[NotificationChanged], Awaitable[None]]
+
+
+def subscriptions(
+    handlers: Handlers, registry: OrganisationRegistry, reject: AnswerRefusal, notifier_user: str
+) -> tuple[Subscription, ...]:
+    async def notification_status(trusted: Trusted[NotificationStatus]) -> None:
+        change = notification_change(trusted)
+        if change is not None:  # about a case or a registration: not ours to record
+            await handlers.notification_changed(change)
+
+    return (
+        FromOrganisations(
+            topology.BERICHTENBOX_MESSAGE_SENT,
+            events.MESSAGE_SENT,
+            "An organisation sends a message to a citizen's Berichtenbox. Answered "
+            "with berichtenbox.message-delivered.<OIN> or berichtenbox.message-rejected.<OIN>.",
+            registry,
+            "berichtenbox",
+            reject,
+            command=receive_message,
+            handle=handlers.message_sent,
+        ),
+        FromPlatform(
+            topology.BERICHTENBOX_NOTIFICATION_STATUS,
+            events.NOTIFICATION_STATUS,
+            "The Notifier's status of a notification about a message: appended to "
+            "that message's trail.",
+            trusted_user=notifier_user,
+            handle=notification_status,
+        ),
+        FromOrganisations(
+            topology.BERICHTENBOX_MESSAGE_STATUS_REQUESTED,
+            events.MESSAGE_STATUS_REQUESTED,
+            "An organisation asks about its own messages. Answered with "
+            "berichtenbox.message-status.<OIN>.",
+            registry,
+            "berichtenbox",
+            reject,
+            command=ask_status,
+            handle=handlers.status_requested,
+        ),
+    )
+
+
+def receive_message(accepted: Accepted[MessageSent]) -> ReceiveMessage:
+    data = accepted.data
+    submission = Submission(
+        recipient_bsn=data.recipient_bsn,
+        subject=data.subject,
+        body=data.body,
+        reference=data.reference,
+        legal_effect=data.legal_effect,
+        kind=data.kind,
+        deadline=data.deadline,
+        expires_at=data.expires_at,
+        attachments=tuple(
+            SubmittedAttachment(each.file_name, each.media_type, each.decoded())
+            for each in data.attachments
+        ),
+    )
+    return ReceiveMessage(accepted.origin, submission)
+
+
+def ask_status(accepted: Accepted[MessageStatusRequested]) -> AskStatus:
+    return AskStatus(
+        request_event_id=accepted.event.id,
+        request_source=accepted.event.source,
+        asker_oin=accepted.sender.oin,
+        message_ids=tuple(accepted.data.message_ids),
+        include_trail=accepted.data.include_trail,
+    )
+
+
+def notification_change(trusted: Trusted[NotificationStatus]) -> NotificationChanged | None:
+    status = trusted.data
+    if status.message_id is None:
+        return None
+    return NotificationChanged(
+        event_id=trusted.event.id,
+        message_id=status.message_id,
+        notification_id=status.notification_id,
+        status=status.status.value,
+        occurred_at=status.occurred_at,
+        sequence=status.sequence,
+        smtp_code=status.smtp_reply.code if status.smtp_reply is not None else None,
+    )

@@ -1,0 +1,92 @@
+"""What Lopende Zaken consumes, and each contract as the command its handler takes."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from mijnoverheid.contracts import events
+from mijnoverheid.contracts.zaken import CaseStateRequested, CaseStatusChanged, CaseWithdrawn
+from mijnoverheid.identity import OrganisationRegistry
+from mijnoverheid.inbound import Accepted
+from mijnoverheid.messaging import topology
+from mijnoverheid.messaging.gate import AnswerRefusal, FromOrganisations, Subscription
+from zaken.domain.model import AskCaseState, ReportStatus, StatusSubmission, WithdrawCase
+
+
+@dataclass(frozen=True)
+class Handlers:
+    status_changed: Callable[[ReportStatus], Awaitable[None]]
+    withdrawn: Callable[[WithdrawCase], Awaitable[None]]
+    state_requested: Callable[[AskCaseState], Awaitable[None]]
+
+
+def subscriptions(
+    handlers: Handlers, registry: OrganisationRegistry, reject: AnswerRefusal
+) -> tuple[Subscription, ...]:
+    return (
+        FromOrganisations(
+            topology.ZAKEN_CASE_STATUS_CHANGED,
+            events.CASE_STATUS_CHANGED,
+            "An organisation reports a status of a citizen's case. Recorded once per "
+            "event; a status newer than the case's current one is announced on "
+            "zaken.case-status-recorded.<OIN>. Refused with zaken.event-rejected.<OIN>.",
+            registry,
+            "zaken",
+            reject,
+            command=report_status,
+            handle=handlers.status_changed,
+        ),
+        FromOrganisations(
+            topology.ZAKEN_CASE_WITHDRAWN,
+            events.CASE_WITHDRAWN,
+            "An organisation withdraws a case (e.g. opened in error): it disappears "
+            "from the citizen's overview for good. Refused with zaken.event-rejected.<OIN>.",
+            registry,
+            "zaken",
+            reject,
+            command=withdraw_case,
+            handle=handlers.withdrawn,
+        ),
+        FromOrganisations(
+            topology.ZAKEN_CASE_STATE_REQUESTED,
+            events.CASE_STATE_REQUESTED,
+            "An organisation asks what is recorded for some of its own cases. "
+            "Answered with zaken.case-state.<OIN>, or refused with zaken.event-rejected.<OIN>.",
+            registry,
+            "zaken",
+            reject,
+            command=ask_case_state,
+            handle=handlers.state_requested,
+        ),
+    )
+
+
+def report_status(accepted: Accepted[CaseStatusChanged]) -> ReportStatus:
+    data = accepted.data
+    status = StatusSubmission(
+        identificatie=data.identificatie,
+        bsn=data.bsn,
+        zaaktype_omschrijving=data.zaaktype_omschrijving,
+        statustype_code=data.statustype_code,
+        statustype_omschrijving=data.statustype_omschrijving,
+        statustoelichting=data.statustoelichting,
+        datum_status_gezet=data.datum_status_gezet,
+        is_eindstatus=data.is_eindstatus,
+        dossier_url=data.dossier_url,
+        einddatum_gepland=data.einddatum_gepland,
+    )
+    return ReportStatus(accepted.origin, accepted.sender.dossier_hosts, status)
+
+
+def withdraw_case(accepted: Accepted[CaseWithdrawn]) -> WithdrawCase:
+    return WithdrawCase(accepted.origin, accepted.data.identificatie, accepted.data.toelichting)
+
+
+def ask_case_state(accepted: Accepted[CaseStateRequested]) -> AskCaseState:
+    return AskCaseState(
+        request_event_id=accepted.event.id,
+        request_source=accepted.event.source,
+        asker_oin=accepted.sender.oin,
+        identificaties=tuple(accepted.data.identificaties),
+    )

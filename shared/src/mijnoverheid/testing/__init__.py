@@ -1,4 +1,0 @@
-"""Test support: the real stack, isolated vhosts, service processes, SMTP server, organisations.
-
-Used by the pytest plugin `mijnoverheid.testing.plugin`; needs the dev dependencies.
-"""

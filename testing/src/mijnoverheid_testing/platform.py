@@ -1,0 +1,89 @@
+"""The running system for cross-process tests: an isolated vhost, databases, an SMTP server and
+the services as real processes."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+from mijnoverheid.identity import Organisation, OrganisationRegistry
+from mijnoverheid.storage import Document
+from mijnoverheid_testing.organisation import OrganisationClient
+from mijnoverheid_testing.services import ServiceProcess
+from mijnoverheid_testing.smtp import SmtpTestServer, free_port
+from mijnoverheid_testing.stack import Stack, isolated_vhost
+
+
+@dataclass
+class Platform:
+    stack: Stack
+    registry: OrganisationRegistry
+    vhost: str
+    smtp: SmtpTestServer
+    mongo: AsyncMongoClient[Document]
+    log_dir: Path
+    suffix: str = field(default_factory=lambda: uuid.uuid4().hex[:10])
+    processes: dict[str, ServiceProcess] = field(default_factory=dict)
+
+    def database_name(self, service: str) -> str:
+        return f"{service}_{self.suffix}"
+
+    def database(self, service: str) -> AsyncDatabase[Document]:
+        return self.mongo[self.database_name(service)]
+
+    def service(self, name: str) -> ServiceProcess:
+        """A (not yet started) process of `name`, wired to this platform."""
+        environment = {
+            "AMQP_URL": self.stack.broker_url(name, self.vhost),
+            "MONGODB_URL": self.stack.mongodb_url,
+            "MONGODB_DATABASE": self.database_name(name),
+            "SMTP_HOST": self.smtp.host,
+            "SMTP_PORT": str(self.smtp.port),
+            "LOG_LEVEL": "INFO",
+            # The Notifier's bounce endpoint on a port of its own (tests run side by side).
+            "NOTIFIER_BOUNCE_PORT": str(free_port("127.0.0.1")),
+        }
+        process = ServiceProcess(name, environment, self.log_dir)
+        self.processes[f"{name}-{process.port}"] = process
+        return process
+
+    async def start(self, *names: str) -> dict[str, ServiceProcess]:
+        started = {name: self.service(name).start() for name in names}
+        for process in started.values():
+            await process.ready()
+        return started
+
+    def organisation(self, broker_user: str) -> Organisation:
+        found = self.registry.by_broker_user(broker_user)
+        assert found is not None, f"{broker_user} is not in the registry"
+        return found
+
+    def client(self, broker_user: str) -> OrganisationClient:
+        return OrganisationClient(self.stack, self.vhost, self.organisation(broker_user))
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            process.stop()
+
+
+@contextlib.asynccontextmanager
+async def running_platform(
+    stack: Stack, registry: OrganisationRegistry, log_dir: Path
+) -> AsyncIterator[Platform]:
+    with isolated_vhost(stack, registry) as vhost, SmtpTestServer() as smtp:
+        mongo: AsyncMongoClient[Document] = AsyncMongoClient(stack.mongodb_url, tz_aware=True)
+        platform = Platform(stack, registry, vhost, smtp, mongo, log_dir)
+        try:
+            yield platform
+        finally:
+            platform.stop()
+            for process_name in platform.processes:
+                service = process_name.rsplit("-", 1)[0]
+                await mongo.drop_database(platform.database_name(service))
+            await mongo.close()

@@ -1,0 +1,49 @@
+"""pytest plugin: fixtures for tests against the real broker, database and SMTP server."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from mijnoverheid.identity import OrganisationRegistry
+from mijnoverheid_testing.platform import Platform, running_platform
+from mijnoverheid_testing.stack import Stack, demo_registry, real_stack
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Stack]:
+    try:
+        with real_stack() as found:
+            yield found
+    except RuntimeError as error:
+        pytest.fail(str(error), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def registry() -> OrganisationRegistry:
+    return demo_registry()
+
+
+@pytest.fixture(scope="session")
+def service_logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("service-logs")
+
+
+@pytest.fixture(scope="module")
+async def platform(
+    stack: Stack, registry: OrganisationRegistry, service_logs: Path
+) -> AsyncIterator[Platform]:
+    """A fresh vhost, fresh databases and an SMTP server, shared by one test module."""
+    async with running_platform(stack, registry, service_logs) as running:
+        yield running
+
+
+@pytest.fixture
+async def own_platform(
+    stack: Stack, registry: OrganisationRegistry, service_logs: Path
+) -> AsyncIterator[Platform]:
+    """Like `platform`, but for one test alone (e.g. one that crashes services)."""
+    async with running_platform(stack, registry, service_logs) as running:
+        yield running
