@@ -35,9 +35,10 @@ run: sync ## Run the local stack, a mail sink and all four services
 demo: sync ## Publish a realistic set of events as two demo organisations (needs `make run`)
 	$(PY) scripts/demo.py
 
-lint: sync ## ruff lint and format check
+lint: sync ## ruff lint and format check, and the import rules of the architecture
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/lint-imports
 
 typecheck: sync ## mypy (strict on shared/ and domain code)
 	.venv/bin/mypy $(PACKAGES)
