@@ -40,6 +40,8 @@ async def test_killed_between_write_and_ack_loses_nothing_and_mails_once(
             "notification-status",
             lambda e: e["data"]["message_id"] == message_id and e["data"]["status"] == "sent",
         )
+        # Not just the first mail: everything the redelivery set off has run its course.
+        await platform.drained()
     messages = platform.database("berichtenbox").messages
     assert await messages.count_documents({"recipient_bsn": bsn}) == 1
     assert len(notification_mails(platform, address)) == 1

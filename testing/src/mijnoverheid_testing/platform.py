@@ -14,6 +14,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from mijnoverheid.identity import Organisation, OrganisationRegistry
 from mijnoverheid.storage import Document
+from mijnoverheid_testing.drained import drained
 from mijnoverheid_testing.organisation import OrganisationClient
 from mijnoverheid_testing.services import ServiceProcess
 from mijnoverheid_testing.smtp import SmtpTestServer, free_port
@@ -66,6 +67,11 @@ class Platform:
 
     def client(self, broker_user: str) -> OrganisationClient:
         return OrganisationClient(self.stack, self.vhost, self.organisation(broker_user))
+
+    async def drained(self) -> None:
+        """Every work queue empty, nothing in flight, for longer than the broker's statistics
+        lag: what the services do in response to what a test published is all done."""
+        await drained(self.stack, self.vhost)
 
     def stop(self) -> None:
         for process in self.processes.values():

@@ -4,7 +4,6 @@ the relay's answers are classified (against an in-process aiosmtpd, no broker or
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Iterator
 
 import aiosmtplib
@@ -22,15 +21,37 @@ EMAIL = Email("Onderwerp", "Tekst\n", "<p>Tekst</p>\n")
 SECRET = b"unit-test-bounce-secret"
 
 
+class FakeTime:
+    """A clock that only moves when the bucket sleeps: the waits are exact, not timed."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
 async def test_the_bucket_allows_a_burst_then_the_rate() -> None:
-    bucket = TokenBucket(rate=100, burst=5)
-    started = time.monotonic()
+    time = FakeTime()
+    bucket = TokenBucket(rate=100, burst=5, clock=time, sleep=time.sleep)
     for _ in range(5):
         await bucket.acquire()
-    assert time.monotonic() - started < 0.05, "the burst passes at once"
+    assert time.slept == [], "the burst passes at once"
     for _ in range(10):
         await bucket.acquire()
-    assert time.monotonic() - started >= 0.09, "then 100 a second"
+    assert len(time.slept) == 10
+    assert time.now - 1000.0 == pytest.approx(0.10), "then 100 a second: one every 10 ms"
+    time.now += 1.0  # idle for a second: the bucket refills, but only up to the burst
+    for _ in range(5):
+        await bucket.acquire()
+    assert len(time.slept) == 10
+    await bucket.acquire()
+    assert len(time.slept) == 11
 
 
 async def test_a_zero_rate_is_no_limit() -> None:
