@@ -82,3 +82,19 @@ def problem(status: int, description: str) -> Responses:
 UNAUTHORIZED = problem(401, "no valid bearer token")
 INVALID = problem(400, "invalid query or body")
 PERSONAL = {"Cache-Control": "no-store"}  # responses with personal data are never cached
+
+
+def with_problem_answers(schema: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI document as the services really answer: an invalid request is a 400
+    problem (never FastAPI's 422), a request without a valid token a 401 problem."""
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            invalid_input = responses.pop("422", None) is not None
+            if invalid_input or operation.get("parameters") or operation.get("requestBody"):
+                responses.setdefault("400", INVALID[400])
+            if operation.get("security"):
+                responses.setdefault("401", UNAUTHORIZED[401])
+    schema.get("components", {}).get("schemas", {}).pop("HTTPValidationError", None)
+    schema.get("components", {}).get("schemas", {}).pop("ValidationError", None)
+    return schema

@@ -17,6 +17,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from mijnoverheid import logs, metrics, problems, storage
+from mijnoverheid.api import with_problem_answers
 from mijnoverheid.auth import CitizenTokenVerifier
 from mijnoverheid.contracts import events
 from mijnoverheid.contracts.routing import EventRoute
@@ -139,6 +140,7 @@ def service_app(service: Service[Any]) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
     )
     problems.install(app)
+    _document_problem_answers(app)
     app.state.api = service.api
     if service.routers:
         app.state.citizen_tokens = CitizenTokenVerifier.from_file(
@@ -162,6 +164,17 @@ def service_app(service: Service[Any]) -> FastAPI:
         return JSONResponse({"status": "ok" if ok else "unavailable"}, 200 if ok else 503)
 
     return app
+
+
+def _document_problem_answers(app: FastAPI) -> None:
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = with_problem_answers(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def run(compose: Callable[[SettingsT], Service[Any]], settings_class: type[SettingsT]) -> None:

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
 
 from gegevens.entrypoints import views
 from gegevens.ports import RegistrationQueries
+from mijnoverheid.api import problem
 from mijnoverheid.auth import CurrentCitizen
 from mijnoverheid.identity import OrganisationRegistry
 from mijnoverheid.problems import ProblemError
 from mijnoverheid.runtime import api_of
 
 router = APIRouter(prefix="/api/v1", tags=["persoonlijke gegevens"])
-_NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"description": "no such registration of this citizen (or it was removed)"}
-}
+_NOT_FOUND = problem(404, "no such registration of this citizen (or it was removed)")
 
 
 def _registrations(request: Request) -> RegistrationQueries:

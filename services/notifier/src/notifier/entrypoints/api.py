@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, EmailStr, Field
 
+from mijnoverheid.api import problem
 from mijnoverheid.auth import CurrentCitizen
 from mijnoverheid.problems import ProblemError
 from mijnoverheid.runtime import api_of
@@ -79,13 +80,25 @@ async def get_contact_details(citizen: CurrentCitizen, service: Service) -> Cont
     return _view(await service.view(citizen.bsn))
 
 
-@router.put("", response_model=ContactDetails)
+@router.put(
+    "",
+    response_model=ContactDetails,
+    responses=problem(503, "the confirmation e-mail could not be sent; try again"),
+)
 async def set_email(body: SetEmail, citizen: CurrentCitizen, service: Service) -> ContactDetails:
     """Set or change the address: a code is mailed to it; it is used once confirmed."""
     return await _refusals(service.set_email(citizen.bsn, str(body.email), body.language))
 
 
-@router.post("/verification", response_model=ContactDetails)
+@router.post(
+    "/verification",
+    response_model=ContactDetails,
+    responses={
+        **problem(400, "the code is not right"),
+        **problem(409, "no address is waiting to be confirmed, or the code was used"),
+        **problem(410, "the code has expired or was tried too often: set the address again"),
+    },
+)
 async def confirm_email(
     body: Confirmation, citizen: CurrentCitizen, service: Service
 ) -> ContactDetails:

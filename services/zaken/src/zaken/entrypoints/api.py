@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from mijnoverheid.api import Page, PagingQuery, page_of
+from mijnoverheid.api import Page, PagingQuery, page_of, problem
 from mijnoverheid.auth import CurrentCitizen
 from mijnoverheid.identity import OrganisationRegistry
 from mijnoverheid.problems import ProblemError
@@ -18,6 +18,7 @@ from zaken.domain.model import StatusReport
 from zaken.ports import CaseQueries
 
 router = APIRouter(prefix="/api/v1", tags=["lopende zaken"])
+NOT_FOUND = problem(404, "no such case of this citizen (or it was withdrawn)")
 
 
 class Status(BaseModel):
@@ -76,7 +77,7 @@ async def list_cases(
     return page_of(request, paging, items, len(visible))
 
 
-@router.get("/cases/{case_id}", response_model=CaseDetail)
+@router.get("/cases/{case_id}", response_model=CaseDetail, responses=NOT_FOUND)
 async def get_case(
     request: Request, case_id: str, citizen: CurrentCitizen, cases: Cases, registry: Registry
 ) -> CaseDetail:
