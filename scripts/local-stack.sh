@@ -73,8 +73,17 @@ build_ferretdb() {
 
 port_open() { (exec 3<>"/dev/tcp/${1%:*}/${1#*:}") 2>/dev/null; }
 
+ferretdb_is_ours() {
+  [ -f "$LOCAL/ferretdb.pid" ] && kill -0 "$(cat "$LOCAL/ferretdb.pid")" 2>/dev/null
+}
+
 start_ferretdb() {
-  if port_open "$FERRETDB_ADDR"; then return; fi
+  if port_open "$FERRETDB_ADDR"; then
+    if ferretdb_is_ours; then return; fi
+    log "something else listens on $FERRETDB_ADDR (another checkout's FerretDB?);"
+    log "stop it, or give this checkout its own address: FERRETDB_ADDR=127.0.0.1:27018 $0 up"
+    exit 1
+  fi
   mkdir -p "$LOCAL/ferretdb"
   log "starting FerretDB on $FERRETDB_ADDR"
   nohup "$FERRETDB_BIN" --listen "$FERRETDB_ADDR" --data "$LOCAL/ferretdb" \

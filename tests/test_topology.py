@@ -57,3 +57,11 @@ def test_every_documented_example_is_valid(document: str, example: dict[str, Any
     event = CloudEvent.model_validate(example)
     assert event.type in BY_TYPE, f"{document}: unknown event type {event.type}"
     BY_TYPE[event.type].model_validate(event.data)
+
+
+def test_the_operations_guide_names_every_queue() -> None:
+    guide = (DOCS / "operations.md").read_text(encoding="utf-8")
+    queues = [queue for queues in SERVICE_QUEUES.values() for queue in queues]
+    names = [queue.name for queue in queues] + [d.name for q in queues for d in q.delays]
+    missing = [name for name in names if f"`{name}`" not in guide]
+    assert not missing, f"docs/operations.md does not name: {missing}"

@@ -72,6 +72,11 @@ def rejection(data: dict[str, Any]) -> tuple[RejectionReason, str]:
 # --- MessageSent --------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("kind", ["aanslag", "aanslag, definitief", "besluit (art. 4 Awb)"])
+def test_a_kind_is_words_as_docs_events_md_says(kind: str) -> None:
+    assert MessageSent.model_validate(message(kind=kind)).kind == kind
+
+
 def test_a_complete_message_is_valid() -> None:
     sent = MessageSent.model_validate(
         message(kind="aanslag", deadline="2026-03-01", attachments=[attachment(b"abc")])
@@ -93,6 +98,8 @@ def test_a_complete_message_is_valid() -> None:
         pytest.param({"body": "x" * (MAX_BODY_CHARS + 1)}, "too-large", id="body"),
         pytest.param({"reference": "x" * (MAX_REFERENCE_CHARS + 1)}, "too-large", id="reference"),
         pytest.param({"kind": "x" * 81}, "too-large", id="kind"),
+        pytest.param({"kind": "aanslag <b>nu</b>"}, "malformed", id="kind-markup"),
+        pytest.param({"kind": "aanslag\nBetaal nu"}, "malformed", id="kind-two-lines"),
         pytest.param(
             {"attachments": [attachment(file_name="x" * 252 + ".pdf")]},
             "too-large",

@@ -108,9 +108,9 @@ class MessageSent(BaseModel):
     kind: Annotated[str, _at_most(80, "kind")] | None = Field(
         default=None,
         # It is quoted in the notification e-mail: one line of words, no links.
-        pattern=r"^\w[\w .'()-]*$",
+        pattern=r"^\w[\w ,.'()-]*$",
         description="what kind of message this is, e.g. 'aanslag' or 'besluit': letters, "
-        "digits, spaces and . ' ( ) -",
+        "digits, spaces and , . ' ( ) -",
     )
     deadline: date | None = Field(default=None, description="a deadline the citizen must meet")
     expires_at: Moment | None = Field(
