@@ -1,0 +1,1 @@
+"""Certificates: PKIoverheid names as the broker sees them, and a private test CA."""
