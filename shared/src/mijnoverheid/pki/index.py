@@ -15,6 +15,11 @@ class CaFiles:
     BUNDLE = "ca/bundle.pem"  # root, domain and issuing CA: the broker's trusted CAs
 
 
+def verifying_context(trusted: Path) -> ssl.SSLContext:
+    """A TLS client context that verifies the server (chain and host name) and shows nothing."""
+    return ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=str(trusted))
+
+
 @dataclass(frozen=True)
 class Issued:
     """One end-entity certificate: its chain file (leaf first), key and broker user."""
@@ -26,7 +31,7 @@ class Issued:
 
     def client_context(self, trusted: Path) -> ssl.SSLContext:
         """A TLS client context presenting this certificate and verifying the server."""
-        context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=str(trusted))
+        context = verifying_context(trusted)
         context.load_cert_chain(self.certificate, self.key)
         return context
 
