@@ -20,6 +20,7 @@
 #   --conf FILE        append these rabbitmq.conf lines (repeatable; e.g. cluster formation)
 #   --advanced FILE    use this advanced.config (not together with --tls, which writes its own)
 #   --timeout SECONDS  how long to wait for the boot (default 120)
+#   --stop-with PID    stop the node once process PID has ended (e.g. a killed test run)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -126,7 +127,7 @@ start() {
   [[ "$base" =~ ^[0-9]+$ ]] && [ "$base" -ge 1024 ] && [ "$base" -le 65000 ] \
     || die "PORT_BASE must be a number from 1024 to 65000"
   shift 2
-  local tls="" definitions="" advanced="" management=no timeout=120 conf=()
+  local tls="" definitions="" advanced="" management=no timeout=120 conf=() owner=""
   PLAIN=yes
   while [ $# -gt 0 ]; do
     case "$1" in
@@ -137,10 +138,13 @@ start() {
       --conf) conf+=("$(realpath "$2")"); shift 2 ;;
       --advanced) advanced="$(realpath "$2")"; shift 2 ;;
       --timeout) timeout="$2"; shift 2 ;;
+      --stop-with) owner="$2"; shift 2 ;;
       *) die "unknown option $1" ;;
     esac
   done
   [ -z "$tls" ] || [ -z "$advanced" ] || die "--advanced and --tls cannot be combined"
+  [ -x "$RABBITMQ_BIN/rabbitmq-server" ] \
+    || die "RabbitMQ is not installed: \`make stack\` (scripts/local-stack.sh up) installs it"
   REAL_HOME="${HOME:-}"
   node_env "$name"
   if running; then
@@ -216,7 +220,18 @@ start() {
     kill_group
     exit 1
   fi
+  [ -z "$owner" ] || watch_owner "$owner"
   log "$RABBITMQ_NODENAME is running"
+}
+
+# A watchdog in its own session: when the owner ends without stopping the node (killed, say),
+# it stops the node, so no orphan keeps running on a shared machine. It ends with the node.
+watch_owner() {
+  local group
+  group="$(cat "$NODE_DIR/launcher.pid")"
+  setsid bash -c 'while kill -0 "$1" 2>/dev/null && kill -0 -- "-$2" 2>/dev/null; do sleep 2; done
+    if kill -0 -- "-$2" 2>/dev/null; then "$3" stop "$4"; fi' \
+    watchdog "$1" "$group" "$ROOT/scripts/rabbitmq-node.sh" "$NAME" >>"$NODE_DIR/log/watchdog.log" 2>&1 </dev/null &
 }
 
 # `rabbitmqctl wait` returns once the node has booted; it would wait out its whole timeout for
@@ -244,15 +259,18 @@ listening() {
   done
 }
 
+# SIGTERM makes the Erlang VM stop RabbitMQ gracefully (as `rabbitmqctl stop` does, without
+# the second of starting a CLI VM); whatever is left after the grace period is killed.
 kill_group() {
-  local pid
+  local pid grace="${1:-10}"
   pid="$(cat "$NODE_DIR/launcher.pid" 2>/dev/null || true)"
   [ -n "$pid" ] || return 0
   kill -TERM -- "-$pid" 2>/dev/null || return 0
-  for _ in $(seq 1 50); do
+  for _ in $(seq 1 $((grace * 10))); do
     kill -0 -- "-$pid" 2>/dev/null || return 0
-    sleep 0.2
+    sleep 0.1
   done
+  log "$RABBITMQ_NODENAME did not stop within ${grace}s: killing it"
   kill -KILL -- "-$pid" 2>/dev/null || true
 }
 
@@ -260,11 +278,7 @@ stop() {
   check_name "${1:-}"
   node_env "$1"
   [ -d "$NODE_DIR" ] || die "no node $1 under $NODES_DIR"
-  if running; then
-    # Waits until the node's OS process has exited.
-    ctl stop "$RABBITMQ_PID_FILE" >/dev/null 2>&1 || kill_group
-  fi
-  kill_group  # whatever of its process group is left (e.g. a node that never booted)
+  kill_group 60
   rm -f "$NODE_DIR/launcher.pid"
   log "$RABBITMQ_NODENAME stopped"
   if [ "${2:-}" = --purge ]; then

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable
+from datetime import UTC, datetime, timedelta
 
 import aio_pika
 import pytest
@@ -22,11 +23,14 @@ from aiormq.exceptions import (
     ChannelPreconditionFailed,
     ProbableAuthenticationError,
 )
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 
 from mijnoverheid.contracts import routing
 from mijnoverheid.contracts.envelope import CONTENT_TYPE
 from mijnoverheid.identity import Organisation, OrganisationRegistry
 from mijnoverheid.pki.index import verifying_context
+from mijnoverheid.pki.issuing import Authority, issue_crl, load_certificates, load_key, write_file
 from mijnoverheid.pki.names import serial_numbers_in
 from mijnoverheid.testing.tlsbroker import TlsBroker
 from mijnoverheid.testing.waiting import wait_until
@@ -215,3 +219,35 @@ async def test_plain_amqp_is_refused(tls_broker: TlsBroker) -> None:
         await attempt(aio_pika.connect(f"amqp://127.0.0.1:{tls_broker.port}/", timeout=15))
     with pytest.raises(AMQPConnectionError, match=r"Connect call failed|Connection refused"):
         await attempt(aio_pika.connect(f"amqp://127.0.0.1:{tls_broker.plain_port}/", timeout=15))
+
+
+async def test_a_crl_update_takes_effect_without_a_restart(
+    tls_broker: TlsBroker, registry: OrganisationRegistry
+) -> None:
+    """The broker reads crl/ at each handshake: ops refresh the CRLs, no restart needed."""
+    organisation = registry.organisations[-1]
+    certificate = tls_broker.pki.organisation(organisation.broker_user)
+    crl_file = tls_broker.pki.directory / tls_broker.pki.index["crls"]["issuing"]
+    published = crl_file.read_bytes()
+    authority = Authority(
+        load_certificates(tls_broker.pki.authority("issuing"))[0],
+        load_key(tls_broker.pki.directory / "ca" / "issuing.key"),
+    )
+    now = datetime.now(UTC)
+    listed = [(entry.serial_number, now) for entry in x509.load_pem_x509_crl(published)]
+    crl = issue_crl(
+        authority, [*listed, (certificate.serial, now)], now, now + timedelta(days=1), 99
+    )
+    start = tls_broker.log_size()
+    write_file(crl_file, crl.public_bytes(serialization.Encoding.PEM))
+    try:
+        with pytest.raises(AMQPConnectionError):
+            await attempt(tls_broker.connect(certificate))
+        await wait_until(
+            lambda: "Fatal - Certificate Revoked" in tls_broker.log_since(start),
+            what="the broker's 'Certificate Revoked' alert",
+        )
+    finally:
+        write_file(crl_file, published)
+    connection = await tls_broker.connect(certificate)  # the old CRL back: welcome again
+    await connection.close()

@@ -153,6 +153,7 @@ def running_tls_broker(work_dir: Path, registry: OrganisationRegistry) -> Iterat
             nodes_dir,
             *("start", name, str(base), "--tls", str(pki_dir), "--no-plain"),
             *("--definitions", str(definitions_file), "--timeout", str(START_TIMEOUT_SECONDS)),
+            *("--stop-with", str(os.getpid())),  # should this session die without teardown
         )
         if started.returncode == 0 or "is in use" not in started.stderr:
             break
