@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import aio_pika
@@ -221,33 +221,61 @@ async def test_plain_amqp_is_refused(tls_broker: TlsBroker) -> None:
         await attempt(aio_pika.connect(f"amqp://127.0.0.1:{tls_broker.plain_port}/", timeout=15))
 
 
+@contextlib.contextmanager
+def crl_replaced(
+    broker: TlsBroker, revoke: int | None, this_update: datetime, next_update: datetime
+) -> Iterator[None]:
+    """The issuing CA's CRL on disk replaced (also listing `revoke`), put back afterwards."""
+    crl_file = broker.pki.directory / broker.pki.index["crls"]["issuing"]
+    published = crl_file.read_bytes()
+    authority = Authority(
+        load_certificates(broker.pki.authority("issuing"))[0],
+        load_key(broker.pki.directory / "ca" / "issuing.key"),
+    )
+    serials = [entry.serial_number for entry in x509.load_pem_x509_crl(published)]
+    serials += [] if revoke is None else [revoke]
+    listed = [(serial, this_update) for serial in serials]
+    crl = issue_crl(authority, listed, this_update, next_update, 99)
+    write_file(crl_file, crl.public_bytes(serialization.Encoding.PEM))
+    try:
+        yield
+    finally:
+        write_file(crl_file, published)
+
+
 async def test_a_crl_update_takes_effect_without_a_restart(
     tls_broker: TlsBroker, registry: OrganisationRegistry
 ) -> None:
     """The broker reads crl/ at each handshake: ops refresh the CRLs, no restart needed."""
-    organisation = registry.organisations[-1]
-    certificate = tls_broker.pki.organisation(organisation.broker_user)
-    crl_file = tls_broker.pki.directory / tls_broker.pki.index["crls"]["issuing"]
-    published = crl_file.read_bytes()
-    authority = Authority(
-        load_certificates(tls_broker.pki.authority("issuing"))[0],
-        load_key(tls_broker.pki.directory / "ca" / "issuing.key"),
-    )
+    certificate = tls_broker.pki.organisation(registry.organisations[-1].broker_user)
     now = datetime.now(UTC)
-    listed = [(entry.serial_number, now) for entry in x509.load_pem_x509_crl(published)]
-    crl = issue_crl(
-        authority, [*listed, (certificate.serial, now)], now, now + timedelta(days=1), 99
-    )
     start = tls_broker.log_size()
-    write_file(crl_file, crl.public_bytes(serialization.Encoding.PEM))
-    try:
+    with crl_replaced(tls_broker, certificate.serial, now, now + timedelta(days=1)):
         with pytest.raises(AMQPConnectionError):
             await attempt(tls_broker.connect(certificate))
         await wait_until(
             lambda: "Fatal - Certificate Revoked" in tls_broker.log_since(start),
             what="the broker's 'Certificate Revoked' alert",
         )
-    finally:
-        write_file(crl_file, published)
-    connection = await tls_broker.connect(certificate)  # the old CRL back: welcome again
-    await connection.close()
+    await attempt(tls_broker.connect(certificate))  # the old CRL back: welcome again
+
+
+async def test_a_stale_crl_fails_closed(
+    tls_broker: TlsBroker, registry: OrganisationRegistry
+) -> None:
+    """A CRL past its nextUpdate says nothing about today: even a good certificate is refused
+    until ops publish a fresh one (rather than accepting what may have been revoked since)."""
+    certificate = tls_broker.pki.organisation(registry.organisations[-1].broker_user)
+    now = datetime.now(UTC)
+    start = tls_broker.log_size()
+    with crl_replaced(tls_broker, None, now - timedelta(days=8), now - timedelta(days=1)):
+        with pytest.raises(AMQPConnectionError):
+            await attempt(tls_broker.connect(certificate))
+        await wait_until(
+            lambda: (
+                "Fatal - Bad Certificate" in tls_broker.log_since(start)
+                and "{bad_crls,no_relevant_crls}" in tls_broker.log_since(start)
+            ),
+            what="the broker's 'Bad Certificate' alert for want of a valid CRL",
+        )
+    await attempt(tls_broker.connect(certificate))
