@@ -58,11 +58,20 @@ node_env() {
   fi
 }
 
-ctl() { "$RABBITMQ_BIN/rabbitmqctl" -q -n "$RABBITMQ_NODENAME" "$@"; }
+ctl() {
+  # Without the node's home (and cookie) the CLI's Erlang VM crashes, dumping into the cwd.
+  [ -d "$HOME" ] || die "no node $NAME under $NODES_DIR (start it first)"
+  "$RABBITMQ_BIN/rabbitmqctl" -q -n "$RABBITMQ_NODENAME" "$@"
+}
+# The process group this script started for the node, if it still runs. Its leader is checked
+# (rabbitmq-server, working in this node's directory), so a stale pid file whose number the
+# system has since given to someone else's processes never makes us signal those.
 launched() {
   local pid
   pid="$(cat "$NODE_DIR/launcher.pid" 2>/dev/null || true)"
-  [ -n "$pid" ] && kill -0 -- "-$pid" 2>/dev/null
+  [ -n "$pid" ] && kill -0 -- "-$pid" 2>/dev/null \
+    && [ "$(readlink "/proc/$pid/cwd" 2>/dev/null)" = "$(realpath "$NODE_DIR")" ] \
+    && grep -q rabbitmq-server "/proc/$pid/cmdline" 2>/dev/null
 }
 # A CLI call costs about a second (an Erlang VM starts): ask only when our process lives.
 running() { launched && ctl ping >/dev/null 2>&1; }
@@ -263,8 +272,8 @@ listening() {
 # the second of starting a CLI VM); whatever is left after the grace period is killed.
 kill_group() {
   local pid grace="${1:-10}"
-  pid="$(cat "$NODE_DIR/launcher.pid" 2>/dev/null || true)"
-  [ -n "$pid" ] || return 0
+  launched || return 0
+  pid="$(cat "$NODE_DIR/launcher.pid")"
   kill -TERM -- "-$pid" 2>/dev/null || return 0
   for _ in $(seq 1 $((grace * 10))); do
     kill -0 -- "-$pid" 2>/dev/null || return 0
@@ -278,7 +287,11 @@ stop() {
   check_name "${1:-}"
   node_env "$1"
   [ -d "$NODE_DIR" ] || die "no node $1 under $NODES_DIR"
-  kill_group 60
+  if launched; then
+    kill_group 60
+  elif ctl ping >/dev/null 2>&1; then
+    ctl stop "$RABBITMQ_PID_FILE" >/dev/null  # running, but not in the group we started
+  fi
   rm -f "$NODE_DIR/launcher.pid"
   log "$RABBITMQ_NODENAME stopped"
   if [ "${2:-}" = --purge ]; then
