@@ -88,46 +88,17 @@ share_cookie() {
   fi  # else Erlang creates a cookie of this node's own on first start
 }
 
+# The TLS listener from config/rabbitmq/tls-node.{conf,advanced.config}, filled in.
 write_tls_config() {
-  local pki="$1"
-  for file in ca/bundle.pem servers/rabbitmq.pem servers/rabbitmq.key; do
+  local pki="$1" file
+  for file in ca/bundle.pem servers/rabbitmq.pem servers/rabbitmq.key crl; do
     [ -r "$pki/$file" ] || die "--tls $pki: $file missing (create it with scripts/pki.py)"
   done
-  [ -d "$pki/crl" ] || die "--tls $pki: crl/ missing (create it with scripts/pki.py)"
-  [[ "$pki" != *[\"\\]* ]] || die "--tls: the path may not contain quotes or backslashes"
-  cat <<EOF
-listeners.ssl.default = 127.0.0.1:$AMQPS_PORT
-# The broker user is the certificate's subject DN (SERIALNUMBER=<OIN> included).
-ssl_cert_login_from = distinguished_name
-ssl_handshake_timeout = 5000
-EOF
-  if [ "$PLAIN" = yes ]; then
-    # Mechanisms are per node, not per listener: PLAIN stays possible over TLS too.
-    printf 'auth_mechanisms.1 = EXTERNAL\nauth_mechanisms.2 = PLAIN\n'
-  else
-    printf 'auth_mechanisms.1 = EXTERNAL\n'
-  fi
-}
-
-# All of ssl_options, in advanced.config: rabbitmq.conf cannot name a CRL store, and in
-# 3.10 an `ssl_options` in advanced.config replaces the whole list from rabbitmq.conf.
-write_tls_advanced_config() {
-  local pki="$1"
-  cat <<EOF
-[{rabbit, [{ssl_options, [
-    {cacertfile, "$pki/ca/bundle.pem"},
-    {certfile, "$pki/servers/rabbitmq.pem"},
-    {keyfile, "$pki/servers/rabbitmq.key"},
-    {verify, verify_peer},
-    {fail_if_no_peer_cert, true},
-    %% PKIoverheid: leaf <- TSP CA <- domain CA <- root, i.e. two intermediates.
-    {depth, 2},
-    {versions, ['tlsv1.3', 'tlsv1.2']},
-    %% Revocation of the leaf AND of every CA above it, from CRLs in crl/<issuer hash>.rN.
-    {crl_check, true},
-    {crl_cache, {ssl_crl_hash_dir, {internal, [{dir, "$pki/crl"}]}}}
-]}]}].
-EOF
+  [[ "$pki" =~ ^[A-Za-z0-9_./-]+$ ]] || die "--tls: use a path of letters, digits and _ . / -"
+  sed "s|@AMQPS_PORT@|$AMQPS_PORT|g" "$ROOT/config/rabbitmq/tls-node.conf"
+  # Mechanisms are per node, not per listener: with a plain listener, PLAIN works over TLS too.
+  [ "$PLAIN" = no ] || echo "auth_mechanisms.2 = PLAIN"
+  sed "s|@PKI@|$pki|g" "$ROOT/config/rabbitmq/tls-node.advanced.config" >"$RABBITMQ_ADVANCED_CONFIG_FILE"
 }
 
 start() {
@@ -205,11 +176,9 @@ start() {
   chmod 600 "$RABBITMQ_CONFIG_FILE.new"
   mv -f "$RABBITMQ_CONFIG_FILE.new" "$RABBITMQ_CONFIG_FILE"
 
-  if [ -n "$tls" ]; then
-    write_tls_advanced_config "$tls" >"$RABBITMQ_ADVANCED_CONFIG_FILE"
-  elif [ -n "$advanced" ]; then
+  if [ -n "$advanced" ]; then
     cp "$advanced" "$RABBITMQ_ADVANCED_CONFIG_FILE"
-  else
+  elif [ -z "$tls" ]; then
     echo "[]." >"$RABBITMQ_ADVANCED_CONFIG_FILE"
   fi
 
@@ -325,5 +294,5 @@ case "$command" in
       printf 'export %s=%q\n' "$variable" "${!variable}"
     done
     ;;
-  *) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+  *) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
