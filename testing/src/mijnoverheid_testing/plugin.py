@@ -10,6 +10,7 @@ import pytest
 from mijnoverheid.identity import OrganisationRegistry
 from mijnoverheid_testing.platform import Platform, running_platform
 from mijnoverheid_testing.stack import Stack, demo_registry, real_stack
+from mijnoverheid_testing.tlsbroker import TlsBroker, running_tls_broker
 
 
 @pytest.fixture(scope="session")
@@ -24,6 +25,19 @@ def stack() -> Iterator[Stack]:
 @pytest.fixture(scope="session")
 def registry() -> OrganisationRegistry:
     return demo_registry()
+
+
+@pytest.fixture(scope="session")
+def tls_broker(
+    tmp_path_factory: pytest.TempPathFactory, registry: OrganisationRegistry
+) -> Iterator[TlsBroker]:
+    """A RabbitMQ node of its own, started once per session: AMQPS only (mutual TLS with the
+    test PKI, EXTERNAL, CRL checks), provisioned with certificate users."""
+    try:
+        with running_tls_broker(tmp_path_factory.mktemp("tls-broker"), registry) as broker:
+            yield broker
+    except RuntimeError as error:
+        pytest.fail(str(error), pytrace=False)
 
 
 @pytest.fixture(scope="session")
