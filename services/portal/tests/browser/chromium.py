@@ -4,14 +4,18 @@ and axe-core (from the project's npm lock) run inside the page. Test support onl
 from __future__ import annotations
 
 import contextlib
+import os
+import re
 import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from selenium import webdriver
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -79,7 +83,12 @@ def axe_violations(driver: WebDriver) -> list[dict[str, Any]]:
 
 
 def assert_accessible(driver: WebDriver) -> None:
-    """Zero serious or critical violations (WCAG 2.1 AA is the law for government sites)."""
+    """Zero serious or critical violations (WCAG 2.1 AA is the law for government sites).
+    With PORTAL_SCREENSHOTS=<folder>, also keeps a PNG of every page it checks."""
+    folder = os.environ.get("PORTAL_SCREENSHOTS")
+    if folder:
+        name = re.sub(r"[^a-z0-9]+", "-", urlsplit(driver.current_url).path.lower()).strip("-")
+        driver.save_screenshot(str(Path(folder) / f"{name or 'start'}.png"))
     blocking = [v for v in axe_violations(driver) if v.get("impact") in BLOCKING_IMPACTS]
     described = [
         f"{v['id']} ({v['impact']}): {v['help']} at "
@@ -95,7 +104,10 @@ def wait_for(
     """A bounded wait on a condition of the page (never a sleep as synchronisation)."""
     deadline = time.monotonic() + timeout
     while True:
-        value = condition(driver)
+        try:
+            value = condition(driver)
+        except (NoSuchElementException, StaleElementReferenceException):
+            value = None  # the page is still changing
         if value:
             return value
         if time.monotonic() > deadline:
