@@ -90,7 +90,7 @@ def test_code_flow_gives_a_signed_id_token_with_nonce_acr_and_birthdate(
     provider: Provider, client_key: ECKey
 ) -> None:
     answer = provider.exchange(token_form(code_for(provider, Level.SUBSTANTIEEL), client_key))
-    keys = KeySet.import_key_set(provider.jwks())
+    keys = KeySet.import_key_set(provider.jwks())  # type: ignore[arg-type]
     claims = jwt.decode(answer["id_token"], keys, algorithms=["RS256"]).claims
     assert claims["iss"] == ISSUER
     assert claims["aud"] == "portal"

@@ -10,6 +10,7 @@ import json
 import re
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -29,10 +30,11 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 BELASTINGDIENST = "00000001003214345000"
 
 
-def verify_chain(export: dict[str, object]) -> bool:
+def verify_chain(export: dict[str, Any]) -> bool:
     """docs/berichtenbox.md § 2, as a citizen would check their downloaded copy."""
     previous = "0" * 64
-    for position, entry in enumerate(export["entries"], start=1):  # type: ignore[arg-type]
+    entries: list[dict[str, Any]] = export["entries"]
+    for position, entry in enumerate(entries, start=1):
         fields = {k: entry[k] for k in ("at", "cause", "details", "kind", "prev_hash", "seq")}
         fields["message_id"] = export["message_id"]
         canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
