@@ -103,11 +103,13 @@ class Accounts:
         """Apply an outbox record to its collection; applying it twice changes nothing."""
         data = record["data"]
         if record["type"] == ACCOUNT_ACTIVATED:
-            await self._accounts.update_one(
-                {"bsn": data["bsn"]},
-                {"$setOnInsert": {"_id": record["_id"], "activated_at": data["activated_at"]}},
-                upsert=True,
-            )
+            # Two racing upserts: the loser hits the unique index; the winner wrote the same.
+            with contextlib.suppress(DuplicateKeyError):
+                await self._accounts.update_one(
+                    {"bsn": data["bsn"]},
+                    {"$setOnInsert": {"_id": record["_id"], "activated_at": data["activated_at"]}},
+                    upsert=True,
+                )
         elif record["type"] == CONSENT_CHANGED:
             with contextlib.suppress(DuplicateKeyError):  # applied before
                 await self._consents.insert_one({"_id": record["_id"], **data})
