@@ -54,8 +54,12 @@ class OidcClient:
         client_key: ECKey,
         redirect_uri: str,
         http: httpx.AsyncClient,
+        backchannel: str | None = None,
     ) -> None:
         self.issuer = issuer.rstrip("/")
+        # Development in containers: the browser reaches the mock at the issuer URL, the
+        # portal's own calls go to the mock's address on the container network.
+        self._backchannel = backchannel.rstrip("/") if backchannel else None
         self.client_id = client_id
         self._key = client_key
         self.redirect_uri = redirect_uri
@@ -65,7 +69,9 @@ class OidcClient:
 
     async def metadata(self) -> dict[str, Any]:
         if self._metadata is None:
-            response = await self._http.get(f"{self.issuer}/.well-known/openid-configuration")
+            response = await self._http.get(
+                self._server_side(f"{self.issuer}/.well-known/openid-configuration")
+            )
             response.raise_for_status()
             found: dict[str, Any] = response.json()
             if found.get("issuer", "").rstrip("/") != self.issuer:
@@ -108,7 +114,7 @@ class OidcClient:
             client_assertion=self._assertion(token_endpoint),
         )
         response = await self._http.post(
-            token_endpoint,
+            self._server_side(token_endpoint),
             content=body,
             headers={"Content-Type": "application/x-www-form-urlencoded"},
         )
@@ -168,10 +174,15 @@ class OidcClient:
 
     async def _jwks(self) -> KeySet:
         if self._keys is None:
-            response = await self._http.get((await self.metadata())["jwks_uri"])
+            response = await self._http.get(self._server_side((await self.metadata())["jwks_uri"]))
             response.raise_for_status()
             self._keys = KeySet.import_key_set(response.json())
         return self._keys
+
+    def _server_side(self, url: str) -> str:
+        if self._backchannel and url.startswith(self.issuer):
+            return self._backchannel + url[len(self.issuer) :]
+        return url
 
     async def end_session_url(self, id_token: str, post_logout_redirect_uri: str) -> str | None:
         endpoint = (await self.metadata()).get("end_session_endpoint")

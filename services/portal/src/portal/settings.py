@@ -42,6 +42,10 @@ class PortalSettings(BaseSettings):
         default=None, description="private JWK (JSON) for private_key_jwt; generated in dev"
     )
     oidc_min_acr: Level = Level.MIDDEN
+    oidc_backchannel_url: str | None = Field(
+        default=None,
+        description="development in containers only: where the portal itself reaches the IdP",
+    )
 
     # Tokens the portal signs for the services' citizen APIs.
     portal_token_issuer: str = "urn:nld:mijnoverheid:portal"  # noqa: S105 - an id
@@ -90,6 +94,8 @@ class PortalSettings(BaseSettings):
         ]
         if missing:
             raise ValueError(f"outside development, set {', '.join(missing)}")
+        if self.oidc_backchannel_url:
+            raise ValueError("OIDC_BACKCHANNEL_URL is for development only")
         if not self.session_cookie_secure:
             raise ValueError("SESSION_COOKIE_SECURE=false is allowed only in development")
         if not (self.portal_url or "").startswith("https://"):

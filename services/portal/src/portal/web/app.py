@@ -68,6 +68,7 @@ def create_app(settings: PortalSettings) -> FastAPI:
             client_key,
             settings.base_url + "/inloggen/terug",
             http,
+            settings.oidc_backchannel_url,
         ),
         backends=Backends(
             berichtenbox=backend("berichtenbox", settings.berichtenbox_url),
