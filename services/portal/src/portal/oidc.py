@@ -43,7 +43,6 @@ class Identity:
     name: str
     # Development only (the mock's claim); production takes it from the BRP.
     birthdate: date | None
-    id_token: str
 
 
 class OidcClient:
@@ -169,7 +168,6 @@ class OidcClient:
             level=level,
             name=str(claims.get("name", "")),
             birthdate=date.fromisoformat(birthdate) if isinstance(birthdate, str) else None,
-            id_token=id_token,
         )
 
     async def _jwks(self) -> KeySet:
@@ -184,7 +182,9 @@ class OidcClient:
             return self._backchannel + url[len(self.issuer) :]
         return url
 
-    async def end_session_url(self, id_token: str, post_logout_redirect_uri: str) -> str | None:
+    async def end_session_url(self, post_logout_redirect_uri: str) -> str | None:
+        """RP-initiated logout with client_id instead of id_token_hint: the ID token holds the
+        BSN, and a BSN never goes into a URL (the IdP knows its session by its own cookie)."""
         endpoint = (await self.metadata()).get("end_session_endpoint")
         if not endpoint:
             return None
@@ -192,7 +192,6 @@ class OidcClient:
             httpx.URL(
                 endpoint,
                 params={
-                    "id_token_hint": id_token,
                     "client_id": self.client_id,
                     "post_logout_redirect_uri": post_logout_redirect_uri,
                 },

@@ -32,7 +32,6 @@ class Citizen:
     bsn: str
     name: str
     acr: str
-    id_token: str  # kept for the IdP's end-session call (id_token_hint)
 
 
 @dataclass(frozen=True)

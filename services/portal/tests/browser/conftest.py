@@ -113,6 +113,11 @@ def browser() -> Iterator[WebDriver]:
 def log_in(driver: WebDriver, system: PortalSystem, bsn: str, level: str = "midden") -> None:
     """Through the real flow: the portal's login link, the mock's page, back to the portal."""
     driver.get(f"{system.url}/inloggen")
+    at_the_mock(driver, system, bsn, level)
+
+
+def at_the_mock(driver: WebDriver, system: PortalSystem, bsn: str, level: str = "midden") -> None:
+    """Pick the test person and level on the DigiD mock's page, and wait to be back."""
     wait_for(driver, lambda d: d.find_elements(By.ID, "acr-midden"), "the DigiD mock's page")
     driver.find_element(By.ID, f"person-{bsn}").click()
     driver.find_element(By.ID, f"acr-{level}").click()

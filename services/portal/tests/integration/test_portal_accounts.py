@@ -104,7 +104,7 @@ async def test_sessions_expire_on_read_and_are_swept(database: AsyncDatabase[Doc
     store = SessionStore(
         database.sessions, SessionPolicy(timedelta(minutes=15), timedelta(hours=8))
     )
-    citizen = Citizen(random_bsn(), "T. Est", "acr", "id-token")
+    citizen = Citizen(random_bsn(), "T. Est", "acr")
     raw, created = await store.create(T0, citizen=citizen)
     assert (await store.find(raw, T0 + timedelta(minutes=10))) == created
     await store.touch(created, T0 + timedelta(minutes=10))

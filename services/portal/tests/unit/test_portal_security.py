@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import jwt
@@ -164,4 +165,5 @@ async def test_every_link_the_notifier_mails_is_a_portal_page(key_dir: Path) -> 
             answer = await client.get(path, params={"code": "ABCD-EFGH"})
             # The page exists and, without a session, sends the citizen to log in first.
             assert answer.status_code == 303, path
-            assert answer.headers["location"] == f"/inloggen?terug={path}"
+            target = quote(f"{path}?code=ABCD-EFGH", safe="/")
+            assert answer.headers["location"] == f"/inloggen?terug={target}", "code kept"

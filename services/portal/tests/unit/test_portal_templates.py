@@ -165,7 +165,7 @@ def _request(language: str) -> Request:
     }
     request = Request(scope)
     now = datetime.now(UTC)
-    citizen = Citizen("999993653", "J. Jansen", Level.MIDDEN.value, "id-token")
+    citizen = Citizen("999993653", "J. Jansen", Level.MIDDEN.value)
     request.state.session = Session("k", "csrf-token", now, now, citizen=citizen)
     return request
 

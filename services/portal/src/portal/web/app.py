@@ -9,6 +9,7 @@ import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 from fastapi import FastAPI, Request
@@ -101,7 +102,7 @@ def create_app(settings: PortalSettings) -> FastAPI:
 
     @app.exception_handler(LoginRequiredError)
     async def to_login(request: Request, error: LoginRequiredError) -> Response:
-        return RedirectResponse(f"/inloggen?terug={error.next_path}", 303)
+        return RedirectResponse(f"/inloggen?terug={quote(error.next_path, safe='/')}", 303)
 
     @app.exception_handler(RefusedError)
     async def refused(request: Request, error: RefusedError) -> Response:

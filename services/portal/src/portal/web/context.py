@@ -66,7 +66,9 @@ SessionDep = Annotated[Session | None, Depends(current_session)]
 
 async def logged_in(request: Request, session: SessionDep) -> tuple[Session, Citizen]:
     if session is None or session.citizen is None:
-        target = request.url.path if request.method == "GET" else "/overzicht"
+        # Back to the same page after login, query included (the code of a confirmation link).
+        query = f"?{request.url.query}" if request.url.query else ""
+        target = request.url.path + query if request.method == "GET" else "/overzicht"
         raise LoginRequiredError(target)
     return session, session.citizen
 

@@ -73,7 +73,7 @@ async def callback(request: Request, portal: PortalDep, session: SessionDep) -> 
     if not may_have_account(identity.birthdate, now.astimezone().date()):
         return _problem(request, portal, "under_14", 403)
     await portal.accounts.activate(identity.bsn, now)
-    citizen = Citizen(identity.bsn, identity.name, identity.level.value, identity.id_token)
+    citizen = Citizen(identity.bsn, identity.name, identity.level.value)
     raw, _ = await portal.sessions.create(now, citizen=citizen)  # a new id: no fixation
     log.info("citizen logged in", extra={"acr": identity.level.label})
     response = RedirectResponse(attempt.next_path, 303)
@@ -87,9 +87,7 @@ async def logout(request: Request, portal: PortalDep, session: SessionDep) -> Re
     assert session is not None
     target = "/uitgelogd"
     if session.citizen is not None:
-        ended = await portal.oidc.end_session_url(
-            session.citizen.id_token, portal.settings.base_url + "/uitgelogd"
-        )
+        ended = await portal.oidc.end_session_url(portal.settings.base_url + "/uitgelogd")
         target = ended or target
     await portal.sessions.end(session)
     response = RedirectResponse(target, 303)
