@@ -188,3 +188,9 @@ def test_acr_values_are_digids_saml_classes_in_order() -> None:
         level_of("urn:oasis:names:tc:SAML:2.0:ac:classes:MobileTwoFactorContract") is Level.MIDDEN
     )
     assert level_of("midden") is None
+
+
+def test_the_portal_reads_the_same_acr_values() -> None:
+    from portal.assurance import Level as PortalLevel
+
+    assert [level.value for level in PortalLevel] == [level.value for level in Level]

@@ -44,6 +44,10 @@ class OutboxRelay:
         self._accounts = accounts
         self._publisher = publisher
 
+    @property
+    def wired(self) -> bool:
+        return not isinstance(self._publisher, NotWiredPublisher)
+
     async def run_once(self, now: datetime | None = None) -> int:
         published = 0
         async for record in self._outbox.find({"published_at": None}).limit(500):

@@ -85,7 +85,11 @@ def create_app(settings: PortalSettings) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await sessions.ensure_indexes()
         await accounts.ensure_indexes()
-        jobs = [asyncio.create_task(relay.run_forever()), asyncio.create_task(_sweep(sessions))]
+        # Until the publisher is wired (TODO for the lead), one round at start-up repairs what
+        # a crash left half-applied; a relay polling records it cannot publish would only load
+        # the database.
+        outbox_job = relay.run_forever() if relay.wired else relay.run_once()
+        jobs = [asyncio.create_task(outbox_job), asyncio.create_task(_sweep(sessions))]
         try:
             yield
         finally:
