@@ -7,14 +7,15 @@ UV := python3 -m uv
 PY := .venv/bin/python
 STACK_ENV = eval "$$(scripts/local-stack.sh env)"
 PACKAGES := -p mijnoverheid -p berichtenbox -p zaken -p gegevens -p notifier \
-	-p mijnoverheid_testing -p mijnoverheid_devtools
+	-p digid_mock -p portal -p mijnoverheid_testing -p mijnoverheid_devtools
 
-.PHONY: help sync stack stack-down run demo test lint typecheck unit integration definitions asyncapi bench
+.PHONY: help sync assets browser stack stack-down run demo test lint typecheck unit integration definitions asyncapi bench
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-.venv/.synced: uv.lock pyproject.toml shared/pyproject.toml services/*/pyproject.toml
+.venv/.synced: uv.lock pyproject.toml shared/pyproject.toml services/*/pyproject.toml \
+		testing/pyproject.toml devtools/pyproject.toml
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv \
 		|| python3 -m pip install --quiet --user uv \
 		|| python3 -m pip install --quiet --user --break-system-packages uv
@@ -23,13 +24,23 @@ help: ## Show the targets
 
 sync: .venv/.synced ## Install the locked Python dependencies into .venv
 
+# The NL Design System CSS the portal serves and axe-core for the browser tests, from the lock.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+assets: node_modules/.package-lock.json ## Install the locked npm packages (portal CSS, axe-core)
+
+browser: assets ## Install headless Chromium and its driver from Debian's packages
+	scripts/install-browser.sh
+
 stack: sync ## Install (if needed) and start RabbitMQ and FerretDB, provisioned
 	scripts/local-stack.sh up
 
 stack-down: ## Stop FerretDB and RabbitMQ
 	scripts/local-stack.sh down
 
-run: sync ## Run the local stack, a mail sink and all four services
+run: sync assets ## Run the local stack, a mail sink, the four services, the DigiD mock and the portal
 	scripts/run.sh
 
 demo: sync ## Publish a realistic set of events as two demo organisations (needs `make run`)
@@ -46,7 +57,7 @@ typecheck: sync ## mypy (strict on shared/ and domain code)
 unit: sync ## Fast tests only (no broker, database or SMTP)
 	$(PY) -m pytest -m "not integration" -q
 
-test: lint typecheck stack ## Everything: lint, types, unit, integration and end-to-end tests
+test: lint typecheck stack browser ## Everything: lint, types, unit, integration and end-to-end tests
 	$(STACK_ENV) && $(PY) -m pytest -q
 
 definitions: sync ## Regenerate config/rabbitmq/definitions.json from the registry

@@ -218,3 +218,25 @@ def test_notifier_bounce_endpoint_listens_on_the_compose_network() -> None:
     environment = _environment("notifier")
     assert environment.get("NOTIFIER_BOUNCE_HOST") == "0.0.0.0"  # noqa: S104 - in its container
     assert "2525" in [str(port) for port in _service("notifier").get("expose", [])]
+
+
+def test_the_portal_and_the_digid_mock_run_in_compose() -> None:
+    portal = _environment("portal")
+    mock = _environment("digid-mock")
+    assert mock.get("DIGID_MOCK_ENVIRONMENT") == "development", "the mock refuses anything else"
+    assert portal.get("OIDC_ISSUER") == mock.get("DIGID_MOCK_ISSUER")
+    assert _environment("notifier").get("PORTAL_URL") == portal.get("PORTAL_URL"), (
+        "the links in the e-mails must open the portal"
+    )
+    assert portal.get("MONGODB_DATABASE", "portal") == "portal"
+    for name in ("portal", "digid-mock"):
+        assert _service(name).get("healthcheck", {}).get("test"), f"{name}: no healthcheck"
+        dockerfile = _dockerfile(name).read_text(encoding="utf-8")
+        assert re.search(r"^USER app$", dockerfile, re.M), f"{name}: runs as root"
+        assert "--frozen" in dockerfile
+
+
+def test_the_portal_signs_with_a_key_the_services_trust() -> None:
+    key_path = _environment("portal").get("PORTAL_TOKEN_SIGNING_KEY")
+    mounts = [str(volume) for volume in _service("portal").get("volumes", [])]
+    assert f"./config/dev-token-issuer.key:{key_path}:ro" in mounts

@@ -1,0 +1,103 @@
+"""The portal's configuration, from the environment (12-factor). Secure by default: a setting
+forgotten in production fails closed, and the development conveniences (a generated key, a
+cookie without Secure over http) exist only when PORTAL_ENVIRONMENT says development."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal, Self
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from mijnoverheid.settings import REPOSITORY_ROOT
+from portal.assurance import Level
+
+LOCAL = REPOSITORY_ROOT / ".local" / "portal"
+MAX_TOKEN_LIFETIME = 300
+
+
+class PortalSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore")
+
+    portal_environment: Literal["development", "production"] = "production"
+    portal_url: str | None = Field(
+        default=None, description="public base URL; defaults to http://<HTTP_HOST>:<HTTP_PORT>"
+    )
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+    log_level: str = "INFO"
+    mongodb_url: str = "mongodb://127.0.0.1:27017"
+    mongodb_database: str = "portal"
+    organisation_registry: Path = REPOSITORY_ROOT / "config" / "organisations.yaml"
+    assets_dir: Path = Field(
+        default=REPOSITORY_ROOT / "node_modules",
+        description="where `npm ci` put the NL Design System packages",
+    )
+
+    # Login (OpenID Connect, NL GOV profile): the DigiD broker, or the mock in development.
+    oidc_issuer: str = Field(min_length=1)
+    oidc_client_id: str = "mijnoverheid-portal-dev"
+    oidc_client_key: Path | None = Field(
+        default=None, description="private JWK (JSON) for private_key_jwt; generated in dev"
+    )
+    oidc_min_acr: Level = Level.MIDDEN
+    oidc_backchannel_url: str | None = Field(
+        default=None,
+        description="development in containers only: where the portal itself reaches the IdP",
+    )
+
+    # Tokens the portal signs for the services' citizen APIs.
+    portal_token_issuer: str = "urn:nld:mijnoverheid:portal"  # noqa: S105 - an id
+    portal_token_signing_key: Path | None = Field(
+        default=None, description="PEM Ed25519 private key; generated into .local/ in dev"
+    )
+    portal_token_lifetime_seconds: int = Field(default=120, ge=10, le=MAX_TOKEN_LIFETIME)
+
+    session_cookie_secure: bool = True
+    session_idle_seconds: int = Field(default=900, ge=60, le=900)
+    session_absolute_seconds: int = Field(default=8 * 3600, ge=600, le=12 * 3600)
+
+    berichtenbox_url: str = "http://127.0.0.1:8081"
+    zaken_url: str = "http://127.0.0.1:8082"
+    gegevens_url: str = "http://127.0.0.1:8083"
+    notifier_url: str = "http://127.0.0.1:8084"
+
+    @property
+    def development(self) -> bool:
+        return self.portal_environment == "development"
+
+    @property
+    def base_url(self) -> str:
+        return (self.portal_url or f"http://{self.http_host}:{self.http_port}").rstrip("/")
+
+    @property
+    def client_key_path(self) -> Path:
+        return self.oidc_client_key or LOCAL / "oidc-client.jwk.json"
+
+    @property
+    def token_key_path(self) -> Path:
+        return self.portal_token_signing_key or LOCAL / "token-signing.key"
+
+    @model_validator(mode="after")
+    def _production_is_strict(self) -> Self:
+        if self.development:
+            return self
+        missing = [
+            name
+            for name, value in (
+                ("OIDC_CLIENT_KEY", self.oidc_client_key),
+                ("PORTAL_TOKEN_SIGNING_KEY", self.portal_token_signing_key),
+                ("PORTAL_URL", self.portal_url),
+            )
+            if value is None
+        ]
+        if missing:
+            raise ValueError(f"outside development, set {', '.join(missing)}")
+        if self.oidc_backchannel_url:
+            raise ValueError("OIDC_BACKCHANNEL_URL is for development only")
+        if not self.session_cookie_secure:
+            raise ValueError("SESSION_COOKIE_SECURE=false is allowed only in development")
+        if not (self.portal_url or "").startswith("https://"):
+            raise ValueError("outside development, PORTAL_URL must be https")
+        return self
