@@ -16,7 +16,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
-from mijnoverheid.contracts import routing
+from mijnoverheid.contracts import events
 from mijnoverheid.contracts.envelope import source_for, utc_now
 from mijnoverheid_testing.organisation import about, message_sent
 from mijnoverheid_testing.waiting import wait_until
@@ -183,7 +183,7 @@ async def test_the_citizens_pages_with_real_data(system: PortalSystem, browser: 
                 start + timedelta(days=day),
             )
             await gemeente.publish(
-                status, routing_key=routing.CASE_STATUS_CHANGED.key(gemeente.organisation.oin)
+                status, routing_key=events.CASE_STATUS_CHANGED.key(gemeente.organisation.oin)
             )
         await gemeente.next_event(
             "case-status-recorded",
