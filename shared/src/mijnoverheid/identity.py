@@ -6,8 +6,9 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from mijnoverheid.settings import load_yaml
 
 _BSN_WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2, -1)
 _OIN_PATTERN = re.compile(r"^[0-9]{20}$")
@@ -109,5 +110,4 @@ class OrganisationRegistry(BaseModel):
 
     @classmethod
     def load(cls, path: Path) -> OrganisationRegistry:
-        with path.open(encoding="utf-8") as file:
-            return cls.model_validate(yaml.safe_load(file))
+        return load_yaml(cls, path)

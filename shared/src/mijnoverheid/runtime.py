@@ -20,11 +20,14 @@ from mijnoverheid import logs, metrics, problems, storage
 from mijnoverheid.api import with_problem_answers
 from mijnoverheid.auth import CitizenTokenVerifier
 from mijnoverheid.contracts import events
+from mijnoverheid.contracts.envelope import source_for
 from mijnoverheid.contracts.routing import EventRoute
+from mijnoverheid.identity import OrganisationRegistry
 from mijnoverheid.messaging.gate import Subscription
+from mijnoverheid.messaging.publisher import RabbitEventPublisher
 from mijnoverheid.messaging.subscriptions import subscribe
 from mijnoverheid.messaging.topology import WorkQueue, declare_topology
-from mijnoverheid.settings import ServiceSettings
+from mijnoverheid.settings import PlatformSettings, ServiceSettings
 from mijnoverheid.storage import Document
 
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
@@ -68,6 +71,23 @@ class ServiceRuntime:
     async def ready(self) -> bool:
         broker_ok = await self.broker.ping(timeout=2.0)
         return broker_ok and await storage.ping(self.database)
+
+
+@dataclass
+class PlatformRuntime(ServiceRuntime):
+    """The runtime of a service that answers organisations and emits events as the platform:
+    the organisation registry, its confirmed publisher and its CloudEvent `source`."""
+
+    settings: PlatformSettings
+    registry: OrganisationRegistry = field(init=False)
+    publisher: RabbitEventPublisher = field(init=False)
+    source: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.registry = OrganisationRegistry.load(self.settings.organisation_registry)
+        self.publisher = RabbitEventPublisher(self.broker, self.settings.broker_user)
+        self.source = source_for(self.settings.platform_oin, self.name)
 
 
 @dataclass(frozen=True)

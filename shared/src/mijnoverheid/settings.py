@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import unquote, urlsplit
 
-from pydantic import Field
+import yaml
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+ModelT = TypeVar("ModelT", bound=BaseModel)
 REPOSITORY_ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -40,3 +43,9 @@ class PlatformSettings(ServiceSettings):
         default="00000001234567890000",
         description="OIN of the organisation running MijnOverheid; part of every event source",
     )
+
+
+def load_yaml(model: type[ModelT], path: Path) -> ModelT:
+    """A configuration file (YAML) read into its model, validated."""
+    with path.open(encoding="utf-8") as file:
+        return model.model_validate(yaml.safe_load(file))

@@ -21,11 +21,9 @@ from berichtenbox.handlers.status_query import MessageStatusQueryHandler
 from berichtenbox.settings import BerichtenboxSettings
 from mijnoverheid.contracts import events
 from mijnoverheid.contracts.berichtenbox import SERVICE
-from mijnoverheid.contracts.envelope import source_for, utc_now
-from mijnoverheid.identity import OrganisationRegistry
+from mijnoverheid.contracts.envelope import utc_now
 from mijnoverheid.messaging.gate import RejectWith
-from mijnoverheid.messaging.publisher import RabbitEventPublisher
-from mijnoverheid.runtime import Service, ServiceRuntime
+from mijnoverheid.runtime import PlatformRuntime, Service
 from mijnoverheid.storage import Document
 
 
@@ -38,12 +36,10 @@ class BerichtenboxApi:
 
 
 def compose(settings: BerichtenboxSettings) -> Service[BerichtenboxApi]:
-    registry = OrganisationRegistry.load(settings.organisation_registry)
-    runtime = ServiceRuntime(SERVICE, settings)
+    runtime = PlatformRuntime(SERVICE, settings)
+    registry, publisher, source = runtime.registry, runtime.publisher, runtime.source
     store = messages.MessageRepository(runtime.database)
     trails = trail.TrailRepository(runtime.database)
-    publisher = RabbitEventPublisher(runtime.broker, settings.broker_user)
-    source = source_for(settings.platform_oin, SERVICE)
     signer = Ed25519ReceiptSigner.from_file(settings.receipt_signing_key)
     outbox = MongoReadReportOutbox(runtime.database)
     read_reports = ReadReporter(outbox, store, trails, publisher, source, utc_now)

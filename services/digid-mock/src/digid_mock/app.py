@@ -13,8 +13,6 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from digid_mock.clients import Clients
-from digid_mock.forms import FormError, read_form
-from digid_mock.levels import LEVELS, Level, level_of
 from digid_mock.persons import TestPerson, TestPersons
 from digid_mock.protocol import (
     ASSERTION_ALGORITHMS,
@@ -25,6 +23,8 @@ from digid_mock.protocol import (
     UnknownClientError,
 )
 from digid_mock.settings import MockSettings
+from mijnoverheid.assurance import Level, level_of
+from mijnoverheid.forms import FormError, read_form
 from mijnoverheid.identity import is_valid_bsn
 
 HERE = Path(__file__).resolve().parent
@@ -55,7 +55,7 @@ def discovery(issuer: str) -> dict[str, Any]:
         token_endpoint_auth_signing_alg_values_supported=ASSERTION_ALGORITHMS,
         code_challenge_methods_supported=["S256"],
         scopes_supported=["openid"],
-        acr_values_supported=[level.value for level in LEVELS],
+        acr_values_supported=[level.value for level in tuple(Level)],
         claims_supported=["sub", "acr", "nonce", "auth_time", "name", "birthdate"],
     )
     metadata.validate()  # Authlib checks it against OIDC Discovery 1.0
@@ -200,7 +200,7 @@ def _login_page(
         "login.html",
         status,
         persons=persons.persons,
-        levels=LEVELS,
+        levels=tuple(Level),
         chosen_level=chosen,
         transaction=transaction,
         client_id=request.client.client_id,

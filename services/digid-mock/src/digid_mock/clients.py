@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import yaml
 from joserfc.jwk import KeySet
 from pydantic import BaseModel, ConfigDict, Field
 
-from mijnoverheid.settings import REPOSITORY_ROOT
+from mijnoverheid.settings import REPOSITORY_ROOT, load_yaml
 
 
 class Client(BaseModel):
@@ -40,5 +39,4 @@ class Clients(BaseModel):
 
     @classmethod
     def load(cls, path: Path) -> Clients:
-        with path.open(encoding="utf-8") as file:
-            return cls.model_validate(yaml.safe_load(file))
+        return load_yaml(cls, path)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from mijnoverheid.identity import Bsn
+from mijnoverheid.settings import load_yaml
 
 
 class TestPerson(BaseModel):
@@ -33,8 +33,7 @@ class TestPersons(BaseModel):
 
     @classmethod
     def load(cls, path: Path) -> TestPersons:
-        with path.open(encoding="utf-8") as file:
-            loaded = cls.model_validate(yaml.safe_load(file))
+        loaded = load_yaml(cls, path)
         bsns = [person.bsn for person in loaded.persons]
         if len(set(bsns)) != len(bsns):
             raise ValueError(f"{path}: a BSN occurs twice")

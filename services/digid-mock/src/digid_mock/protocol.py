@@ -21,8 +21,8 @@ from joserfc.jwk import RSAKey
 from joserfc.jws import extract_compact
 
 from digid_mock.clients import Client, Clients
-from digid_mock.levels import Level
 from digid_mock.persons import TestPerson
+from mijnoverheid.assurance import Level
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 ASSERTION_ALGORITHMS = ["RS256", "PS256", "ES256"]

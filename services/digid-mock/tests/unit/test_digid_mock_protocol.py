@@ -14,10 +14,10 @@ from joserfc import jwt
 from joserfc.jwk import ECKey, KeySet
 
 from digid_mock.clients import Client, Clients
-from digid_mock.levels import Level, level_of
 from digid_mock.persons import TestPerson, TestPersons
 from digid_mock.protocol import ASSERTION_TYPE, ProtocolError, Provider, UnknownClientError
 from digid_mock.settings import MockSettings, NotInDevelopmentError
+from mijnoverheid.assurance import Level, level_of
 from mijnoverheid.identity import is_valid_bsn
 from mijnoverheid.settings import REPOSITORY_ROOT
 
@@ -191,6 +191,6 @@ def test_acr_values_are_digids_saml_classes_in_order() -> None:
 
 
 def test_the_portal_reads_the_same_acr_values() -> None:
-    from portal.assurance import Level as PortalLevel
+    from mijnoverheid.assurance import Level as PortalLevel
 
     assert [level.value for level in PortalLevel] == [level.value for level in Level]

@@ -10,12 +10,11 @@ from gegevens.entrypoints.subscriptions import subscriptions
 from gegevens.handlers import RegistrationHandler
 from gegevens.ports import RegistrationQueries
 from mijnoverheid.contracts import events
-from mijnoverheid.contracts.envelope import source_for, utc_now
+from mijnoverheid.contracts.envelope import utc_now
 from mijnoverheid.contracts.gegevens import SERVICE
 from mijnoverheid.identity import OrganisationRegistry
 from mijnoverheid.messaging.gate import RejectWith
-from mijnoverheid.messaging.publisher import RabbitEventPublisher
-from mijnoverheid.runtime import Service, ServiceRuntime
+from mijnoverheid.runtime import PlatformRuntime, Service
 from mijnoverheid.settings import PlatformSettings
 
 
@@ -28,11 +27,9 @@ class GegevensApi:
 
 
 def compose(settings: PlatformSettings) -> Service[GegevensApi]:
-    registry = OrganisationRegistry.load(settings.organisation_registry)
-    runtime = ServiceRuntime(SERVICE, settings)
+    runtime = PlatformRuntime(SERVICE, settings)
+    registry, publisher, source = runtime.registry, runtime.publisher, runtime.source
     repository = mongo.RegistrationRepository(runtime.database)
-    publisher = RabbitEventPublisher(runtime.broker, settings.broker_user)
-    source = source_for(settings.platform_oin, SERVICE)
     registers = frozenset(register.code for register in registry.registers)
     record = RegistrationHandler(repository, publisher, registers, source, utc_now)
     reject = RejectWith(events.GEGEVENS_EVENT_REJECTED, publisher, source, utc_now)

@@ -9,12 +9,10 @@ from datetime import timedelta
 import aiosmtplib
 from pymongo.asynchronous.database import AsyncDatabase
 
-from mijnoverheid.contracts.envelope import source_for, utc_now
+from mijnoverheid.contracts.envelope import utc_now
 from mijnoverheid.contracts.notifier import SERVICE
-from mijnoverheid.identity import OrganisationRegistry
 from mijnoverheid.messaging import topology
-from mijnoverheid.messaging.publisher import RabbitEventPublisher
-from mijnoverheid.runtime import Job, Service, ServiceRuntime
+from mijnoverheid.runtime import Job, PlatformRuntime, Service
 from mijnoverheid.storage import Document
 from notifier.adapters import contacts, notifications
 from notifier.adapters.bounce_server import bounce_server
@@ -45,12 +43,10 @@ class NotifierApi:
 
 
 def compose(settings: NotifierSettings) -> Service[NotifierApi]:
-    registry = OrganisationRegistry.load(settings.organisation_registry)
-    runtime = ServiceRuntime(SERVICE, settings)
-    source = source_for(settings.platform_oin, SERVICE)
+    runtime = PlatformRuntime(SERVICE, settings)
+    registry, publisher, source = runtime.registry, runtime.publisher, runtime.source
     store = notifications.NotificationRepository(runtime.database)
     contact_details = contacts.ContactRepository(runtime.database)
-    publisher = RabbitEventPublisher(runtime.broker, settings.broker_user)
     pool = smtp_pool(settings)
     mailer = smtp_mailer(settings, pool)
     renderer = TemplateRenderer(settings.portal_url)

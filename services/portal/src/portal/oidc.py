@@ -21,7 +21,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, KeySet
 
-from portal.assurance import Level, level_of
+from mijnoverheid.assurance import Level, level_of
 from portal.sessions import LoginAttempt
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"

@@ -10,8 +10,8 @@ from typing import Literal, Self
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from mijnoverheid.assurance import Level
 from mijnoverheid.settings import REPOSITORY_ROOT
-from portal.assurance import Level
 
 LOCAL = REPOSITORY_ROOT / ".local" / "portal"
 MAX_TOKEN_LIFETIME = 300

@@ -11,12 +11,12 @@ import jwt
 import pytest
 from pydantic import ValidationError
 
+from mijnoverheid.assurance import Level
 from mijnoverheid.auth import CitizenTokenVerifier
 from mijnoverheid.problems import ProblemError
 from notifier.adapters.templates import PORTAL_PATHS, VERIFY_PATH
 from portal import keys
 from portal.accounts import age_on, may_have_account
-from portal.assurance import Level
 from portal.sessions import Session, SessionPolicy, csrf_matches, digest
 from portal.settings import PortalSettings
 from portal.tokens import TokenMinter, key_id

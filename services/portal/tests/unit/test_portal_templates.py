@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from starlette.requests import Request
 
-from portal.assurance import Level
+from mijnoverheid.assurance import Level
 from portal.sessions import Citizen, Session
 from portal.web.render import LANGUAGES, Renderer, texts
 

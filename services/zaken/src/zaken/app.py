@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mijnoverheid.contracts import events
-from mijnoverheid.contracts.envelope import source_for, utc_now
+from mijnoverheid.contracts.envelope import utc_now
 from mijnoverheid.contracts.zaken import SERVICE
 from mijnoverheid.identity import OrganisationRegistry
 from mijnoverheid.messaging.gate import RejectWith
-from mijnoverheid.messaging.publisher import RabbitEventPublisher
-from mijnoverheid.runtime import Service, ServiceRuntime
+from mijnoverheid.runtime import PlatformRuntime, Service
 from mijnoverheid.settings import PlatformSettings
 from zaken.adapters import mongo
 from zaken.entrypoints import api
@@ -32,11 +31,9 @@ class ZakenApi:
 
 
 def compose(settings: PlatformSettings) -> Service[ZakenApi]:
-    registry = OrganisationRegistry.load(settings.organisation_registry)
-    runtime = ServiceRuntime(SERVICE, settings)
+    runtime = PlatformRuntime(SERVICE, settings)
+    registry, publisher, source = runtime.registry, runtime.publisher, runtime.source
     cases = mongo.CaseRepository(runtime.database)
-    publisher = RabbitEventPublisher(runtime.broker, settings.broker_user)
-    source = source_for(settings.platform_oin, SERVICE)
     handlers = Handlers(
         status_changed=CaseStatusChangedHandler(cases, publisher, source, utc_now),
         withdrawn=CaseWithdrawnHandler(cases, utc_now),

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel
+
+from mijnoverheid.contracts.envelope import CloudEvent, new_event
 
 EXCHANGE = "mijnoverheid"
 # Where the exchange sends what no binding takes, so that a mandatory publish
@@ -41,6 +44,10 @@ class EventRoute:
     @property
     def name(self) -> str:
         return f"{self.service}.{self.event}"
+
+    def new_event(self, data: BaseModel, *, source: str, id_: str, time: datetime) -> CloudEvent:
+        """An event of this kind (ids of emitted events are derived: see derived_event_id)."""
+        return new_event(source=source, type_=self.type, data=data, id_=id_, time=time)
 
     def key(self, oin: str) -> str:
         return f"{self.service}.{self.event}.{oin}"

@@ -22,7 +22,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from mijnoverheid.contracts.envelope import CloudEvent, new_event
+from mijnoverheid.contracts.envelope import CloudEvent
 from mijnoverheid.contracts.rejection import Rejected
 from mijnoverheid.contracts.routing import EventRoute, oin_of_routing_key
 from mijnoverheid.identity import OrganisationRegistry, ServiceName
@@ -63,14 +63,9 @@ class RejectWith:
             }
         )
         assert isinstance(data, Rejected)
-        return new_event(
-            source=self.source,
-            type_=self.route.type,
-            data=data,
-            # The sender's OIN stands in for the (possibly invalid) source of the refused event.
-            id_=derived_event_id(refused.sender.oin, refused.event_id, self.route.event),
-            time=self.clock(),
-        )
+        # The sender's OIN stands in for the (possibly invalid) source of the refused event.
+        id_ = derived_event_id(refused.sender.oin, refused.event_id, self.route.event)
+        return self.route.new_event(data, source=self.source, id_=id_, time=self.clock())
 
 
 @dataclass(frozen=True)

@@ -81,20 +81,14 @@ class WorkQueue:
         }
 
     def rabbit_queue(self) -> RabbitQueue:
-        return RabbitQueue(
-            self.name,
-            queue_type=QueueType.QUORUM,
-            durable=True,
-            routing_key=self.binding_key,
-        )
+        return _durable_quorum(self.name, self.binding_key)
 
     def dead_letter_queue(self) -> RabbitQueue:
-        return RabbitQueue(
-            self.dead_letter_name,
-            queue_type=QueueType.QUORUM,
-            durable=True,
-            routing_key=self.name,
-        )
+        return _durable_quorum(self.dead_letter_name, self.name)
+
+
+def _durable_quorum(name: str, routing_key: str) -> RabbitQueue:
+    return RabbitQueue(name, queue_type=QueueType.QUORUM, durable=True, routing_key=routing_key)
 
 
 def _queue_for(route: routing.EventRoute, consumer: str, **options: Any) -> WorkQueue:

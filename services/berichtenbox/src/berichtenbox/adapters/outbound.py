@@ -8,18 +8,24 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pydantic import BaseModel
+
 from berichtenbox.domain.message import Message
 from berichtenbox.domain.receipt import ReceiptSigner, sign_receipt
 from berichtenbox.domain.status import AskStatus, MessageState
 from berichtenbox.domain.trail import TrailEntry
 from mijnoverheid.contracts import berichtenbox as contract
 from mijnoverheid.contracts import events
-from mijnoverheid.contracts.envelope import CloudEvent, derived_event_id, new_event
+from mijnoverheid.contracts.envelope import CloudEvent, derived_event_id
 from mijnoverheid.contracts.routing import EventRoute
 
 
-def _about(message: Message, route: EventRoute) -> str:
-    return derived_event_id(message.event_source, message.event_id, route.event)
+def _about(
+    message: Message, route: EventRoute, data: BaseModel, source: str, time: datetime
+) -> CloudEvent:
+    """The event of this kind about the message: one per message, a redelivery re-emits it."""
+    id_ = derived_event_id(message.event_source, message.event_id, route.event)
+    return route.new_event(data, source=source, id_=id_, time=time)
 
 
 def message_delivered(message: Message, source: str, signer: ReceiptSigner) -> CloudEvent:
@@ -40,9 +46,7 @@ def message_delivered(message: Message, source: str, signer: ReceiptSigner) -> C
             key_id=receipt.key_id, payload=receipt.payload, signature=receipt.signature
         ),
     )
-    route = events.MESSAGE_DELIVERED
-    id_ = _about(message, route)
-    return new_event(source=source, type_=route.type, data=data, id_=id_, time=message.delivered_at)
+    return _about(message, events.MESSAGE_DELIVERED, data, source, message.delivered_at)
 
 
 def message_read(message: Message, read_at: datetime, source: str) -> CloudEvent:
@@ -52,10 +56,7 @@ def message_read(message: Message, read_at: datetime, source: str) -> CloudEvent
         reference=message.reference,
         read_at=read_at,
     )
-    route = events.MESSAGE_READ
-    return new_event(
-        source=source, type_=route.type, data=data, id_=_about(message, route), time=read_at
-    )
+    return _about(message, events.MESSAGE_READ, data, source, read_at)
 
 
 def message_expiring(message: Message, source: str, now: datetime) -> CloudEvent:
@@ -68,10 +69,7 @@ def message_expiring(message: Message, source: str, now: datetime) -> CloudEvent
         kind=message.kind,
         expires_at=message.expires_at,
     )
-    route = events.MESSAGE_EXPIRING
-    return new_event(
-        source=source, type_=route.type, data=data, id_=_about(message, route), time=now
-    )
+    return _about(message, events.MESSAGE_EXPIRING, data, source, now)
 
 
 def message_status(
@@ -84,7 +82,7 @@ def message_status(
     )
     route = events.MESSAGE_STATUS
     id_ = derived_event_id(question.request_source, question.request_event_id, route.event)
-    return new_event(source=source, type_=route.type, data=data, id_=id_, time=now)
+    return route.new_event(data, source=source, id_=id_, time=now)
 
 
 def _status_item(state: MessageState) -> contract.MessageStatusItem:

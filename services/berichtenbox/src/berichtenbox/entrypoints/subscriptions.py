@@ -73,21 +73,13 @@ def subscriptions(
 
 def receive_message(accepted: Accepted[MessageSent]) -> ReceiveMessage:
     data = accepted.data
-    submission = Submission(
-        recipient_bsn=data.recipient_bsn,
-        subject=data.subject,
-        body=data.body,
-        reference=data.reference,
-        legal_effect=data.legal_effect,
-        kind=data.kind,
-        deadline=data.deadline,
-        expires_at=data.expires_at,
-        attachments=tuple(
-            SubmittedAttachment(each.file_name, each.media_type, each.decoded())
-            for each in data.attachments
-        ),
+    attachments = tuple(
+        SubmittedAttachment(each.file_name, each.media_type, each.decoded())
+        for each in data.attachments
     )
-    return ReceiveMessage(accepted.origin, submission)
+    # The submission has the contract's fields, as plain values (attachments decoded once).
+    fields = data.model_dump(exclude={"attachments"})
+    return ReceiveMessage(accepted.origin, Submission(**fields, attachments=attachments))
 
 
 def ask_status(accepted: Accepted[MessageStatusRequested]) -> AskStatus:

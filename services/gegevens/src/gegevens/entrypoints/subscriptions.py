@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 from gegevens.domain.model import Fact, RecordVersion, RegistrationChange, Sender, WhereToChange
 from mijnoverheid.contracts import events
@@ -53,36 +54,32 @@ def subscriptions(
 
 def changed(accepted: Accepted[RegistrationChanged]) -> RecordVersion:
     data = accepted.data
-    return RecordVersion(
-        origin=accepted.origin,
-        sender=_sender(accepted),
-        change=RegistrationChange.CHANGED,
-        recipient_bsn=data.recipient_bsn,
-        register_code=data.register_code,
-        registration_key=data.registration_key,
-        valid_from=data.valid_from,
-        facts=tuple(Fact(fact.label, fact.value.model_dump(mode="json")) for fact in data.facts),
-        where_to_change=WhereToChange(data.where_to_change.description, data.where_to_change.url),
-    )
+    facts = tuple(Fact(fact.label, fact.value.model_dump(mode="json")) for fact in data.facts)
+    link = WhereToChange(data.where_to_change.description, data.where_to_change.url)
+    version = _version(accepted, RegistrationChange.CHANGED)
+    return replace(version, facts=facts, where_to_change=link)
 
 
 def removed(accepted: Accepted[RegistrationRemoved]) -> RecordVersion:
-    data = accepted.data
+    return _version(accepted, RegistrationChange.REMOVED)
+
+
+def _version(
+    accepted: Accepted[RegistrationChanged] | Accepted[RegistrationRemoved],
+    change: RegistrationChange,
+) -> RecordVersion:
+    organisation, data = accepted.sender, accepted.data
+    sender = Sender(
+        registers=organisation.registers,
+        notify_registers=organisation.notify_registers,
+        link_hosts=organisation.dossier_hosts,
+    )
     return RecordVersion(
         origin=accepted.origin,
-        sender=_sender(accepted),
-        change=RegistrationChange.REMOVED,
+        sender=sender,
+        change=change,
         recipient_bsn=data.recipient_bsn,
         register_code=data.register_code,
         registration_key=data.registration_key,
         valid_from=data.valid_from,
-    )
-
-
-def _sender(accepted: Accepted[RegistrationChanged] | Accepted[RegistrationRemoved]) -> Sender:
-    organisation = accepted.sender
-    return Sender(
-        registers=organisation.registers,
-        notify_registers=organisation.notify_registers,
-        link_hosts=organisation.dossier_hosts,
     )

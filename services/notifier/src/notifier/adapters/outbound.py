@@ -10,7 +10,7 @@ from typing import Any
 
 from mijnoverheid.contracts import events
 from mijnoverheid.contracts import notifier as contract
-from mijnoverheid.contracts.envelope import CloudEvent, derived_event_id, new_event
+from mijnoverheid.contracts.envelope import CloudEvent, derived_event_id
 from mijnoverheid.contracts.rejection import Rejected
 from mijnoverheid.inbound import Refused
 from mijnoverheid.messaging.publisher import EventPublisher
@@ -25,10 +25,9 @@ def status_events(notification: Notification, source: str, since: int) -> Iterat
         data = contract.NotificationStatus(
             **_about(notification), **_change(change), sequence=sequence
         )
-        yield new_event(
+        yield events.NOTIFICATION_STATUS.new_event(
+            data,
             source=source,
-            type_=events.NOTIFICATION_STATUS.type,
-            data=data,
             id_=derived_event_id(notification.notification_id, "status", str(sequence)),
             time=change.at,
         )
@@ -77,10 +76,9 @@ def overdue_event(notification: Notification, source: str, now: datetime) -> Clo
         created_at=notification.created_at,
         deadline=notification.overdue_at,
     )
-    return new_event(
+    return events.NOTIFICATION_OVERDUE.new_event(
+        data,
         source=source,
-        type_=events.NOTIFICATION_OVERDUE.type,
-        data=data,
         id_=derived_event_id(notification.notification_id, "overdue"),
         time=now,
     )
@@ -117,10 +115,9 @@ def status_report(
     data = contract.NotificationStatusReport(
         requested_event_id=requested_event_id, notifications=records, rejected=rejected
     )
-    return new_event(
+    return events.NOTIFICATION_STATUS_REPORT.new_event(
+        data,
         source=source,
-        type_=events.NOTIFICATION_STATUS_REPORT.type,
-        data=data,
         id_=derived_event_id(requester, requested_event_id, "notification-status-report"),
         time=now,
     )

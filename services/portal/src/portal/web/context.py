@@ -9,10 +9,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from mijnoverheid.contracts.envelope import utc_now
+from mijnoverheid.forms import FormError, read_form
 from mijnoverheid.identity import OrganisationRegistry
 from portal.accounts import Accounts
 from portal.backends import Backends
-from portal.forms import FormError, read_form
 from portal.oidc import OidcClient
 from portal.sessions import Citizen, Session, SessionStore, csrf_matches
 from portal.settings import PortalSettings

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from mijnoverheid.contracts import events
 from mijnoverheid.contracts import zaken as contract
-from mijnoverheid.contracts.envelope import CloudEvent, derived_event_id, new_event
+from mijnoverheid.contracts.envelope import CloudEvent, derived_event_id
 from zaken.domain.case import Case, CaseName, lifecycle_of
 from zaken.domain.model import AskCaseState, StatusReport
 
@@ -24,10 +24,9 @@ def case_status_recorded(report: StatusReport, source: str) -> CloudEvent:
         is_eindstatus=report.is_eindstatus,
         recorded_at=report.recorded_at,
     )
-    return new_event(
+    return events.CASE_STATUS_RECORDED.new_event(
+        data,
         source=source,
-        type_=events.CASE_STATUS_RECORDED.type,
-        data=data,
         id_=derived_event_id(report.event_source, report.event_id, "case-status-recorded"),
         time=report.recorded_at,  # as stored: a redelivery re-emits an identical event
     )
@@ -52,10 +51,9 @@ def case_state(
                 citizens=[_citizen_case(case) for case in found],
             )
         )
-    return new_event(
+    return events.CASE_STATE.new_event(
+        contract.CaseState(request_id=question.request_event_id, cases=answers),
         source=source,
-        type_=events.CASE_STATE.type,
-        data=contract.CaseState(request_id=question.request_event_id, cases=answers),
         id_=derived_event_id(question.request_source, question.request_event_id, "case-state"),
         time=now,
     )

@@ -63,19 +63,8 @@ def subscriptions(
 
 
 def report_status(accepted: Accepted[CaseStatusChanged]) -> ReportStatus:
-    data = accepted.data
-    status = StatusSubmission(
-        identificatie=data.identificatie,
-        bsn=data.bsn,
-        zaaktype_omschrijving=data.zaaktype_omschrijving,
-        statustype_code=data.statustype_code,
-        statustype_omschrijving=data.statustype_omschrijving,
-        statustoelichting=data.statustoelichting,
-        datum_status_gezet=data.datum_status_gezet,
-        is_eindstatus=data.is_eindstatus,
-        dossier_url=data.dossier_url,
-        einddatum_gepland=data.einddatum_gepland,
-    )
+    # The submission has the contract's fields, as plain values.
+    status = StatusSubmission(**accepted.data.model_dump())
     return ReportStatus(accepted.origin, accepted.sender.dossier_hosts, status)
 
 

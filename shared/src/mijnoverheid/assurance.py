@@ -1,5 +1,6 @@
 """DigiD's assurance levels as OIDC `acr` values: the SAML 2.0 authentication context classes
-that DigiD itself uses (Logius, DigiD koppelvlakspecificatie), lowest first.
+that DigiD itself uses (Logius, DigiD koppelvlakspecificatie), lowest first. The
+minimum a login needs is the portal's configuration (OIDC_MIN_ACR, default midden).
 
 | DigiD level   | acr                                                              |
 |---------------|------------------------------------------------------------------|
@@ -22,13 +23,19 @@ class Level(Enum):
     SUBSTANTIEEL = _PREFIX + "Smartcard"
     HOOG = _PREFIX + "SmartcardPKI"
 
+    @classmethod
+    def _missing_(cls, value: object) -> Level | None:
+        # OIDC_MIN_ACR=substantieel reads as well as the full URN.
+        return next((level for level in cls if level.name.lower() == value), None)
+
     @property
     def label(self) -> str:
         return self.name.lower()
 
+    def at_least(self, minimum: Level) -> bool:
+        order = list(Level)
+        return order.index(self) >= order.index(minimum)
 
-LEVELS = tuple(Level)
 
-
-def level_of(acr: str) -> Level | None:
-    return next((level for level in LEVELS if level.value == acr), None)
+def level_of(acr: object) -> Level | None:
+    return next((level for level in Level if level.value == acr), None)
