@@ -48,10 +48,18 @@ async def run(platform: Platform, count: int) -> Result:
     )
     publish = as_organisations(publishers, events.MESSAGE_SENT)
 
+    # Citizens with an account and consent for their sender, before the clock starts.
+    citizens = {
+        user: [random_bsn() for _ in range(count)][index :: len(ORGANISATIONS)]
+        for index, user in enumerate(ORGANISATIONS)
+    }
+    for user, bsns in citizens.items():
+        await platform.enrol(bsns, user)
     items = []
     for index in range(count):
         user = ORGANISATIONS[index % len(ORGANISATIONS)]
-        event = message_sent(publishers[user][0], random_bsn())
+        bsn = citizens[user][index // len(ORGANISATIONS)]
+        event = message_sent(publishers[user][0], bsn)
         items.append((f"{user}|{event['id']}", json.dumps(event).encode()))
     samples: list[float] = []
     stop = asyncio.Event()

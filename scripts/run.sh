@@ -20,11 +20,12 @@ trap cleanup EXIT INT TERM
 "$PY" scripts/mail_sink.py --port 1025 --folder "$LOCAL/mails" >>"$LOCAL/logs/mail-sink.log" 2>&1 &
 pids+=($!)
 
-# The portal's development keys (created once in .local/portal/). The services trust its token
-# key, and the committed development key as well, so `mijnoverheid.devtokens` keeps working.
+# Everything here is the local development stack: its keys, passwords and plain connections.
+export MIJNOVERHEID_ENVIRONMENT=development
+# The portal's development keys (created once in .local/portal/). The services trust its
+# tokens, and the development issuer's as well, so `mijnoverheid.devtokens` keeps working.
 portal_public_key="$("$PY" -m portal.devkeys)"
-trusted="$LOCAL/portal/trusted-citizen-token-keys.pem"
-cat config/dev-token-issuer.pub "$portal_public_key" >"$trusted"
+trusted="[{\"issuer\": \"urn:nld:mijnoverheid:portal\", \"keys\": \"$portal_public_key\"}, {\"issuer\": \"urn:mijnoverheid:dev-token-issuer\", \"keys\": \"$ROOT/config/dev-token-issuer.pub\"}]"
 PORTAL="http://127.0.0.1:8080"
 DIGID="http://127.0.0.1:8085"
 
@@ -33,17 +34,18 @@ for service in berichtenbox zaken gegevens notifier; do
   AMQP_URL="amqp://$service:$service-local-secret@127.0.0.1:5672/mijnoverheid" \
   MONGODB_URL="mongodb://${FERRETDB_ADDR:-127.0.0.1:27017}" \
   HTTP_PORT=$port SMTP_HOST=127.0.0.1 SMTP_PORT=1025 \
-  PORTAL_URL="$PORTAL" CITIZEN_TOKEN_PUBLIC_KEYS="$trusted" \
+  PORTAL_URL="$PORTAL" CITIZEN_TOKEN_ISSUERS="$trusted" \
     "$PY" -m "$service" >>"$LOCAL/logs/$service.log" 2>&1 &
   pids+=($!)
   port=$((port + 1))
 done
 
-DIGID_MOCK_ENVIRONMENT=development HTTP_PORT=8085 \
+HTTP_PORT=8085 \
   "$PY" -m digid_mock >>"$LOCAL/logs/digid-mock.log" 2>&1 &
 pids+=($!)
 
-PORTAL_ENVIRONMENT=development PORTAL_URL="$PORTAL" HTTP_PORT=8080 SESSION_COOKIE_SECURE=false \
+AMQP_URL="amqp://portal:portal-local-secret@127.0.0.1:5672/mijnoverheid" \
+  PORTAL_URL="$PORTAL" HTTP_PORT=8080 SESSION_COOKIE_SECURE=false \
   OIDC_ISSUER="$DIGID" MONGODB_URL="mongodb://${FERRETDB_ADDR:-127.0.0.1:27017}" \
   "$PY" -m portal >>"$LOCAL/logs/portal.log" 2>&1 &
 pids+=($!)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -183,11 +184,11 @@ def test_app_environment(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", TOKEN_SERVICES)
-def test_citizen_token_keys_configured(name: str) -> None:
-    keys = _environment(name).get("CITIZEN_TOKEN_PUBLIC_KEYS")
-    assert keys == "/app/config/dev-token-issuer.pub", (
-        f"{name}: CITIZEN_TOKEN_PUBLIC_KEYS is {keys!r}"
-    )
+def test_citizen_tokens_are_trusted_from_the_portal_only(name: str) -> None:
+    issuers = json.loads(_environment(name).get("CITIZEN_TOKEN_ISSUERS", "[]"))
+    assert issuers == [
+        {"issuer": "urn:nld:mijnoverheid:portal", "keys": "/app/config/dev-token-issuer.pub"}
+    ], f"{name}: CITIZEN_TOKEN_ISSUERS is {issuers!r}"
 
 
 def test_notifier_sends_mail_through_mailpit() -> None:
@@ -223,7 +224,7 @@ def test_notifier_bounce_endpoint_listens_on_the_compose_network() -> None:
 def test_the_portal_and_the_digid_mock_run_in_compose() -> None:
     portal = _environment("portal")
     mock = _environment("digid-mock")
-    assert mock.get("DIGID_MOCK_ENVIRONMENT") == "development", "the mock refuses anything else"
+    assert mock.get("MIJNOVERHEID_ENVIRONMENT") == "development", "the mock refuses anything else"
     assert portal.get("OIDC_ISSUER") == mock.get("DIGID_MOCK_ISSUER")
     assert _environment("notifier").get("PORTAL_URL") == portal.get("PORTAL_URL"), (
         "the links in the e-mails must open the portal"

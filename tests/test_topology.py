@@ -18,7 +18,9 @@ from mijnoverheid_devtools.asyncapi import SERVICES, composed
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 _JSON_BLOCK = re.compile(r"^```json[ \t]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
 
-BY_TYPE = {route.type: route.data for route in (*events.INBOUND, *events.OUTBOUND)}
+BY_TYPE = {
+    route.type: route.data for route in (*events.INBOUND, *events.OUTBOUND, *events.INTERNAL_EVENTS)
+}
 
 
 def _examples() -> list[tuple[str, dict[str, Any]]]:

@@ -25,6 +25,7 @@ async def test_killed_between_write_and_ack_loses_nothing_and_mails_once(
     doomed = platform.service(crashing).start(**{FAILPOINT_ENV: f"{crashing}.after-store"})
     await doomed.ready()
     await set_email(platform, bsn, address)
+    await platform.enrol(bsn, "belastingdienst")
 
     async with platform.client("belastingdienst") as belastingdienst:
         event = message_sent(belastingdienst.organisation, bsn)

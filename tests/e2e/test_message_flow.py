@@ -32,6 +32,7 @@ async def test_message_is_stored_receipted_and_notified_without_personal_data(
     bsn, address = random_bsn(), _address()
     await set_email(system, bsn, address)
     async with system.client("belastingdienst") as belastingdienst:
+        await belastingdienst.enrol(bsn)
         event = message_sent(belastingdienst.organisation, bsn)
         await belastingdienst.publish(event)
 
@@ -65,6 +66,7 @@ async def test_same_event_twice_gives_one_message_one_mail_one_receipt(system: P
     bsn, address = random_bsn(), _address()
     await set_email(system, bsn, address)
     async with system.client("gemeente-voorbeeldstad") as gemeente:
+        await gemeente.enrol(bsn)
         event = message_sent(gemeente.organisation, bsn, legal_effect=False)
         await gemeente.publish(event)
         await gemeente.publish(event)
@@ -88,6 +90,7 @@ async def test_same_event_twice_gives_one_message_one_mail_one_receipt(system: P
 async def test_citizen_without_address_gets_no_mail_and_status_says_so(system: Platform) -> None:
     bsn = random_bsn()
     async with system.client("belastingdienst") as belastingdienst:
+        await belastingdienst.enrol(bsn)
         event = message_sent(belastingdienst.organisation, bsn)
         await belastingdienst.publish(event)
         delivered = await belastingdienst.next_event("message-delivered", about(event["id"]))
@@ -102,6 +105,7 @@ async def test_citizen_without_address_gets_no_mail_and_status_says_so(system: P
 async def test_services_expose_prometheus_metrics_without_personal_data(system: Platform) -> None:
     bsn = random_bsn()
     async with system.client("belastingdienst") as belastingdienst:
+        await belastingdienst.enrol(bsn)
         event = message_sent(belastingdienst.organisation, bsn)
         await belastingdienst.publish(event)
         await belastingdienst.next_event("message-delivered", about(event["id"]))

@@ -30,9 +30,10 @@ async def test_database_outage_delays_but_never_rejects(own_platform: Platform) 
         service = platform.service("berichtenbox")
         service.environment["MONGODB_URL"] = f"mongodb://127.0.0.1:{proxy.port}"
         await service.start().ready()
+        bsn = random_bsn()
+        await platform.enrol(bsn, "belastingdienst")
         proxy.switch_off()
 
-        bsn = random_bsn()
         async with platform.client("belastingdienst") as belastingdienst:
             event = message_sent(belastingdienst.organisation, bsn)
             await belastingdienst.publish(event)

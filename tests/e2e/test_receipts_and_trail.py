@@ -66,8 +66,10 @@ async def test_sender_verifies_the_receipt_offline(system: Platform) -> None:
             "media_type": "application/pdf",
             "content": base64.b64encode(PDF).decode(),
         }
+        bsn = random_bsn()
+        await belastingdienst.enrol(bsn)
         event = message_sent(
-            belastingdienst.organisation, random_bsn(), attachments=[attachment], kind="aanslag"
+            belastingdienst.organisation, bsn, attachments=[attachment], kind="aanslag"
         )
         await belastingdienst.publish(event)
         delivered = await belastingdienst.next_event("message-delivered", about(event["id"]))
@@ -104,6 +106,7 @@ async def test_trail_records_arrival_and_notification_and_sender_can_query_it(
     bsn = random_bsn()
     await set_email(system, bsn, f"trail-{uuid.uuid4().hex[:6]}@example.nl")
     async with system.client("gemeente-voorbeeldstad") as gemeente:
+        await gemeente.enrol(bsn)
         event = message_sent(gemeente.organisation, bsn)
         await gemeente.publish(event)
         delivered = await gemeente.next_event("message-delivered", about(event["id"]))
@@ -150,7 +153,9 @@ async def test_trail_records_arrival_and_notification_and_sender_can_query_it(
 
 async def test_organisation_cannot_query_another_organisations_message(system: Platform) -> None:
     async with system.client("belastingdienst") as belastingdienst:
-        event = message_sent(belastingdienst.organisation, random_bsn())
+        bsn = random_bsn()
+        await belastingdienst.enrol(bsn)
+        event = message_sent(belastingdienst.organisation, bsn)
         await belastingdienst.publish(event)
         delivered = await belastingdienst.next_event("message-delivered", about(event["id"]))
     async with system.client("gemeente-voorbeeldstad") as gemeente:

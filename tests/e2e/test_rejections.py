@@ -11,8 +11,9 @@ import aiormq
 import pytest
 
 from mijnoverheid.contracts import events, routing
+from mijnoverheid_testing.accounts import consent_changed, publish_as_portal
 from mijnoverheid_testing.citizens import invalid_bsn, random_bsn
-from mijnoverheid_testing.organisation import about, message_sent
+from mijnoverheid_testing.organisation import OrganisationClient, about, message_sent
 from mijnoverheid_testing.platform import Platform
 from mijnoverheid_testing.waiting import wait_until
 from tests.e2e.conftest import set_email
@@ -151,7 +152,9 @@ async def test_unparseable_body_is_dead_lettered_and_consumer_keeps_running(
         )
         assert any(marker in body for body in dead)
 
-        event = message_sent(belastingdienst.organisation, random_bsn())
+        bsn = random_bsn()
+        await belastingdienst.enrol(bsn)
+        event = message_sent(belastingdienst.organisation, bsn)
         await belastingdienst.publish(event)
         await belastingdienst.next_event("message-delivered", about(event["id"]))
 
@@ -170,3 +173,40 @@ async def test_publish_without_user_id_cannot_be_attributed_and_is_dead_lettered
         assert any(event["id"].encode() in body for body in dead)
         assert not belastingdienst.events("message-rejected", about(event["id"]))
     assert await _messages_for(system, bsn) == 0
+
+
+async def test_a_citizen_without_an_account_or_without_consent_gets_paper(
+    system: Platform,
+) -> None:
+    """Wmebv: digital only to an activated account, and only with the citizen's consent for
+    that organisation; the organisation learns why, and can ask beforehand."""
+    no_account, no_consent, withdrawn = random_bsn(), random_bsn(), random_bsn()
+    async with system.client("belastingdienst") as belastingdienst:
+        await belastingdienst.enrol(withdrawn)
+        async with system.client("gemeente-voorbeeldstad") as gemeente:
+            await gemeente.enrol(no_consent)  # an account, but consent for the gemeente only
+        await publish_as_portal(
+            system.stack,
+            system.vhost,
+            [consent_changed(withdrawn, belastingdienst.organisation.oin, digital=False)],
+        )
+        await wait_until(
+            lambda: _not_digital(belastingdienst, withdrawn),
+            what="the withdrawal to reach the Berichtenbox",
+        )
+        for bsn, reason in [
+            (no_account, "account-not-activated"),
+            (no_consent, "no-digital-consent"),
+            (withdrawn, "no-digital-consent"),
+        ]:
+            event = message_sent(belastingdienst.organisation, bsn)
+            await belastingdienst.publish(event)
+            rejected = await belastingdienst.next_event("message-rejected", about(event["id"]))
+            assert rejected["data"]["reason"] == reason
+            assert bsn not in json.dumps(rejected)
+            assert await _messages_for(system, bsn) == 0
+
+
+async def _not_digital(client: OrganisationClient, bsn: str) -> bool:
+    """True once the Berichtenbox answers that the citizen may NOT get digital post."""
+    return not await client.all_digital([bsn])

@@ -1,7 +1,8 @@
 """Mint a citizen token for local use: `python -m mijnoverheid.devtokens --bsn 999990019`.
 
 Signed with config/dev-token-issuer.key, a key for local development and tests only; real
-deployments configure their identity provider's public keys in CITIZEN_TOKEN_PUBLIC_KEYS.
+deployments trust only the portal (CITIZEN_TOKEN_ISSUERS); the development issuer is accepted
+only where MIJNOVERHEID_ENVIRONMENT=development.
 """
 
 from __future__ import annotations

@@ -35,6 +35,8 @@ class RejectionReason(StrEnum):
     EXPIRY_OUT_OF_BOUNDS = "expiry-out-of-bounds"
     URL_NOT_ALLOWED = "url-not-allowed"
     REGISTER_NOT_ALLOWED = "register-not-allowed"
+    ACCOUNT_NOT_ACTIVATED = "account-not-activated"
+    NO_DIGITAL_CONSENT = "no-digital-consent"
 
 
 class Refusal(Exception):  # noqa: N818 - a decision to refuse, not a fault

@@ -23,7 +23,7 @@ from mijnoverheid.messaging import topology
 from mijnoverheid.settings import REPOSITORY_ROOT
 
 ADMIN_USER = "mijnoverheid-admin"
-SERVICE_USERS = ("berichtenbox", "zaken", "gegevens", "notifier")
+SERVICE_USERS = ("berichtenbox", "zaken", "gegevens", "notifier", "portal")
 DEFAULT_VHOSTS = ("mijnoverheid",)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -163,8 +164,9 @@ def service_app(service: Service[Any]) -> FastAPI:
     _document_problem_answers(app)
     app.state.api = service.api
     if service.routers:
-        app.state.citizen_tokens = CitizenTokenVerifier.from_file(
-            runtime.settings.citizen_token_public_keys
+        settings = runtime.settings
+        app.state.citizen_tokens = CitizenTokenVerifier.from_files(
+            settings.trusted_issuers(), settings.citizen_token_max_lifetime_seconds
         )
         for router in service.routers:
             app.include_router(router)
@@ -200,8 +202,21 @@ def _document_problem_answers(app: FastAPI) -> None:
 def run(compose: Callable[[SettingsT], Service[Any]], settings_class: type[SettingsT]) -> None:
     """A service's `__main__`: settings from the environment, then serve until stopped."""
     settings = settings_class()  # the fields come from the environment
+    refuse_unsafe_production(settings)
     service = compose(settings)
     serve(service_app(service), settings, service.name)
+
+
+def refuse_unsafe_production(settings: ServiceSettings) -> None:
+    """In production, exit with a clear line per setting that is only fit for development."""
+    if settings.development:
+        return
+    problems = settings.production_problems()
+    if problems:
+        for problem in problems:
+            print(f"refusing to start in production: {problem}", file=sys.stderr)
+        print("(set MIJNOVERHEID_ENVIRONMENT=development for a local stack)", file=sys.stderr)
+        raise SystemExit(2)
 
 
 def serve(app: FastAPI, settings: ServiceSettings, service: str) -> None:

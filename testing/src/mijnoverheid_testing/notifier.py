@@ -44,7 +44,7 @@ FAST = {
 
 
 def token(bsn: str) -> str:
-    return mint_token(load_private_key(DEV_PRIVATE_KEY), bsn, timedelta(minutes=10))
+    return mint_token(load_private_key(DEV_PRIVATE_KEY), bsn, timedelta(minutes=5))
 
 
 @dataclass

@@ -14,6 +14,7 @@ from mijnoverheid.contracts import events, routing
 from mijnoverheid.contracts.envelope import CONTENT_TYPE, source_for, utc_now
 from mijnoverheid.identity import Organisation
 from mijnoverheid.provisioning import organisation_queue_prefix
+from mijnoverheid_testing.accounts import account_activated, consent_changed, publish_as_portal
 from mijnoverheid_testing.stack import Stack
 from mijnoverheid_testing.waiting import DEFAULT_TIMEOUT_SECONDS, wait_until
 
@@ -45,6 +46,7 @@ class OrganisationClient:
 
     def __init__(self, stack: Stack, vhost: str, organisation: Organisation) -> None:
         self.organisation = organisation
+        self._stack, self._vhost = stack, vhost
         self._url = stack.broker_url(organisation.broker_user, vhost)
         self._connection: AbstractRobustConnection | None = None
         self.received: list[Event] = []
@@ -97,6 +99,40 @@ class OrganisationClient:
             )
         finally:
             await channel.close()
+
+    async def enrol(self, *bsns: str) -> None:
+        """Citizens with an activated account who consented to this organisation's digital
+        post, announced as the portal does; returns once the Berichtenbox (which must run)
+        answers this organisation that it may send them digitally."""
+        citizens = list(bsns)
+        announcements = [account_activated(bsn) for bsn in citizens]
+        announcements += [consent_changed(bsn, self.organisation.oin) for bsn in citizens]
+        await publish_as_portal(self._stack, self._vhost, announcements)
+        for start in range(0, len(citizens), 100):
+            batch = citizens[start : start + 100]
+            await wait_until(
+                lambda batch=batch: self.all_digital(batch),
+                timeout=60,
+                what="the Berichtenbox to know of the citizens' accounts and consent",
+            )
+
+    async def all_digital(self, bsns: list[str]) -> bool:
+        """Asks the Berichtenbox (digital-delivery-requested) and reads its answer."""
+        request_id = str(uuid.uuid4())
+        request = {
+            "specversion": "1.0",
+            "id": request_id,
+            "source": source_for(self.organisation.oin, "test"),
+            "type": events.DIGITAL_DELIVERY_REQUESTED.type,
+            "time": utc_now().isoformat(),
+            "data": {"bsns": bsns},
+        }
+        route = events.DIGITAL_DELIVERY_REQUESTED
+        await self.publish(request, routing_key=route.key(self.organisation.oin))
+        answer = await self.next_event(
+            "digital-delivery", lambda e: bool(e["data"]["request_id"] == request_id)
+        )
+        return all(citizen["digital"] for citizen in answer["data"]["citizens"])
 
     def events(self, event: str, where: Callable[[Event], bool] = lambda _: True) -> list[Event]:
         suffix = f".{event}"

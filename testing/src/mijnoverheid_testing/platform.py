@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,6 +67,14 @@ class Platform:
 
     def client(self, broker_user: str) -> OrganisationClient:
         return OrganisationClient(self.stack, self.vhost, self.organisation(broker_user))
+
+    async def enrol(self, bsns: Iterable[str] | str, *broker_users: str) -> None:
+        """Citizens with an activated account and consent for these organisations' post (see
+        OrganisationClient.enrol)."""
+        citizens = [bsns] if isinstance(bsns, str) else list(bsns)
+        for user in broker_users:
+            async with self.client(user) as client:
+                await client.enrol(*citizens)
 
     async def drained(self) -> None:
         """Every work queue empty, nothing in flight, for longer than the broker's statistics

@@ -29,6 +29,8 @@ class ServiceProcess:
             **environment,
             "HTTP_HOST": "127.0.0.1",
             "HTTP_PORT": str(self.port),
+            # Tests run the local stack: its keys and plain connections (never production).
+            "MIJNOVERHEID_ENVIRONMENT": environment.get("MIJNOVERHEID_ENVIRONMENT", "development"),
             "PREFETCH": environment.get("PREFETCH", "16"),
         }
         self.log_path = log_dir / f"{name}-{self.port}.log"

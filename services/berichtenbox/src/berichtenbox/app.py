@@ -8,11 +8,13 @@ from functools import partial
 from pymongo.asynchronous.database import AsyncDatabase
 
 from berichtenbox.adapters import messages, trail
+from berichtenbox.adapters.citizens import CitizenRepository
 from berichtenbox.adapters.outbox import MongoReadReportOutbox
 from berichtenbox.adapters.signing import Ed25519ReceiptSigner
 from berichtenbox.entrypoints import api, citizen_routes
-from berichtenbox.entrypoints.subscriptions import Handlers, subscriptions
+from berichtenbox.entrypoints.subscriptions import Handlers, TrustedPublishers, subscriptions
 from berichtenbox.handlers.citizen import Mailbox
+from berichtenbox.handlers.citizens import CitizenProjection, DigitalDeliveryQueryHandler
 from berichtenbox.handlers.message_sent import MessageSentHandler
 from berichtenbox.handlers.notification_status import NotificationStatusHandler
 from berichtenbox.handlers.read_reports import ReadReporter
@@ -44,18 +46,28 @@ def compose(settings: BerichtenboxSettings) -> Service[BerichtenboxApi]:
     outbox = MongoReadReportOutbox(runtime.database)
     read_reports = ReadReporter(outbox, store, trails, publisher, source, utc_now)
     retention = RetentionJob(store, trails, publisher, settings.retention(), source)
+    citizens = CitizenRepository(runtime.database)
+    projection = CitizenProjection(citizens)
     handlers = Handlers(
         message_sent=MessageSentHandler(
-            store, trails, publisher, signer, settings.retention(), source, utc_now
+            store, citizens, trails, publisher, signer, settings.retention(), source, utc_now
         ),
         status_requested=MessageStatusQueryHandler(store, trails, publisher, source, utc_now),
         notification_changed=NotificationStatusHandler(store, trails),
+        digital_delivery_requested=DigitalDeliveryQueryHandler(
+            citizens, publisher, source, utc_now
+        ),
+        account_activated=projection.activated,
+        consent_changed=projection.consent_changed,
+    )
+    trusted = TrustedPublishers(
+        notifier=settings.notifier_broker_user, portal=settings.portal_broker_user
     )
     reject = RejectWith(events.MESSAGE_REJECTED, publisher, source, utc_now)
     return Service(
         title="Berichtenbox",
         runtime=runtime,
-        subscriptions=subscriptions(handlers, registry, reject, settings.notifier_broker_user),
+        subscriptions=subscriptions(handlers, registry, reject, trusted),
         create_indexes=create_indexes,
         api=BerichtenboxApi(Mailbox(store, trails, read_reports, utc_now), signer),
         routers=(api.router, citizen_routes.router),

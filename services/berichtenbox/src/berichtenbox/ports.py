@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from berichtenbox.domain.eligibility import ConsentChange
 from berichtenbox.domain.mailbox import FolderCount, ListingCriteria, MessageSummary
 from berichtenbox.domain.message import Message, NewMessage
 from berichtenbox.domain.trail import TrailEntry, TrailKind
@@ -90,3 +91,19 @@ class ReadReportOutbox(Protocol):
     async def settle(self, message_id: str) -> None: ...
 
     async def owed(self) -> list[tuple[str, datetime]]: ...
+
+
+class CitizenDirectory(Protocol):
+    """The Berichtenbox's projection of the portal's accounts and digital consent."""
+
+    async def activated_at(self, bsn: str) -> datetime | None: ...
+
+    async def consent_changes(self, bsn: str, organisation_oin: str) -> list[ConsentChange]: ...
+
+    async def record_activation(self, bsn: str, activated_at: datetime) -> None:
+        """The first activation recorded stays."""
+        ...
+
+    async def record_consent(self, bsn: str, change: ConsentChange) -> None:
+        """Once per change, however often it is delivered."""
+        ...

@@ -63,6 +63,7 @@ def attachment(file_name: str, media_type: str, content: bytes) -> dict[str, str
 
 async def deliver(organisation: OrganisationClient, bsn: str, **data: Any) -> dict[str, Any]:
     """Send as the organisation; the message-delivered receipt once it is in the box."""
+    await organisation.enrol(bsn)
     event = message_sent(organisation.organisation, bsn, **data)
     await organisation.publish(event)
     delivered = await organisation.next_event("message-delivered", about(event["id"]))

@@ -77,6 +77,7 @@ async def belastingdienst(platform: Platform) -> AsyncIterator[OrganisationClien
 async def deliver(
     organisation: OrganisationClient, bsn: str, expires_in: timedelta, **data: Any
 ) -> dict[str, Any]:
+    await organisation.enrol(bsn)
     event = message_sent(
         organisation.organisation, bsn, expires_at=(utc_now() + expires_in).isoformat(), **data
     )

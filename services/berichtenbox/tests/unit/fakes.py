@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
+from berichtenbox.domain.eligibility import ConsentChange
 from berichtenbox.domain.trail import TrailEntry, next_entry
 from berichtenbox.ports import Record
 from mijnoverheid.contracts.envelope import CloudEvent
+
+EVER = datetime(2020, 1, 1, tzinfo=UTC)
 
 
 class InMemoryTrail:
@@ -53,3 +57,29 @@ class RecordingPublisher:
             self.failures -= 1
             raise ConnectionError("broker unreachable")
         self.published.append((event, routing_key))
+
+
+@dataclass
+class InMemoryCitizens:
+    """Honours ports.CitizenDirectory; `everyone` makes every citizen activated and
+    consenting (for tests that are not about it)."""
+
+    everyone: bool = False
+    activated: dict[str, datetime] = field(default_factory=dict)
+    changes: dict[tuple[str, str], list[ConsentChange]] = field(default_factory=dict)
+
+    async def activated_at(self, bsn: str) -> datetime | None:
+        return EVER if self.everyone else self.activated.get(bsn)
+
+    async def consent_changes(self, bsn: str, organisation_oin: str) -> list[ConsentChange]:
+        if self.everyone:
+            return [ConsentChange(organisation_oin, True, EVER, "everyone")]
+        return list(self.changes.get((bsn, organisation_oin), []))
+
+    async def record_activation(self, bsn: str, activated_at: datetime) -> None:
+        self.activated.setdefault(bsn, activated_at)
+
+    async def record_consent(self, bsn: str, change: ConsentChange) -> None:
+        known = self.changes.setdefault((bsn, change.organisation_oin), [])
+        if change not in known:
+            known.append(change)

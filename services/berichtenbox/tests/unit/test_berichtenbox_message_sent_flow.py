@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,9 +17,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from berichtenbox.adapters import messages as mongo
 from berichtenbox.adapters.signing import Ed25519ReceiptSigner
+from berichtenbox.domain.eligibility import ConsentChange
 from berichtenbox.domain.message import Message, NewMessage, RetentionPolicy, message_id_for
 from berichtenbox.domain.trail import TrailKind, verify_chain
-from berichtenbox.entrypoints.subscriptions import Handlers, subscriptions
+from berichtenbox.entrypoints.subscriptions import Handlers, TrustedPublishers, subscriptions
 from berichtenbox.handlers.message_sent import MessageSentHandler
 from berichtenbox.ports import MessageStore, Stored, Trail
 from mijnoverheid.contracts import events
@@ -30,7 +31,11 @@ from mijnoverheid.messaging.consumer import InboundDelivery
 from mijnoverheid.messaging.gate import FromOrganisations, RejectWith
 from mijnoverheid.messaging.publisher import EventPublisher
 from mijnoverheid.settings import REPOSITORY_ROOT
-from services.berichtenbox.tests.unit.fakes import InMemoryTrail, RecordingPublisher
+from services.berichtenbox.tests.unit.fakes import (
+    InMemoryCitizens,
+    InMemoryTrail,
+    RecordingPublisher,
+)
 
 PLATFORM_SOURCE = source_for("00000001234567890000", "berichtenbox")
 BSN = "999993653"
@@ -177,19 +182,34 @@ class Parts:
     signer: Ed25519ReceiptSigner
     trail: InMemoryTrail
     clock: Clock
+    # Every citizen has an account and consents, unless a test says otherwise.
+    citizens: InMemoryCitizens = field(default_factory=lambda: InMemoryCitizens(everyone=True))
 
     def handler(self, store: MessageStore, publisher: EventPublisher) -> Gate:
         """The message-sent subscription's gate, in front of the real handler."""
         typed_trail: Trail = self.trail
         handler = MessageSentHandler(
-            store, typed_trail, publisher, self.signer, RETENTION, PLATFORM_SOURCE, self.clock
+            store,
+            self.citizens,
+            typed_trail,
+            publisher,
+            self.signer,
+            RETENTION,
+            PLATFORM_SOURCE,
+            self.clock,
         )
         unused = _unused
         handlers = Handlers(
-            message_sent=handler, status_requested=unused, notification_changed=unused
+            message_sent=handler,
+            status_requested=unused,
+            notification_changed=unused,
+            digital_delivery_requested=unused,
+            account_activated=unused,
+            consent_changed=unused,
         )
         reject = RejectWith(events.MESSAGE_REJECTED, publisher, PLATFORM_SOURCE, self.clock)
-        gate = subscriptions(handlers, self.registry, reject, "notifier")[0]
+        trusted = TrustedPublishers(notifier="notifier", portal="portal")
+        gate = subscriptions(handlers, self.registry, reject, trusted)[0]
         assert isinstance(gate, FromOrganisations)
         return gate
 
@@ -695,3 +715,64 @@ async def test_one_delivery_with_an_overflowing_time_does_not_fail_its_batch(
     by_kind = {event.type.rsplit(".", 1)[-1]: event for event, _ in publisher.published}
     assert by_kind["message-delivered"].data["sent_event_id"] == "evt-good"
     assert by_kind["message-rejected"].data["reason"] == "malformed"
+
+
+# --- only to an activated account, only with consent (Wmebv) -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("activated", "consents", "reason"),
+    [
+        pytest.param(False, [], "account-not-activated", id="no-account"),
+        pytest.param(True, [], "no-digital-consent", id="no-consent"),
+        pytest.param(True, [(True, 1, "a"), (False, 2, "b")], "no-digital-consent", id="withdrawn"),
+        pytest.param(True, [(False, 2, "b"), (True, 1, "a")], "no-digital-consent", id="late"),
+        pytest.param(True, [(True, 1, "a")], None, id="consented"),
+        pytest.param(True, [(False, 1, "a"), (True, 1, "b")], None, id="same-moment-by-id"),
+    ],
+)
+async def test_a_message_is_delivered_only_to_an_activated_account_with_consent(
+    parts: Parts,
+    store: InMemoryMessageStore,
+    publisher: RecordingPublisher,
+    belastingdienst: Organisation,
+    activated: bool,
+    consents: list[tuple[bool, int, str]],
+    reason: str | None,
+) -> None:
+    parts.citizens = InMemoryCitizens()
+    if activated:
+        await parts.citizens.record_activation(BSN, START)
+    for digital, minute, change_id in consents:
+        at = START + timedelta(minutes=minute)
+        change = ConsentChange(belastingdienst.oin, digital, at, change_id)
+        await parts.citizens.record_consent(BSN, change)
+    other = organisation(parts.registry, "gemeente-voorbeeldstad")
+    await parts.citizens.record_consent(BSN, ConsentChange(other.oin, True, START, "other"))
+
+    await parts.handler(store, publisher)(message_sent(belastingdienst))
+
+    event, key = only(publisher)
+    if reason is None:
+        assert event.type == events.MESSAGE_DELIVERED.type
+        assert len(store.messages) == 1
+        return
+    assert key == events.MESSAGE_REJECTED.key(belastingdienst.oin)
+    assert event.data["reason"] == reason
+    assert BSN not in json.dumps(event.data)
+    assert store.messages == {}
+
+
+async def test_a_message_stored_before_the_consent_was_withdrawn_stays_delivered(
+    parts: Parts,
+    store: InMemoryMessageStore,
+    publisher: RecordingPublisher,
+    belastingdienst: Organisation,
+) -> None:
+    delivery = message_sent(belastingdienst)
+    await parts.handler(store, publisher)(delivery)
+    parts.citizens = InMemoryCitizens()  # withdrawn (and even the account unknown) since
+    await parts.handler(store, publisher)(delivery)  # a redelivery
+    first, again = publisher.published
+    assert first[0].id == again[0].id
+    assert again[0].type == events.MESSAGE_DELIVERED.type

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from mijnoverheid.settings import REPOSITORY_ROOT
+from mijnoverheid.settings import REPOSITORY_ROOT, Environment
 
 
 class NotInDevelopmentError(RuntimeError):
@@ -19,7 +18,9 @@ class MockSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DIGID_MOCK_", extra="ignore")
 
     # Required and without a default: a forgotten setting fails closed.
-    environment: Literal["development", "test", "acceptance", "production"] | None = None
+    environment: Environment | None = Field(
+        default=None, validation_alias=AliasChoices("MIJNOVERHEID_ENVIRONMENT", "environment")
+    )
     issuer: str | None = Field(
         default=None, description="the issuer URL; defaults to http://<HTTP_HOST>:<HTTP_PORT>"
     )
@@ -36,8 +37,8 @@ class MockSettings(BaseSettings):
         return (self.issuer or f"http://{self.http_host}:{self.http_port}").rstrip("/")
 
     def require_development(self) -> None:
-        if self.environment != "development":
+        if self.environment is not Environment.DEVELOPMENT:
             raise NotInDevelopmentError(
-                "the DigiD mock runs only in development: set DIGID_MOCK_ENVIRONMENT=development "
+                "the DigiD mock runs only in development: set MIJNOVERHEID_ENVIRONMENT=development "
                 f"(it is {self.environment or 'not set'}); production uses the real DigiD"
             )

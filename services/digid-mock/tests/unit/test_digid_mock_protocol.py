@@ -163,7 +163,7 @@ def test_client_must_authenticate_with_its_own_key_and_fresh_assertion(
 
 
 def test_the_mock_refuses_to_start_outside_development() -> None:
-    for environment in (None, "production", "test"):
+    for environment in (None, "production"):
         with pytest.raises(NotInDevelopmentError):
             MockSettings(environment=environment).require_development()
     MockSettings(environment="development").require_development()

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from gegevens.app import GegevensApi
 from gegevens.entrypoints import api
 from mijnoverheid import problems
-from mijnoverheid.auth import CitizenTokenVerifier, load_private_key, mint_token
+from mijnoverheid.auth import DEV_ISSUER, CitizenTokenVerifier, load_private_key, mint_token
 from mijnoverheid.contracts.envelope import utc_now
 from mijnoverheid.devtokens import DEV_PRIVATE_KEY, DEV_PUBLIC_KEYS
 from mijnoverheid.identity import Organisation, OrganisationRegistry
@@ -44,7 +44,7 @@ async def client(
     await service.handle(delivery(rdw, removal))
     app = FastAPI()
     problems.install(app)
-    app.state.citizen_tokens = CitizenTokenVerifier.from_file(DEV_PUBLIC_KEYS)
+    app.state.citizen_tokens = CitizenTokenVerifier.from_files({DEV_ISSUER: DEV_PUBLIC_KEYS})
     app.state.api = GegevensApi(service.store, registry)
     app.include_router(api.router)
     transport = httpx.ASGITransport(app=app)

@@ -127,6 +127,7 @@ def smtp_pool(settings: NotifierSettings) -> SmtpPool:
             hostname=settings.smtp_host,
             port=settings.smtp_port,
             start_tls=settings.smtp_starttls,
+            use_tls=settings.smtp_implicit_tls,
             validate_certs=settings.smtp_validate_certs,
             username=settings.smtp_username,
             password=settings.smtp_password,

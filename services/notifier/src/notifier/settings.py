@@ -21,6 +21,7 @@ class NotifierSettings(PlatformSettings):
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
     smtp_starttls: bool = False
+    smtp_implicit_tls: bool = Field(default=False, description="TLS from the first byte (465)")
     smtp_validate_certs: bool = True
     smtp_username: str | None = None
     smtp_password: str | None = None
@@ -53,6 +54,16 @@ class NotifierSettings(PlatformSettings):
     notifier_dev_auto_verify: bool = Field(
         default=False, description="development only: an address counts as verified at once"
     )
+
+    def production_problems(self) -> list[str]:
+        problems = super().production_problems()
+        if self.bounce_secret_is_the_development_default:
+            problems.append("NOTIFIER_BOUNCE_SECRET is the committed development secret")
+        if not (self.smtp_starttls or self.smtp_implicit_tls):
+            problems.append("neither SMTP_STARTTLS nor SMTP_IMPLICIT_TLS is set: mail without TLS")
+        if self.smtp_validate_certs is False:
+            problems.append("SMTP_VALIDATE_CERTS=false: the relay's certificate is not checked")
+        return problems
 
     @property
     def bounce_secret(self) -> bytes:

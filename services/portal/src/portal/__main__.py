@@ -7,12 +7,14 @@ import asyncio
 import uvicorn
 
 from mijnoverheid import logs
+from mijnoverheid.runtime import refuse_unsafe_production
 from portal.settings import PortalSettings
 from portal.web.app import create_app
 
 
 def main() -> None:
     settings = PortalSettings()  # from the environment
+    refuse_unsafe_production(settings)
     logs.configure(settings.log_level, "portal")
     config = uvicorn.Config(
         create_app(settings),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -23,10 +24,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from mijnoverheid.storage import Document
+from portal.outbox import ACCOUNT_ACTIVATED, CONSENT_CHANGED
 
 MINIMUM_AGE = 14
-ACCOUNT_ACTIVATED = "account-activated"
-CONSENT_CHANGED = "consent-changed"
 _NAMESPACE = uuid.UUID("6f1d7c7e-3a8e-4c55-9d0e-7a3f5c2b9e11")
 
 
@@ -47,10 +47,16 @@ class ConsentChange:
 
 
 class Accounts:
-    def __init__(self, database: AsyncDatabase[Document]) -> None:
+    def __init__(
+        self,
+        database: AsyncDatabase[Document],
+        deliver: Callable[[Document], Awaitable[bool]] | None = None,
+    ) -> None:
         self._accounts: AsyncCollection[Document] = database.accounts
         self._consents: AsyncCollection[Document] = database.consent_changes
         self._outbox: AsyncCollection[Document] = database.outbox
+        # Announces an applied record at once (the relay retries what this could not).
+        self._deliver = deliver
 
     async def ensure_indexes(self) -> None:
         await self._accounts.create_index("bsn", unique=True)
@@ -74,6 +80,7 @@ class Accounts:
         except DuplicateKeyError:
             record = await self._outbox.find_one({"_id": record_id}) or record
         await self.apply(record)
+        await self._announce(record)
         return record["data"]["activated_at"]  # type: ignore[no-any-return]
 
     async def change_consent(self, bsn: str, oin: str, digital: bool, now: datetime) -> None:
@@ -82,6 +89,11 @@ class Accounts:
         record = _outbox_record(record_id, CONSENT_CHANGED, data)
         await self._outbox.insert_one(record)
         await self.apply(record)
+        await self._announce(record)
+
+    async def _announce(self, record: Document) -> None:
+        if self._deliver is not None and record.get("published_at") is None:
+            await self._deliver(record)
 
     async def consents(self, bsn: str) -> dict[str, ConsentChange]:
         """The current choice per organisation: its newest change."""

@@ -1,35 +1,27 @@
 """The portal's configuration, from the environment (12-factor). Secure by default: a setting
 forgotten in production fails closed, and the development conveniences (a generated key, a
-cookie without Secure over http) exist only when PORTAL_ENVIRONMENT says development."""
+cookie without Secure over http) exist only when MIJNOVERHEID_ENVIRONMENT says development:
+in production the portal refuses to start on any of them (`production_problems`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal, Self
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field
 
 from mijnoverheid.assurance import Level
-from mijnoverheid.settings import REPOSITORY_ROOT
+from mijnoverheid.settings import REPOSITORY_ROOT, PlatformSettings
 
 LOCAL = REPOSITORY_ROOT / ".local" / "portal"
 MAX_TOKEN_LIFETIME = 300
 
 
-class PortalSettings(BaseSettings):
-    model_config = SettingsConfigDict(extra="ignore")
+class PortalSettings(PlatformSettings):
+    """The shared settings (environment, broker, database, registry, HTTP) and the portal's."""
 
-    portal_environment: Literal["development", "production"] = "production"
     portal_url: str | None = Field(
         default=None, description="public base URL; defaults to http://<HTTP_HOST>:<HTTP_PORT>"
     )
-    http_host: str = "127.0.0.1"
-    http_port: int = 8080
-    log_level: str = "INFO"
-    mongodb_url: str = "mongodb://127.0.0.1:27017"
-    mongodb_database: str = "portal"
-    organisation_registry: Path = REPOSITORY_ROOT / "config" / "organisations.yaml"
     assets_dir: Path = Field(
         default=REPOSITORY_ROOT / "node_modules",
         description="where `npm ci` put the NL Design System packages",
@@ -64,10 +56,6 @@ class PortalSettings(BaseSettings):
     notifier_url: str = "http://127.0.0.1:8084"
 
     @property
-    def development(self) -> bool:
-        return self.portal_environment == "development"
-
-    @property
     def base_url(self) -> str:
         return (self.portal_url or f"http://{self.http_host}:{self.http_port}").rstrip("/")
 
@@ -79,25 +67,20 @@ class PortalSettings(BaseSettings):
     def token_key_path(self) -> Path:
         return self.portal_token_signing_key or LOCAL / "token-signing.key"
 
-    @model_validator(mode="after")
-    def _production_is_strict(self) -> Self:
-        if self.development:
-            return self
-        missing = [
-            name
-            for name, value in (
-                ("OIDC_CLIENT_KEY", self.oidc_client_key),
-                ("PORTAL_TOKEN_SIGNING_KEY", self.portal_token_signing_key),
-                ("PORTAL_URL", self.portal_url),
-            )
-            if value is None
-        ]
-        if missing:
-            raise ValueError(f"outside development, set {', '.join(missing)}")
+    def production_problems(self) -> list[str]:
+        # The portal verifies no citizen tokens: it is their issuer.
+        problems = [p for p in super().production_problems() if "CITIZEN_TOKEN" not in p]
+        for name, value in (
+            ("OIDC_CLIENT_KEY", self.oidc_client_key),
+            ("PORTAL_TOKEN_SIGNING_KEY", self.portal_token_signing_key),
+            ("PORTAL_URL", self.portal_url),
+        ):
+            if value is None:
+                problems.append(f"{name} is not set (generated keys are for development only)")
         if self.oidc_backchannel_url:
-            raise ValueError("OIDC_BACKCHANNEL_URL is for development only")
+            problems.append("OIDC_BACKCHANNEL_URL is set: it is for development only")
         if not self.session_cookie_secure:
-            raise ValueError("SESSION_COOKIE_SECURE=false is allowed only in development")
-        if not (self.portal_url or "").startswith("https://"):
-            raise ValueError("outside development, PORTAL_URL must be https")
-        return self
+            problems.append("SESSION_COOKIE_SECURE=false: session cookies must be Secure")
+        if not (self.portal_url or "https://").startswith("https://"):
+            problems.append("PORTAL_URL is not https")
+        return problems

@@ -29,6 +29,7 @@ JANSEN = "999993653"  # adult demo citizen (config/digid-test-persons.yaml)
 DE_VRIES = "999990019"
 UNDER_14 = "999990020"
 COOKIE = "session"  # over http in development; __Host-session with Secure otherwise
+PORTAL_ISSUER = "urn:nld:mijnoverheid:portal"
 
 
 @dataclass
@@ -80,8 +81,9 @@ async def system(platform: Platform, tmp_path_factory: pytest.TempPathFactory) -
             }
         )
     )
-    mock.start(DIGID_MOCK_ENVIRONMENT="development", DIGID_MOCK_CLIENTS_FILE=str(clients))
-    trusted = {"CITIZEN_TOKEN_PUBLIC_KEYS": str(keys.public_pem_path(signing_key))}
+    mock.start(MIJNOVERHEID_ENVIRONMENT="development", DIGID_MOCK_CLIENTS_FILE=str(clients))
+    issuers = [{"issuer": PORTAL_ISSUER, "keys": str(keys.public_pem_path(signing_key))}]
+    trusted = {"CITIZEN_TOKEN_ISSUERS": json.dumps(issuers)}
     services = {
         name: platform.service(name).start(**trusted)
         for name in ("berichtenbox", "zaken", "gegevens")
@@ -90,7 +92,7 @@ async def system(platform: Platform, tmp_path_factory: pytest.TempPathFactory) -
         **FAST, NOTIFIER_BOUNCE_SECRET=TEST_BOUNCE_SECRET, PORTAL_URL=portal.base_url, **trusted
     )
     portal.start(
-        PORTAL_ENVIRONMENT="development",
+        MIJNOVERHEID_ENVIRONMENT="development",
         PORTAL_URL=portal.base_url,
         OIDC_ISSUER=mock.base_url,
         OIDC_CLIENT_ID=CLIENT_ID,

@@ -118,9 +118,15 @@ async def test_the_citizens_pages_with_real_data(system: PortalSystem, browser: 
             "the confirmed address",
         )
 
-    # A message with an attachment, published by the organisation over the broker.
+    # A message with an attachment, published by the organisation over the broker, once the
+    # Berichtenbox has the account and the consent the portal announced (the organisation can
+    # ask: it may send digitally).
     deadline = date.today() + timedelta(days=42)
     async with platform.client("belastingdienst") as belastingdienst:
+        await wait_until(
+            lambda: belastingdienst.all_digital([DE_VRIES]),
+            what="the portal's announcements to reach the Berichtenbox",
+        )
         event = message_sent(
             belastingdienst.organisation,
             DE_VRIES,

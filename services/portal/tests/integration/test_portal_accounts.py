@@ -11,16 +11,20 @@ import pytest
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
+from mijnoverheid.contracts import events
+from mijnoverheid.contracts.envelope import CloudEvent, source_for
 from mijnoverheid.storage import Document
 from mijnoverheid_testing.citizens import random_bsn
 from mijnoverheid_testing.stack import Stack
-from portal.accounts import ACCOUNT_ACTIVATED, CONSENT_CHANGED, Accounts
-from portal.outbox import NotWiredPublisher, OutboxRelay
+from portal.accounts import Accounts
+from portal.outbox import ACCOUNT_ACTIVATED, CONSENT_CHANGED, Outbox, OutboxRelay
 from portal.sessions import Citizen, SessionPolicy, SessionStore
 
 pytestmark = pytest.mark.integration
 T0 = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 OIN = "00000001003214345000"
+PLATFORM_OIN = "00000001234567890000"
+SOURCE = source_for(PLATFORM_OIN, "portal")
 
 
 @pytest.fixture
@@ -35,12 +39,20 @@ async def database(stack: Stack) -> AsyncIterator[AsyncDatabase[Document]]:
 
 
 class RecordingPublisher:
-    def __init__(self) -> None:
-        self.published: list[tuple[str, str]] = []
+    """An EventPublisher; while `away`, the broker does not confirm."""
 
-    async def publish(self, record_id: str, kind: str, data: dict[str, object]) -> bool:
-        self.published.append((record_id, kind))
-        return True
+    def __init__(self, away: bool = False) -> None:
+        self.away = away
+        self.published: list[tuple[CloudEvent, str]] = []
+
+    async def publish(self, event: CloudEvent, routing_key: str) -> None:
+        if self.away:
+            raise ConnectionError("broker away")
+        self.published.append((event, routing_key))
+
+
+def outbox(database: AsyncDatabase[Document], publisher: RecordingPublisher) -> Outbox:
+    return Outbox(database.outbox, publisher, SOURCE, PLATFORM_OIN, lambda: T0)
 
 
 async def test_activation_happens_once_even_when_two_first_logins_race(
@@ -74,15 +86,38 @@ async def test_a_crash_between_outbox_and_state_is_repaired_by_the_relay(
     await database.outbox.insert_one(record)
     assert await accounts.consents(bsn) == {}
 
-    # Not wired yet (TODO for the lead): applied, but kept pending for the real publisher.
-    assert await OutboxRelay(database.outbox, accounts, NotWiredPublisher()).run_once() == 0
+    # The broker away: applied all the same, and kept pending.
+    publisher = RecordingPublisher(away=True)
+    relay = OutboxRelay(outbox(database, publisher), accounts)
+    assert await relay.run_once() == 0
     assert (await accounts.consents(bsn))[OIN].digital is True
-    publisher = RecordingPublisher()
-    relay = OutboxRelay(database.outbox, accounts, publisher)
-    assert await relay.run_once(T0) == 1
-    assert await relay.run_once(T0) == 0, "published once"
-    assert publisher.published == [(record["_id"], CONSENT_CHANGED)]
+    publisher.away = False
+    assert await relay.run_once() == 1
+    assert await relay.run_once() == 0, "published once"
+    [(event, key)] = publisher.published
+    assert (event.id, event.type) == (record["_id"], events.DIGITAL_CONSENT_CHANGED.type)
+    assert key == events.DIGITAL_CONSENT_CHANGED.key(PLATFORM_OIN)
+    assert event.data == {
+        "bsn": bsn,
+        "organisation_oin": OIN,
+        "digital": True,
+        "changed_at": "2026-11-30T12:00:00Z",
+        "change_id": record["_id"],
+    }
     assert len(await accounts.consent_history(bsn)) == 1
+
+
+async def test_a_change_is_announced_at_once_when_the_broker_is_there(
+    database: AsyncDatabase[Document],
+) -> None:
+    publisher = RecordingPublisher()
+    accounts = Accounts(database, outbox(database, publisher).deliver)
+    bsn = random_bsn()
+    await accounts.activate(bsn, T0)
+    await accounts.change_consent(bsn, OIN, True, T0)
+    types = [event.type for event, _ in publisher.published]
+    assert types == [events.ACCOUNT_ACTIVATED.type, events.DIGITAL_CONSENT_CHANGED.type]
+    assert await database.outbox.count_documents({"published_at": None}) == 0
 
 
 async def test_consent_keeps_every_change_and_the_newest_counts(

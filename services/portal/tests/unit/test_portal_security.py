@@ -9,7 +9,6 @@ from urllib.parse import quote
 import httpx
 import jwt
 import pytest
-from pydantic import ValidationError
 
 from mijnoverheid.assurance import Level
 from mijnoverheid.auth import CitizenTokenVerifier
@@ -46,7 +45,9 @@ def test_a_service_token_is_short_lived_eddsa_with_issuer_and_key_id(key_dir: Pa
     assert claims["sub"] == BSN
     assert claims["exp"] - claims["iat"] == 120
     # The services accept it with the portal's public key, and nothing else signs for it.
-    verifier = CitizenTokenVerifier.from_file(keys.public_pem_path(key_dir / "token.key"))
+    verifier = CitizenTokenVerifier.from_files(
+        {"urn:nld:mijnoverheid:portal": keys.public_pem_path(key_dir / "token.key")}
+    )
     assert verifier.verify(token).bsn == BSN
     other = keys.token_signing_key(key_dir / "other.key", generate=True)
     with pytest.raises(ProblemError):
@@ -57,8 +58,10 @@ def test_a_service_token_never_lives_longer_than_five_minutes(key_dir: Path) -> 
     key = keys.token_signing_key(key_dir / "token.key", generate=False)
     with pytest.raises(ValueError, match="300"):
         TokenMinter(key, "urn:x", 301)
-    expired = TokenMinter(key, "urn:x", 60).mint(BSN, now=T0.timestamp())
-    verifier = CitizenTokenVerifier.from_file(keys.public_pem_path(key_dir / "token.key"))
+    expired = TokenMinter(key, "urn:nld:mijnoverheid:portal", 60).mint(BSN, now=T0.timestamp())
+    verifier = CitizenTokenVerifier.from_files(
+        {"urn:nld:mijnoverheid:portal": keys.public_pem_path(key_dir / "token.key")}
+    )
     with pytest.raises(ProblemError, match="expired"):
         verifier.verify(expired)
 
@@ -125,28 +128,36 @@ def test_age_from_the_date_of_birth() -> None:
 
 
 def test_production_needs_its_keys_https_and_secure_cookies(key_dir: Path) -> None:
-    base = {"oidc_issuer": "https://digid.example", "_env_file": None}
-    with pytest.raises(ValidationError, match="OIDC_CLIENT_KEY"):
-        PortalSettings(**base)  # type: ignore[arg-type]
+    base = {
+        "oidc_issuer": "https://digid.example",
+        "amqp_url": "amqps://portal@rabbitmq.example/mijnoverheid",
+        "mongodb_url": "mongodb://db.example/?tls=true",
+        "_env_file": None,
+    }
+
+    def problems(**settings: object) -> str:
+        configured = PortalSettings(**{**base, **settings})  # type: ignore[arg-type]
+        return "\n".join(configured.production_problems())
+
+    assert "OIDC_CLIENT_KEY" in problems()
     complete = {
-        **base,
         "oidc_client_key": key_dir / "client.jwk.json",
         "portal_token_signing_key": key_dir / "token.key",
         "portal_url": "https://mijn.overheid.example",
     }
-    assert PortalSettings(**complete).oidc_min_acr is Level.MIDDEN  # type: ignore[arg-type]
-    with pytest.raises(ValidationError, match="only in development"):
-        PortalSettings(**complete, session_cookie_secure=False)  # type: ignore[arg-type]
-    plain = {**complete, "portal_url": "http://mijn.overheid.example"}
-    with pytest.raises(ValidationError, match="https"):
-        PortalSettings(**plain)  # type: ignore[arg-type]
-    stricter = PortalSettings(oidc_min_acr="substantieel", **complete)  # type: ignore[arg-type]
+    assert problems(**complete) == ""
+    assert PortalSettings(**base, **complete).oidc_min_acr is Level.MIDDEN  # type: ignore[arg-type]
+    assert "SESSION_COOKIE_SECURE" in problems(**complete, session_cookie_secure=False)
+    assert "https" in problems(**{**complete, "portal_url": "http://mijn.overheid.example"})
+    assert "amqps" in problems(**complete, amqp_url="amqp://portal:x@rabbitmq.example/")
+    stricter = PortalSettings(**base, oidc_min_acr="substantieel", **complete)  # type: ignore[arg-type]
     assert stricter.oidc_min_acr is Level.SUBSTANTIEEL
 
 
 async def test_every_link_the_notifier_mails_is_a_portal_page(key_dir: Path) -> None:
     settings = PortalSettings(
-        portal_environment="development",
+        mijnoverheid_environment="development",
+        amqp_url="amqp://portal:portal-local-secret@127.0.0.1/mijnoverheid",
         oidc_issuer="http://127.0.0.1:1",
         oidc_client_key=key_dir / "client.jwk.json",
         portal_token_signing_key=key_dir / "token.key",

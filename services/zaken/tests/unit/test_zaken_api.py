@@ -11,7 +11,7 @@ import pytest
 from fastapi import FastAPI
 
 from mijnoverheid import problems
-from mijnoverheid.auth import CitizenTokenVerifier, load_private_key, mint_token
+from mijnoverheid.auth import DEV_ISSUER, CitizenTokenVerifier, load_private_key, mint_token
 from mijnoverheid.devtokens import DEV_PRIVATE_KEY
 from mijnoverheid.identity import Organisation, OrganisationRegistry
 from mijnoverheid.settings import REPOSITORY_ROOT
@@ -54,8 +54,8 @@ async def client(
 
     app = FastAPI()
     problems.install(app)
-    app.state.citizen_tokens = CitizenTokenVerifier.from_file(
-        REPOSITORY_ROOT / "config" / "dev-token-issuer.pub"
+    app.state.citizen_tokens = CitizenTokenVerifier.from_files(
+        {DEV_ISSUER: REPOSITORY_ROOT / "config" / "dev-token-issuer.pub"}
     )
     app.state.api = ZakenApi(store, registry)
     app.include_router(api.router)

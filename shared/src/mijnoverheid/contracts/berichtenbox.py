@@ -34,6 +34,12 @@ def _bsn(value: str) -> str:
     return value
 
 
+def _bsn_in_list(value: str) -> str:
+    if not is_valid_bsn(value):
+        raise rejection_error(RejectionReason.INVALID_BSN, "not a valid BSN")
+    return value
+
+
 def _at_most(limit: int, field: str) -> AfterValidator:
     def check(value: str) -> str:
         if len(value) > limit:
@@ -230,6 +236,31 @@ class MessageStatus(BaseModel):
     not_found: list[str] = Field(
         default_factory=list, description="unknown ids, and ids of other organisations' messages"
     )
+
+
+class DigitalDeliveryRequested(BaseModel):
+    """`berichtenbox.digital-delivery-requested.<OIN>`: may the organisation send these
+    citizens its post digitally?"""
+
+    model_config = ConfigDict(extra="forbid")
+
+    bsns: list[Annotated[str, AfterValidator(_bsn_in_list)]] = Field(min_length=1, max_length=100)
+
+
+class DigitalDeliveryAnswer(BaseModel):
+    bsn: str
+    digital: bool = Field(description="true: a message-sent to this citizen will be delivered")
+    reason: Literal["account-not-activated", "no-digital-consent"] | None = Field(
+        default=None, description="why not (send paper); absent when digital is true"
+    )
+
+
+class DigitalDelivery(BaseModel):
+    """`berichtenbox.digital-delivery.<OIN>`: the answer, for the asker's question only: yes or
+    no, and why not; nothing else about the person."""
+
+    request_id: str
+    citizens: list[DigitalDeliveryAnswer]
 
 
 class MessageRejected(Rejected):

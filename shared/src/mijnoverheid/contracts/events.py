@@ -9,10 +9,11 @@ from __future__ import annotations
 from mijnoverheid.contracts import berichtenbox as bb
 from mijnoverheid.contracts import gegevens as gg
 from mijnoverheid.contracts import notifier as nt
+from mijnoverheid.contracts import portal as pt
 from mijnoverheid.contracts import zaken as zk
 from mijnoverheid.contracts.routing import Direction, EventRoute
 
-IN, OUT = Direction.INBOUND, Direction.OUTBOUND
+IN, OUT, INTERNAL = Direction.INBOUND, Direction.OUTBOUND, Direction.INTERNAL
 
 # --- published by organisations ---------------------------------------------------------------
 MESSAGE_SENT = EventRoute(
@@ -43,6 +44,10 @@ REGISTRATION_REMOVED = EventRoute(
     "gegevens", "registration-removed", gg.RegistrationRemoved, IN,
     "An organisation reports that a citizen is no longer registered under a key.",
 )  # fmt: skip
+DIGITAL_DELIVERY_REQUESTED = EventRoute(
+    "berichtenbox", "digital-delivery-requested", bb.DigitalDeliveryRequested, IN,
+    "An organisation asks whether it may send citizens its post digitally.",
+)  # fmt: skip
 NOTIFICATION_STATUS_REQUESTED = EventRoute(
     "notifier", "notification-status-requested", nt.NotificationStatusRequested, IN,
     "An organisation asks for the histories of its own notifications.",
@@ -65,6 +70,13 @@ MESSAGE_STATUS = EventRoute(
     "berichtenbox", "message-status", bb.MessageStatus, OUT,
     "The answer to berichtenbox.message-status-requested: the status (and optionally "
     "the trail) of the asking organisation's own messages. Published for the asker.",
+)  # fmt: skip
+DIGITAL_DELIVERY = EventRoute(
+    "berichtenbox", "digital-delivery", bb.DigitalDelivery, OUT,
+    "The answer to berichtenbox.digital-delivery-requested: per citizen asked about, whether a "
+    "message-sent will be delivered (an activated account and consent for the asker) or why "
+    "not (account-not-activated, no-digital-consent: send paper). Nothing else about the person. "
+    "Published for the asker.",
 )  # fmt: skip
 MESSAGE_READ = EventRoute(
     "berichtenbox", "message-read", bb.MessageRead, OUT,
@@ -122,6 +134,16 @@ NOTIFICATION_STATUS_REPORT = EventRoute(
     "organisation's own notifications.",
 )  # fmt: skip
 
+# --- published by a service for other services -------------------------------------------------
+ACCOUNT_ACTIVATED = EventRoute(
+    "portal", "account-activated", pt.AccountActivated, INTERNAL,
+    "A citizen of 14 or older logged in for the first time: the account exists from then on.",
+)  # fmt: skip
+DIGITAL_CONSENT_CHANGED = EventRoute(
+    "portal", "digital-consent-changed", pt.DigitalConsentChanged, INTERNAL,
+    "A citizen switched digital post from an organisation on or off (Wmebv, art. 2:8 Awb).",
+)  # fmt: skip
+
 INBOUND = (
     MESSAGE_SENT,
     MESSAGE_STATUS_REQUESTED,
@@ -131,6 +153,7 @@ INBOUND = (
     REGISTRATION_CHANGED,
     REGISTRATION_REMOVED,
     NOTIFICATION_STATUS_REQUESTED,
+    DIGITAL_DELIVERY_REQUESTED,
 )
 OUTBOUND = (
     MESSAGE_DELIVERED,
@@ -146,8 +169,10 @@ OUTBOUND = (
     NOTIFICATION_STATUS,
     NOTIFICATION_OVERDUE,
     NOTIFICATION_STATUS_REPORT,
+    DIGITAL_DELIVERY,
 )
+INTERNAL_EVENTS = (ACCOUNT_ACTIVATED, DIGITAL_CONSENT_CHANGED)
 
 
 def published_by(service: str) -> tuple[EventRoute, ...]:
-    return tuple(route for route in OUTBOUND if route.service == service)
+    return tuple(route for route in (*OUTBOUND, *INTERNAL_EVENTS) if route.service == service)

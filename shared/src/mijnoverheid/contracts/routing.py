@@ -25,6 +25,9 @@ class Direction(StrEnum):
     # Published by a service; the OIN in the key is the organisation it is for (or, for the
     # Notifier's triggers, the organisation the news comes from).
     OUTBOUND = "outbound"
+    # Published by a service for other services only (organisations may not bind them); the
+    # OIN in the key is the platform's.
+    INTERNAL = "internal"
 
 
 @dataclass(frozen=True)

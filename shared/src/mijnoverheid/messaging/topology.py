@@ -103,6 +103,12 @@ ZAKEN_CASE_STATE_REQUESTED = _queue_for(events.CASE_STATE_REQUESTED, "zaken")
 GEGEVENS_REGISTRATION_CHANGED = _queue_for(events.REGISTRATION_CHANGED, "gegevens")
 GEGEVENS_REGISTRATION_REMOVED = _queue_for(events.REGISTRATION_REMOVED, "gegevens")
 BERICHTENBOX_MESSAGE_STATUS_REQUESTED = _queue_for(events.MESSAGE_STATUS_REQUESTED, "berichtenbox")
+BERICHTENBOX_DIGITAL_DELIVERY_REQUESTED = _queue_for(
+    events.DIGITAL_DELIVERY_REQUESTED, "berichtenbox"
+)
+# The Berichtenbox keeps its own projection of accounts and digital consent (the portal's).
+BERICHTENBOX_ACCOUNT_ACTIVATED = _queue_for(events.ACCOUNT_ACTIVATED, "berichtenbox")
+BERICHTENBOX_DIGITAL_CONSENT_CHANGED = _queue_for(events.DIGITAL_CONSENT_CHANGED, "berichtenbox")
 # The Berichtenbox appends the Notifier's statuses to each message's trail.
 BERICHTENBOX_NOTIFICATION_STATUS = _queue_for(events.NOTIFICATION_STATUS, "berichtenbox")
 # Room for redeliveries while another worker holds a notification's sending lease.
@@ -139,6 +145,9 @@ SERVICE_QUEUES: dict[str, tuple[WorkQueue, ...]] = {
         BERICHTENBOX_MESSAGE_SENT,
         BERICHTENBOX_MESSAGE_STATUS_REQUESTED,
         BERICHTENBOX_NOTIFICATION_STATUS,
+        BERICHTENBOX_DIGITAL_DELIVERY_REQUESTED,
+        BERICHTENBOX_ACCOUNT_ACTIVATED,
+        BERICHTENBOX_DIGITAL_CONSENT_CHANGED,
     ),
     "zaken": (ZAKEN_CASE_STATUS_CHANGED, ZAKEN_CASE_WITHDRAWN, ZAKEN_CASE_STATE_REQUESTED),
     "gegevens": (GEGEVENS_REGISTRATION_CHANGED, GEGEVENS_REGISTRATION_REMOVED),

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from berichtenbox.domain.eligibility import AskDigitalDelivery
 from berichtenbox.domain.message import Message
 from berichtenbox.domain.receipt import ReceiptSigner, sign_receipt
 from berichtenbox.domain.status import AskStatus, MessageState
@@ -18,6 +19,7 @@ from mijnoverheid.contracts import berichtenbox as contract
 from mijnoverheid.contracts import events
 from mijnoverheid.contracts.envelope import CloudEvent, derived_event_id
 from mijnoverheid.contracts.routing import EventRoute
+from mijnoverheid.kernel import RejectionReason
 
 
 def _about(
@@ -111,3 +113,23 @@ def _trail_entry(entry: TrailEntry) -> contract.TrailEntryView:
         prev_hash=entry.prev_hash,
         hash=entry.hash,
     )
+
+
+def digital_delivery(
+    question: AskDigitalDelivery,
+    answers: dict[str, RejectionReason | None],
+    source: str,
+    now: datetime,
+) -> CloudEvent:
+    data = contract.DigitalDelivery(
+        request_id=question.request_event_id,
+        citizens=[
+            contract.DigitalDeliveryAnswer(
+                bsn=bsn, digital=reason is None, reason=reason.value if reason else None
+            )
+            for bsn, reason in answers.items()
+        ],
+    )
+    route = events.DIGITAL_DELIVERY
+    id_ = derived_event_id(question.request_source, question.request_event_id, route.event)
+    return route.new_event(data, source=source, id_=id_, time=now)

@@ -5,11 +5,22 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from berichtenbox.domain.eligibility import (
+    ActivateAccount,
+    AskDigitalDelivery,
+    ChangeConsent,
+    ConsentChange,
+)
 from berichtenbox.domain.message import ReceiveMessage, Submission, SubmittedAttachment
 from berichtenbox.domain.status import AskStatus, NotificationChanged
 from mijnoverheid.contracts import events
-from mijnoverheid.contracts.berichtenbox import MessageSent, MessageStatusRequested
+from mijnoverheid.contracts.berichtenbox import (
+    DigitalDeliveryRequested,
+    MessageSent,
+    MessageStatusRequested,
+)
 from mijnoverheid.contracts.notifier import NotificationStatus
+from mijnoverheid.contracts.portal import AccountActivated, DigitalConsentChanged
 from mijnoverheid.identity import OrganisationRegistry
 from mijnoverheid.inbound import Accepted
 from mijnoverheid.messaging import topology
@@ -27,15 +38,33 @@ class Handlers:
     message_sent: Callable[[ReceiveMessage], Awaitable[None]]
     status_requested: Callable[[AskStatus], Awaitable[None]]
     notification_changed: Callable[[NotificationChanged], Awaitable[None]]
+    digital_delivery_requested: Callable[[AskDigitalDelivery], Awaitable[None]]
+    account_activated: Callable[[ActivateAccount], Awaitable[None]]
+    consent_changed: Callable[[ChangeConsent], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class TrustedPublishers:
+    notifier: str
+    portal: str
 
 
 def subscriptions(
-    handlers: Handlers, registry: OrganisationRegistry, reject: AnswerRefusal, notifier_user: str
+    handlers: Handlers,
+    registry: OrganisationRegistry,
+    reject: AnswerRefusal,
+    trusted: TrustedPublishers,
 ) -> tuple[Subscription, ...]:
     async def notification_status(trusted: Trusted[NotificationStatus]) -> None:
         change = notification_change(trusted)
         if change is not None:  # about a case or a registration: not ours to record
             await handlers.notification_changed(change)
+
+    async def account_activated(trusted: Trusted[AccountActivated]) -> None:
+        await handlers.account_activated(activate_account(trusted))
+
+    async def consent_changed(trusted: Trusted[DigitalConsentChanged]) -> None:
+        await handlers.consent_changed(change_consent(trusted))
 
     return (
         FromOrganisations(
@@ -54,7 +83,7 @@ def subscriptions(
             events.NOTIFICATION_STATUS,
             "The Notifier's status of a notification about a message: appended to "
             "that message's trail.",
-            trusted_user=notifier_user,
+            trusted_user=trusted.notifier,
             handle=notification_status,
         ),
         FromOrganisations(
@@ -67,6 +96,32 @@ def subscriptions(
             reject,
             command=ask_status,
             handle=handlers.status_requested,
+        ),
+        FromOrganisations(
+            topology.BERICHTENBOX_DIGITAL_DELIVERY_REQUESTED,
+            events.DIGITAL_DELIVERY_REQUESTED,
+            "An organisation asks whether it may send citizens its post digitally. Answered "
+            "with berichtenbox.digital-delivery.<OIN>.",
+            registry,
+            "berichtenbox",
+            reject,
+            command=ask_digital_delivery,
+            handle=handlers.digital_delivery_requested,
+        ),
+        FromPlatform(
+            topology.BERICHTENBOX_ACCOUNT_ACTIVATED,
+            events.ACCOUNT_ACTIVATED,
+            "The portal activated a citizen's account: from then on messages to them are "
+            "delivered (with their consent for the sender).",
+            trusted_user=trusted.portal,
+            handle=account_activated,
+        ),
+        FromPlatform(
+            topology.BERICHTENBOX_DIGITAL_CONSENT_CHANGED,
+            events.DIGITAL_CONSENT_CHANGED,
+            "A citizen switched digital post from an organisation on or off in the portal.",
+            trusted_user=trusted.portal,
+            handle=consent_changed,
         ),
     )
 
@@ -105,3 +160,22 @@ def notification_change(trusted: Trusted[NotificationStatus]) -> NotificationCha
         sequence=status.sequence,
         smtp_code=status.smtp_reply.code if status.smtp_reply is not None else None,
     )
+
+
+def ask_digital_delivery(accepted: Accepted[DigitalDeliveryRequested]) -> AskDigitalDelivery:
+    return AskDigitalDelivery(
+        request_event_id=accepted.event.id,
+        request_source=accepted.event.source,
+        asker_oin=accepted.sender.oin,
+        bsns=tuple(accepted.data.bsns),
+    )
+
+
+def activate_account(trusted: Trusted[AccountActivated]) -> ActivateAccount:
+    return ActivateAccount(trusted.data.bsn, trusted.data.activated_at)
+
+
+def change_consent(trusted: Trusted[DigitalConsentChanged]) -> ChangeConsent:
+    data = trusted.data
+    change = ConsentChange(data.organisation_oin, data.digital, data.changed_at, data.change_id)
+    return ChangeConsent(data.bsn, change)

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from berichtenbox.adapters import outbound
+from berichtenbox.domain import eligibility
 from berichtenbox.domain import message as messages
 from berichtenbox.domain.receipt import ReceiptSigner
 from berichtenbox.domain.trail import TrailKind
-from berichtenbox.ports import MessageStore, Record, Stored, Trail
+from berichtenbox.ports import CitizenDirectory, MessageStore, Record, Stored, Trail
 from mijnoverheid.contracts import events
 from mijnoverheid.faults import failpoint
 from mijnoverheid.kernel import Refusal
@@ -20,6 +21,7 @@ from mijnoverheid.messaging.publisher import EventPublisher
 @dataclass(frozen=True)
 class MessageSentHandler:
     store: MessageStore
+    citizens: CitizenDirectory
     trail: Trail
     publisher: EventPublisher
     signer: ReceiptSigner
@@ -42,14 +44,22 @@ class MessageSentHandler:
 
     async def _store_once(self, command: messages.ReceiveMessage) -> Stored:
         try:
+            await self._require_digital(command)
             new = messages.receive(command, now=self.clock(), retention=self.retention)
         except Refusal:
-            # Perhaps a redelivery of a message stored earlier, when its expiry was in bounds.
+            # Perhaps a redelivery of a message stored earlier, when it was acceptable (its
+            # expiry in bounds, the citizen's consent not yet withdrawn): it stays delivered.
             stored = await self.store.by_id(messages.message_id_for(command.origin))
             if stored is None:
                 raise
             return Stored(stored, new=False)
         return await self.store.add(new)
+
+    async def _require_digital(self, command: messages.ReceiveMessage) -> None:
+        bsn, oin = command.submission.recipient_bsn, command.origin.sender_oin
+        activated_at = await self.citizens.activated_at(bsn)
+        changes = await self.citizens.consent_changes(bsn, oin) if activated_at else []
+        eligibility.require_digital(activated_at, changes, oin)
 
 
 def _arrival(message: messages.Message) -> list[Record]:

@@ -15,14 +15,13 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
-from mijnoverheid import storage
 from mijnoverheid.contracts.envelope import utc_now
-from mijnoverheid.identity import OrganisationRegistry
+from mijnoverheid.runtime import PlatformRuntime
 from portal import keys
 from portal.accounts import Accounts
 from portal.backends import Backend, Backends
 from portal.oidc import OidcClient
-from portal.outbox import NotWiredPublisher, OutboxRelay
+from portal.outbox import Outbox, OutboxRelay
 from portal.sessions import SessionPolicy, SessionStore
 from portal.settings import PortalSettings
 from portal.tokens import TokenMinter
@@ -32,6 +31,7 @@ from portal.web.render import PACKAGE, Renderer
 from portal.web.security import security_headers
 
 log = logging.getLogger("portal")
+SERVICE = "portal"
 NLDS_FILES = {
     "nlds.css": Path("@rijkshuisstijl-community/components-css/dist/index.css"),
     "tokens.css": Path("@rijkshuisstijl-community/design-tokens/dist/index.css"),
@@ -45,16 +45,19 @@ def create_app(settings: PortalSettings) -> FastAPI:
     minter = TokenMinter(
         signing_key, settings.portal_token_issuer, settings.portal_token_lifetime_seconds
     )
-    mongo = storage.connect(settings.mongodb_url, "portal")
-    database = mongo[settings.mongodb_database]
+    runtime = PlatformRuntime(SERVICE, settings)
+    database = runtime.database
     http = httpx.AsyncClient(timeout=10.0)
-    accounts = Accounts(database)
+    outbox = Outbox(
+        database.outbox, runtime.publisher, runtime.source, settings.platform_oin, utc_now
+    )
+    accounts = Accounts(database, outbox.deliver)
     policy = SessionPolicy(
         idle=_seconds(settings.session_idle_seconds),
         absolute=_seconds(settings.session_absolute_seconds),
     )
     sessions = SessionStore(database.sessions, policy)
-    relay = OutboxRelay(database.outbox, accounts, NotWiredPublisher())
+    relay = OutboxRelay(outbox, accounts)
 
     def backend(name: str, url: str) -> Backend:
         return Backend(name, url, http, minter)
@@ -77,7 +80,7 @@ def create_app(settings: PortalSettings) -> FastAPI:
             gegevens=backend("gegevens", settings.gegevens_url),
             notifier=backend("notifier", settings.notifier_url),
         ),
-        registry=OrganisationRegistry.load(settings.organisation_registry),
+        registry=runtime.registry,
         renderer=Renderer({"development": development}),
     )
 
@@ -85,18 +88,16 @@ def create_app(settings: PortalSettings) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await sessions.ensure_indexes()
         await accounts.ensure_indexes()
-        # Until the publisher is wired (TODO for the lead), one round at start-up repairs what
-        # a crash left half-applied; a relay polling records it cannot publish would only load
-        # the database.
-        outbox_job = relay.run_forever() if relay.wired else relay.run_once()
-        jobs = [asyncio.create_task(outbox_job), asyncio.create_task(_sweep(sessions))]
+        await runtime.broker.connect()
+        jobs = [asyncio.create_task(relay.run_forever()), asyncio.create_task(_sweep(sessions))]
         try:
             yield
         finally:
             for job in jobs:
                 job.cancel()
             await http.aclose()
-            await mongo.close()
+            await runtime.broker.stop()
+            await runtime.mongo.close()
 
     app = FastAPI(
         title="MijnOverheid", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
@@ -127,7 +128,7 @@ def create_app(settings: PortalSettings) -> FastAPI:
 
     @app.get("/ready", include_in_schema=False)
     async def ready() -> Response:
-        ok = await storage.ping(database)
+        ok = await runtime.ready()
         return Response(
             '{"status": "ok"}' if ok else '{"status": "unavailable"}',
             200 if ok else 503,

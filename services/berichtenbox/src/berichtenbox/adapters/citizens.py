@@ -1,0 +1,86 @@
+"""The Berichtenbox's projection of accounts and digital consent, in two collections.
+
+Every write is an insert on a unique `_id` (FerretDB v1 applies no conditional update
+atomically): an account is one document per citizen, the first activation recorded stays; a
+citizen's consent changes for one organisation sit in numbered slots
+(`<bsn>:<OIN>#<n>`), one per change, filled without gaps in the order they arrive. The
+current choice is derived on reading (the newest change by its own time), so changes that
+arrive out of order or twice give the same answer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime
+
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from berichtenbox.domain.eligibility import ConsentChange
+from mijnoverheid.storage import Document
+
+ACCOUNTS = "citizen_accounts"
+CONSENTS = "digital_consents"
+_MAX_ATTEMPTS = 20
+
+
+def _slot_id(bsn: str, organisation_oin: str, slot: int) -> str:
+    return f"{bsn}:{organisation_oin}#{slot}"
+
+
+class CitizenRepository:
+    def __init__(self, database: AsyncDatabase[Document]) -> None:
+        self._accounts = database[ACCOUNTS]
+        self._consents = database[CONSENTS]
+
+    async def activated_at(self, bsn: str) -> datetime | None:
+        document = await self._accounts.find_one({"_id": bsn})
+        return None if document is None else document["activated_at"]
+
+    async def record_activation(self, bsn: str, activated_at: datetime) -> None:
+        with contextlib.suppress(DuplicateKeyError):  # activated before: that time stays
+            await self._accounts.insert_one({"_id": bsn, "activated_at": activated_at})
+
+    async def consent_changes(self, bsn: str, organisation_oin: str) -> list[ConsentChange]:
+        return [_to_change(document) for document in await self._slots(bsn, organisation_oin)]
+
+    async def record_consent(self, bsn: str, change: ConsentChange) -> None:
+        oin = change.organisation_oin
+        slots = await self._slots(bsn, oin)
+        for _ in range(_MAX_ATTEMPTS):
+            if any(slot["change_id"] == change.change_id for slot in slots):
+                return  # recorded before: a redelivery
+            document = {**_to_document(change), "_id": _slot_id(bsn, oin, len(slots))}
+            try:
+                await self._consents.insert_one(document)
+            except DuplicateKeyError:  # a concurrent change took the slot: read on from there
+                slots += await self._slots(bsn, oin, start=len(slots))
+                continue
+            return
+        raise RuntimeError("consent slot kept being taken; will be retried")
+
+    async def _slots(self, bsn: str, organisation_oin: str, start: int = 0) -> list[Document]:
+        found: list[Document] = []
+        while document := await self._consents.find_one(
+            {"_id": _slot_id(bsn, organisation_oin, start + len(found))}
+        ):
+            found.append(document)
+        return found
+
+
+def _to_document(change: ConsentChange) -> Document:
+    return {
+        "organisation_oin": change.organisation_oin,
+        "digital": change.digital,
+        "changed_at": change.changed_at,
+        "change_id": change.change_id,
+    }
+
+
+def _to_change(document: Document) -> ConsentChange:
+    return ConsentChange(
+        organisation_oin=document["organisation_oin"],
+        digital=document["digital"],
+        changed_at=document["changed_at"],
+        change_id=document["change_id"],
+    )
