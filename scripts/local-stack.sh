@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The local stack without Docker: RabbitMQ from Debian's package and FerretDB (SQLite backend)
 # built from tools/ferretdb. Idempotent: `up` installs what is missing and starts what is not
-# running. Usage: scripts/local-stack.sh up|down|status|env
+# running. Usage: scripts/local-stack.sh up|down|status|env|build
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -62,13 +62,45 @@ provision_rabbitmq() {
   exit 1
 }
 
+# FerretDB is built from the module the Go proxy serves (its version is the one in
+# tools/ferretdb/go.mod), with our patches from tools/ferretdb/*.patch applied to a copy of it
+# under .local/build and wired in with a `replace` on a copy of go.mod: no FerretDB source is
+# kept in this repository. The stamp (a hash of everything that goes in) triggers a rebuild
+# whenever a patch, main.go, go.mod or go.sum changes.
+FERRETDB_SRC="$ROOT/tools/ferretdb"
+FERRETDB_BUILD="$LOCAL/build/ferretdb"
+
+ferretdb_inputs_hash() {
+  (cd "$FERRETDB_SRC" && cat main.go go.mod go.sum *.patch) | sha256sum | cut -d' ' -f1
+}
+
 build_ferretdb() {
-  local sources=("$ROOT/tools/ferretdb/main.go" "$ROOT/tools/ferretdb/go.mod" "$ROOT/tools/ferretdb/go.sum")
-  if [ -x "$FERRETDB_BIN" ] && [ -z "$(find "${sources[@]}" -newer "$FERRETDB_BIN")" ]; then return; fi
+  local stamp="$FERRETDB_BIN.stamp" hash module version dir
+  hash="$(ferretdb_inputs_hash)"
+  if [ -x "$FERRETDB_BIN" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$hash" ]; then return; fi
   command -v go >/dev/null 2>&1 || export PATH="$PATH:/usr/local/go/bin"
-  log "building FerretDB v1.24.2 (embedded, SQLite backend); the first build takes a few minutes"
-  mkdir -p "$LOCAL/bin"
-  (cd "$ROOT/tools/ferretdb" && go build -trimpath -o "$FERRETDB_BIN" .)
+  module=github.com/FerretDB/FerretDB
+  version="$(cd "$FERRETDB_SRC" && go list -m -f '{{.Version}}' "$module")"
+  log "building FerretDB $version (embedded, patched); the first build takes a few minutes"
+  # go.sum verifies what the proxy serves; Dir is the (read-only) module cache copy.
+  dir="$(cd "$FERRETDB_SRC" && go mod download -json "$module@$version" \
+    | python3 -c 'import json, sys; print(json.load(sys.stdin)["Dir"])')"
+  rm -rf "$FERRETDB_BUILD"
+  mkdir -p "$FERRETDB_BUILD/cmd" "$LOCAL/bin"
+  cp -R "$dir" "$FERRETDB_BUILD/FerretDB"
+  chmod -R u+w "$FERRETDB_BUILD/FerretDB"
+  for patch in "$FERRETDB_SRC"/*.patch; do
+    log "applying $(basename "$patch")"
+    patch -d "$FERRETDB_BUILD/FerretDB" -p1 --forward --batch --quiet <"$patch"
+  done
+  cp "$FERRETDB_SRC/main.go" "$FERRETDB_SRC/go.mod" "$FERRETDB_SRC/go.sum" "$FERRETDB_BUILD/cmd/"
+  (
+    cd "$FERRETDB_BUILD/cmd"
+    go mod edit -replace "$module=../FerretDB"
+    go build -trimpath -o "$FERRETDB_BIN.new" .
+  )
+  mv "$FERRETDB_BIN.new" "$FERRETDB_BIN"
+  echo "$hash" >"$stamp"
 }
 
 port_open() { (exec 3<>"/dev/tcp/${1%:*}/${1#*:}") 2>/dev/null; }
@@ -77,7 +109,23 @@ ferretdb_is_ours() {
   [ -f "$LOCAL/ferretdb.pid" ] && kill -0 "$(cat "$LOCAL/ferretdb.pid")" 2>/dev/null
 }
 
+# A FerretDB this script started whose binary has since been rebuilt (mv replaced the file, so
+# /proc shows the old one as deleted) would keep serving the old code: restart it.
+ferretdb_outdated() {
+  local pid
+  pid="$(cat "$LOCAL/ferretdb.pid" 2>/dev/null)" || return 1
+  [[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" == *"(deleted)" ]]
+}
+
 start_ferretdb() {
+  if ferretdb_outdated; then
+    log "FerretDB on $FERRETDB_ADDR runs a binary that has been rebuilt since: restarting it"
+    stop_ferretdb
+    for _ in $(seq 1 100); do
+      if ! port_open "$FERRETDB_ADDR"; then break; fi
+      sleep 0.2
+    done
+  fi
   if port_open "$FERRETDB_ADDR"; then
     if ferretdb_is_ours; then return; fi
     log "something else listens on $FERRETDB_ADDR (another checkout's FerretDB?);"
@@ -111,6 +159,7 @@ print_env() {
 }
 
 case "${1:-up}" in
+  build) mkdir -p "$LOCAL"; build_ferretdb ;;
   up)
     mkdir -p "$LOCAL"
     ensure_rabbitmq_installed
@@ -128,5 +177,5 @@ case "${1:-up}" in
     port_open "$FERRETDB_ADDR" && log "FerretDB: running on $FERRETDB_ADDR" || log "FerretDB: stopped"
     ;;
   env) print_env "${2:-}" ;;
-  *) log "usage: $0 up|down|status|env [vhost]"; exit 2 ;;
+  *) log "usage: $0 up|down|status|env [vhost]|build"; exit 2 ;;
 esac
