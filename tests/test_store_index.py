@@ -18,7 +18,7 @@ import pytest
 from bson import ObjectId
 
 from mijnoverheid.storage import connect
-from mijnoverheid.testing.stack import Stack
+from mijnoverheid_testing.stack import Stack
 
 pytestmark = pytest.mark.integration
 
