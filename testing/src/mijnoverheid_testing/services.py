@@ -46,6 +46,8 @@ class ServiceProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, **extra_environment: str) -> ServiceProcess:
+        if self._log is not None:
+            self._log.close()  # a restart: the new process appends to the same log
         self._log = self.log_path.open("ab")
         self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
             [sys.executable, "-m", self.name],
@@ -75,6 +77,26 @@ class ServiceProcess:
             lambda: process.poll() is not None, timeout=timeout, what=f"{self.name} to exit"
         )
         return int(process.returncode)
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    @property
+    def returncode(self) -> int | None:
+        return self._process.poll() if self._process is not None else None
+
+    def signal(self, signum: signal.Signals) -> None:
+        """Send `signum` to the process if it still runs (SIGSTOP/SIGCONT, say)."""
+        if self.running:
+            assert self._process is not None
+            self._process.send_signal(signum)
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash or the OOM killer would: no shutdown, nothing flushed."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
 
     def stop(self) -> None:
         if self._process is not None and self._process.poll() is None:
