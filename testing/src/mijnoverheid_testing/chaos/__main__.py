@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import shlex
 import sys
 import time
@@ -59,6 +60,10 @@ def options(argv: list[str]) -> tuple[Options, Path | None]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # The organisations' reconnect attempts during a broker restart are expected: keep them
+    # out of the progress bar.
+    for noisy in ("aio_pika", "aiormq"):
+        logging.getLogger(noisy).setLevel(logging.CRITICAL)
     chosen, out = options(sys.argv[1:] if argv is None else argv)
     run = asyncio.run(execute(chosen))
     print(report.table(run))

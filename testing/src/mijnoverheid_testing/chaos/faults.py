@@ -5,10 +5,12 @@ runs beside the others; what was injected, when, and how it went is logged for t
 from __future__ import annotations
 
 import asyncio
+import re
 import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 from mijnoverheid.messaging.topology import SERVICE_QUEUES
@@ -19,6 +21,7 @@ from mijnoverheid_testing.chaos.system import System
 from mijnoverheid_testing.waiting import wait_until
 
 FAILPOINT_TIMEOUT_SECONDS = 90.0
+FULL_QUEUE_ROOM = 20  # messages a full queue still takes above what it held
 
 
 @dataclass(frozen=True)
@@ -26,7 +29,12 @@ class Injected:
     fault: Fault
     started: float  # time.time()
     ended: float
-    outcome: str  # "injected", or what went otherwise
+    injected: bool  # as scheduled (False: it failed, or a failpoint was not reached)
+    note: str = ""
+
+
+class MissedError(Exception):
+    """The fault could not be injected as scheduled."""
 
 
 class FaultRunner:
@@ -52,12 +60,14 @@ class FaultRunner:
         started = time.time()
         self.active.add(fault.kind)
         try:
-            outcome = await self._carry_out(fault)
+            injected, note = True, await self._carry_out(fault)
+        except MissedError as error:
+            injected, note = False, str(error)
         except Exception as error:
-            outcome = f"failed: {type(error).__name__}: {error}"
+            injected, note = False, f"failed: {type(error).__name__}: {error}"
         finally:
             self.active.discard(fault.kind)
-        self.log.append(Injected(fault, started, time.time(), outcome))
+        self.log.append(Injected(fault, started, time.time(), injected, note))
 
     async def _carry_out(self, fault: Fault) -> str:
         system, relay = self.system, self.relay
@@ -67,7 +77,7 @@ class FaultRunner:
         elif kind == s.FAILPOINT:
             service = system.services[fault.target.split(".", 1)[0]]
             if not await service.crash_at(fault.target, FAILPOINT_TIMEOUT_SECONDS):
-                return "not reached in time: killed instead"
+                raise MissedError("not reached in time: killed instead")
         elif kind == s.BROKER_RESTART:
             assert system.infra.broker is not None, "a broker restart needs the run's own node"
             await system.infra.broker.restart()
@@ -99,54 +109,94 @@ class FaultRunner:
         elif kind == s.SLOW_CONSUMER:
             await self._slow(fault.target, fault.seconds)
         elif kind == s.FULL_QUEUE:
-            await self._full_queue(fault.target, int(fault.amount), fault.seconds)
+            return await self._full_queue(fault.target, fault.seconds)
         else:
             raise ValueError(f"unknown fault {kind}")
-        return "injected"
+        return ""
 
     async def _slow(self, service: str, seconds: float) -> None:
-        """Paused half of every second: it keeps its deliveries, acknowledges at half speed."""
+        """Paused two of every three seconds (never long enough to miss a heartbeat): it keeps
+        its deliveries and acknowledges at a third of its speed."""
         process = self.system.services[service].process
         deadline = time.monotonic() + seconds
         try:
             while time.monotonic() < deadline:
                 process.signal(signal.SIGSTOP)
-                await asyncio.sleep(0.5)
+                await asyncio.sleep(2.0)
                 process.signal(signal.SIGCONT)
-                await asyncio.sleep(0.5)
+                await asyncio.sleep(1.0)
         finally:
             process.signal(signal.SIGCONT)
 
-    async def _full_queue(self, queue: str, length: int, seconds: float) -> None:
-        """A policy above the provisioned one: the same settings plus a max-length, so the
-        queue's `reject-publish` overflow refuses (nacks) what does not fit."""
+    async def _full_queue(self, queue: str, seconds: float) -> str:
+        """A policy above the provisioned one: the same settings plus a max-length a little
+        above what the queue holds now. Its consumer is slowed at the same time (see the
+        schedule), so the queue fills and `reject-publish` refuses (nacks) what does not fit.
+
+        The limit is lifted only after the consumer has drained the queue well below it: a
+        quorum queue tells its refused publishers to go on when it drains, but RabbitMQ before
+        4.0 never does when the limit is removed from a queue that is already empty
+        (rabbitmq-server#12206), and those publishers would stay refused for good."""
         work_queue = next(q for qs in SERVICE_QUEUES.values() for q in qs if q.name == queue)
         vhost = quote(self.system.infra.vhost, safe="")
-        path = f"/api/policies/{vhost}/chaos-full-{queue}"
+        path = f"/api/queues/{vhost}/{quote(queue, safe='')}"
+        limit = int((await self._management("GET", path, None)).get("messages_ready", 0))
+        limit += FULL_QUEUE_ROOM
+        name = f"chaos-full-{queue}"
         body = {
-            "pattern": f"^{queue}$",
+            "pattern": f"^{re.escape(queue)}$",
             "apply-to": "queues",
             "priority": 20,
-            "definition": {**work_queue.policy(), "max-length": length},
+            "definition": {**work_queue.policy(), "max-length": limit},
         }
-        await self._management("PUT", path, body)
+        await self._management("PUT", f"/api/policies/{vhost}/{name}", body)
+        peak, note = 0, ""
         try:
-            await asyncio.sleep(seconds)
-        finally:
-            await self._management("DELETE", path, None)
+            await wait_until(
+                lambda: asyncio.to_thread(self._policy_of, vhost, queue, name),
+                timeout=60,
+                what="the full-queue policy to apply",
+            )
+            deadline = time.monotonic() + seconds
+            while time.monotonic() < deadline:
+                peak = max(peak, int((await self._management("GET", path, None))["messages_ready"]))
+                await asyncio.sleep(1.0)
 
-    async def _management(self, method: str, path: str, body: object) -> None:
+            async def drained() -> bool:
+                return (
+                    int((await self._management("GET", path, None))["messages_ready"]) < limit / 2
+                )
+
+            await wait_until(drained, timeout=300, what=f"{queue} to drain below its limit")
+        except AssertionError as error:
+            note = f"; lifted before it drained ({error})"
+        finally:
+            await self._management("DELETE", f"/api/policies/{vhost}/{name}", None)
+        full = "full: publishes refused" if peak >= limit else "never full"
+        return f"limit {limit}, up to {peak} ready ({full}){note}"
+
+    def _policy_of(self, vhost: str, queue: str, name: str) -> bool:
+        with self.system.infra.stack.management() as client:
+            answer = client.get(f"/api/queues/{vhost}/{quote(queue, safe='')}")
+        return answer.is_success and answer.json().get("policy") == name
+
+    async def _management(self, method: str, path: str, body: object) -> dict[str, Any]:
         """Through a broker restart too: try again until the management API has done it."""
 
-        def call() -> bool:
+        def call() -> dict[str, Any] | None:
             try:
                 with self.system.infra.stack.management() as client:
                     answer = client.request(method, path, json=body)
             except Exception:
-                return False
-            return answer.is_success or (method == "DELETE" and answer.status_code == 404)
+                return None
+            if answer.is_success or (method == "DELETE" and answer.status_code == 404):
+                return answer.json() if method == "GET" else {"done": method}
+            return None
 
-        async def done() -> bool:
+        async def done() -> dict[str, Any] | None:
             return await asyncio.to_thread(call)
 
-        await wait_until(done, timeout=300, what=f"the management API to {method} {path}")
+        found: dict[str, Any] = await wait_until(
+            done, timeout=300, what=f"the management API to {method} {path}"
+        )
+        return found

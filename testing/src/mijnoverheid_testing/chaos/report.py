@@ -61,8 +61,8 @@ def _count(findings: Findings, names: tuple[str, ...]) -> int:
 
 def table(run: Run) -> str:
     figures, findings = run.findings.figures, run.findings
-    kinds = Counter(i.fault.kind for i in run.injected if i.outcome == "injected")
-    missed = Counter(i.fault.kind for i in run.injected if i.outcome != "injected")
+    kinds = Counter(i.fault.kind for i in run.injected if i.injected)
+    missed = Counter(i.fault.kind for i in run.injected if not i.injected)
     lines = ["| fault | injected | note |", "|---|---:|---|"]
     for kind in KINDS:
         if kinds[kind] or missed[kind]:
@@ -147,7 +147,8 @@ def write(run: Run, path: Path, details: Path) -> None:
             "at": i.fault.at,
             "started": i.started,
             "ended": i.ended,
-            "outcome": i.outcome,
+            "injected": i.injected,
+            "note": i.note,
         }
         for i in run.injected
     ]

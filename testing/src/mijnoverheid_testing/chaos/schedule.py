@@ -61,8 +61,8 @@ class Fault:
             SMTP_DSN: f"reports 0.5-5 s after acceptance, {self.amount:.0f} addresses bounce",
             LATENCY: f"{self.target}: +{self.amount * 1000:.0f} ms for {self.seconds:.0f} s",
             CUT: f"{self.target}: nothing passes for {self.seconds:.0f} s",
-            SLOW_CONSUMER: f"{self.target} paused half of every second for {self.seconds:.0f} s",
-            FULL_QUEUE: f"{self.target} max-length {self.amount:.0f} for {self.seconds:.0f} s",
+            SLOW_CONSUMER: f"{self.target} paused 2 s of every 3 for {self.seconds:.0f} s",
+            FULL_QUEUE: f"{self.target} max-length its length + 20 for {self.seconds:.0f} s",
         }[self.kind]
         return f"{self.at:6.1%}  {self.kind:<24} {details}"
 
@@ -89,10 +89,12 @@ def full(seed: int, *, refused: int, bouncing: int) -> list[Fault]:
     ]
     faults.append(Fault(rng.uniform(0.1, 0.9), CUT, f"{rng.choice(SERVICES)}-broker", seconds=25))
     faults.append(Fault(rng.uniform(0.1, 0.9), CUT, f"{rng.choice(SERVICES)}-database", seconds=25))
+    # The Berichtenbox slowed down: its two inbound queues fill up, and the reject-publish
+    # overflow pushes back on the organisations (message-sent) and on the Notifier (statuses).
     slow = rng.uniform(0.2, 0.8)
-    faults.append(Fault(slow, SLOW_CONSUMER, "notifier", seconds=30))
-    faults.append(Fault(slow + 0.01, FULL_QUEUE, "notifier.message-delivered", 20, amount=50))
-    faults.append(Fault(rng.uniform(0.1, 0.9), FULL_QUEUE, "berichtenbox.message-sent", 10, 100))
+    faults.append(Fault(slow, SLOW_CONSUMER, "berichtenbox", seconds=30))
+    for queue in ("berichtenbox.message-sent", "berichtenbox.notification-status"):
+        faults.append(Fault(slow + 0.002, FULL_QUEUE, queue, seconds=25))
     return sorted(faults, key=lambda fault: fault.at)
 
 
