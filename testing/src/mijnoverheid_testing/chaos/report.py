@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 import platform
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from mijnoverheid_testing.chaos.faults import Injected
 from mijnoverheid_testing.chaos.findings import Findings
 from mijnoverheid_testing.chaos.schedule import KINDS, Fault
+from mijnoverheid_testing.chaos.system import Death
 
 # Broken invariants whose ids are effects that went missing, and those that happened twice.
 LOST = (
@@ -53,6 +54,7 @@ class Run:
     drain_seconds: float
     audit_seconds: float
     findings: Findings
+    deaths: list[Death] = field(default_factory=list)
 
 
 def _count(findings: Findings, names: tuple[str, ...]) -> int:

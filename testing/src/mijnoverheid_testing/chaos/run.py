@@ -162,4 +162,5 @@ async def _under_faults(
         drain_seconds=drained - published,
         audit_seconds=time.monotonic() - drained,
         findings=findings,
+        deaths=list(system.deaths),
     )
