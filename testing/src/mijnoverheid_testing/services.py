@@ -92,8 +92,8 @@ class ServiceProcess:
             assert self._process is not None
             self._process.send_signal(signum)
 
-    def kill(self) -> None:
-        """SIGKILL, as a crash or the OOM killer would: no shutdown, nothing flushed."""
+    def sigkill(self) -> None:
+        """SIGKILL if it runs, as a crash or the OOM killer would: nothing finished or flushed."""
         if self._process is not None and self._process.poll() is None:
             self._process.kill()
             self._process.wait()

@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import logging
 import shlex
+import signal
 import sys
 import time
 from pathlib import Path
@@ -59,13 +60,28 @@ def options(argv: list[str]) -> tuple[Options, Path | None]:
     ), arguments.out
 
 
+async def _until_stopped(chosen: Options) -> report.Run:
+    """SIGTERM or SIGHUP (a closed terminal, a CI timeout) ends the run like Ctrl-C: the
+    services, the broker node and FerretDB are stopped, not left behind."""
+    task = asyncio.current_task()
+    assert task is not None
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        loop.add_signal_handler(signum, task.cancel)
+    return await execute(chosen)
+
+
 def main(argv: list[str] | None = None) -> int:
     # The organisations' reconnect attempts during a broker restart are expected: keep them
     # out of the progress bar.
     for noisy in ("aio_pika", "aiormq"):
         logging.getLogger(noisy).setLevel(logging.CRITICAL)
     chosen, out = options(sys.argv[1:] if argv is None else argv)
-    run = asyncio.run(execute(chosen))
+    try:
+        run = asyncio.run(_until_stopped(chosen))
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        print(f"stopped; logs in {chosen.work_dir}", file=sys.stderr)
+        return 130
     print(report.table(run))
     print()
     print(report.verdict(run))

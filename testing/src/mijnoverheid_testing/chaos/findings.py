@@ -26,9 +26,11 @@ class Findings:
     broken: list[Finding] = field(default_factory=list)
     figures: Counter[str] = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
+    checked: list[str] = field(default_factory=list)  # every invariant, held or broken
 
     def check(self, invariant: str, detail: str, ids: Iterable[str]) -> None:
         """Records a broken invariant when `ids` is not empty."""
+        self.checked.append(invariant)
         found = tuple(sorted(set(ids)))
         if found:
             self.broken.append(Finding(invariant, detail, found))

@@ -28,7 +28,8 @@ from mijnoverheid_testing.smtp import free_port
 
 DEFERRED = "451 4.3.0 Relay busy, try again later"
 REFUSED = "550 5.1.1 Mailbox unavailable"
-REPORT_RETRY_SECONDS = 0.5
+REPORT_RETRY_SECONDS = 0.25
+MAX_REPORT_RETRY_SECONDS = 8.0
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class _Report:
     headers: str = field(compare=False)
     action: str = field(compare=False)
     status: str = field(compare=False)
+    attempts: int = field(default=0, compare=False)
 
 
 class _Handler:
@@ -232,8 +234,12 @@ class ChaosRelay:
             try:
                 if wait > 0:
                     self._reports.put(report)
-                elif not self._deliver(report):
-                    report.due = time.monotonic() + REPORT_RETRY_SECONDS
+                elif not self._deliver(report):  # later, as relays do, backing off
+                    report.attempts += 1
+                    backoff = min(
+                        MAX_REPORT_RETRY_SECONDS, REPORT_RETRY_SECONDS * 2**report.attempts
+                    )
+                    report.due = time.monotonic() + backoff
                     self._reports.put(report)
             finally:
                 with self._lock:

@@ -106,8 +106,18 @@ def table(run: Run) -> str:
 
 def verdict(run: Run) -> str:
     if run.findings.passed:
-        return "All invariants held."
+        return f"All {len(run.findings.checked)} invariants held."
     return "\n".join(finding.line() for finding in run.findings.broken)
+
+
+def invariants(run: Run) -> str:
+    broken = {finding.invariant: finding for finding in run.findings.broken}
+    lines = []
+    for invariant in run.findings.checked:
+        finding = broken.get(invariant)
+        outcome = "held" if finding is None else f"**broken** ({len(finding.ids)} ids)"
+        lines.append(f"- {invariant}: {outcome}")
+    return "\n".join(lines)
 
 
 def markdown(run: Run) -> str:
@@ -127,6 +137,11 @@ seed {run.seed}.
 {table(run)}
 
 Outcome: {verdict(run)}
+
+Invariants checked (from outside: the organisations' queues, the citizens' APIs with tokens
+minted for development, the broker's management API and the relay's mail log):
+
+{invariants(run)}
 
 Schedule (share of the events published when each fault started):
 

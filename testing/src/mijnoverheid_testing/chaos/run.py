@@ -78,7 +78,8 @@ async def execute(options: Options) -> report.Run:
         with ChaosRelay(options.seed) as relay:
             relay.refused = {c.email for c in workload.citizens if c.refused and c.email}
             relay.bouncing = {c.email for c in workload.citizens if c.bouncing and c.email}
-            system = System(infra, relay, infra.logs)
+            troubled = {f.target for f in faults if f.kind in (schedule.LATENCY, schedule.CUT)}
+            system = System(infra, relay, infra.logs, troubled)
             answers = Answers()
             links = {
                 user: OrganisationLink(infra.stack, infra.vhost, organisation, answers)

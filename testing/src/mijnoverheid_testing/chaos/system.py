@@ -74,7 +74,7 @@ class Supervised:
             except AssertionError:
                 if self.process.returncode == FAILPOINT_EXIT_CODE:
                     return FAILPOINT_EXIT_CODE
-                self.process.kill()
+                self.process.sigkill()
                 await asyncio.sleep(min(10.0, attempt))
         raise RuntimeError(f"{self.name} does not start:\n{self.process.log_tail()}")
 
@@ -83,7 +83,7 @@ class Supervised:
 
     async def kill9(self, downtime: float) -> None:
         async with self.lock:
-            self.process.kill()
+            self.process.sigkill()
             self._died("kill -9")
             await asyncio.sleep(downtime)
             await self.start()
@@ -92,7 +92,7 @@ class Supervised:
         """Restart armed with `failpoint`, wait until it dies there, restart it clean. False if
         no delivery reached the failpoint in time (then it is killed instead)."""
         async with self.lock:
-            self.process.kill()
+            self.process.sigkill()
             self._died("kill -9")
             code = await self.start(**{FAILPOINT_ENV: failpoint})
             if code is None:
@@ -102,7 +102,7 @@ class Supervised:
                     code = None
             reached = code == FAILPOINT_EXIT_CODE
             if not reached:
-                self.process.kill()
+                self.process.sigkill()
             self._died(failpoint if reached else "kill -9")
             await self.start()
             return reached
@@ -115,7 +115,12 @@ class Supervised:
 
 
 class System:
-    def __init__(self, infra: Infrastructure, relay: ChaosRelay, log_dir: Path) -> None:
+    """`proxied`: the links ("<service>-broker", "<service>-database") that go through a proxy
+    (those the schedule troubles); the others connect directly."""
+
+    def __init__(
+        self, infra: Infrastructure, relay: ChaosRelay, log_dir: Path, proxied: set[str]
+    ) -> None:
         self.infra = infra
         self.relay = relay
         self.log_dir = log_dir
@@ -123,22 +128,26 @@ class System:
         self.proxies: dict[str, FaultyProxy] = {}
         self.services: dict[str, Supervised] = {}
         database = urlsplit(infra.stack.mongodb_url)
-        for name in SERVICES:
-            broker = (infra.stack.amqp_host, infra.stack.amqp_port)
-            self.proxies[f"{name}-broker"] = FaultyProxy(f"{name}-broker", *broker)
-            target = (database.hostname or "127.0.0.1", database.port or 27017)
-            self.proxies[f"{name}-database"] = FaultyProxy(f"{name}-database", *target)
+        targets = {
+            "broker": (infra.stack.amqp_host, infra.stack.amqp_port),
+            "database": (database.hostname or "127.0.0.1", database.port or 27017),
+        }
+        for link in sorted(proxied):
+            self.proxies[link] = FaultyProxy(link, *targets[link.rsplit("-", 1)[1]])
 
     def database_name(self, service: str) -> str:
         return f"{service}_{self.infra.database_suffix}"
 
     def _environment(self, name: str) -> dict[str, str]:
-        broker = self.proxies[f"{name}-broker"]
-        via_proxy = Stack("127.0.0.1", broker.port, "", "")
-        amqp_url = via_proxy.broker_url(name, self.infra.vhost)
+        stack = self.infra.stack
+        broker = self.proxies.get(f"{name}-broker")
+        via = Stack("127.0.0.1", broker.port, "", "") if broker else stack
+        amqp_url = via.broker_url(name, self.infra.vhost)
+        database = self.proxies.get(f"{name}-database")
+        mongodb_url = f"mongodb://127.0.0.1:{database.port}" if database else stack.mongodb_url
         environment = {
             "AMQP_URL": f"{amqp_url}?heartbeat={HEARTBEAT_SECONDS}",
-            "MONGODB_URL": f"mongodb://127.0.0.1:{self.proxies[f'{name}-database'].port}",
+            "MONGODB_URL": mongodb_url,
             "MONGODB_DATABASE": self.database_name(name),
             "SMTP_HOST": self.relay.host,
             "SMTP_PORT": str(self.relay.port),
