@@ -47,8 +47,8 @@ def check_notifications(events: dict[str, Event], out: Findings) -> dict[str, li
         sequences = [e["data"]["sequence"] for e in entries]
         if sequences != list(range(1, len(entries) + 1)):
             gaps.append(notification_id)
-        last = entries[-1]["data"]["status"]
-        finals[last] += 1
+        last, reason = entries[-1]["data"]["status"], entries[-1]["data"].get("reason")
+        finals[f"{last} ({reason})" if reason else last] += 1
         if last not in FINAL:
             unfinished.append(notification_id)
     for status, count in finals.items():
