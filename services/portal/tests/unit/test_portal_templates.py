@@ -80,18 +80,32 @@ ATTACHMENT = {
     "size": 10,
     "sha256": "00",
 }
+# Every kind of trail entry, and moves into and out of the trash, have a label.
+TRAIL_KINDS: list[tuple[str, dict[str, str]]] = [
+    ("submitted", {}),
+    ("stored", {}),
+    ("notification", {}),
+    ("read", {}),
+    ("moved", {"from": "inbox", "to": "trash"}),
+    ("moved", {"from": "trash", "to": "own"}),
+    ("moved", {"from": "inbox", "to": "archive"}),
+    ("expiry-warned", {}),
+    ("expired", {}),
+    ("deleted", {}),
+]
 TRAIL = {
     "message_id": "m-1",
     "entries": [
         {
-            "seq": 1,
-            "kind": "submitted",
+            "seq": seq,
+            "kind": kind,
             "at": "2026-11-30T10:00:00.000Z",
-            "cause": "submitted",
-            "details": {},
+            "cause": kind,
+            "details": details,
             "prev_hash": "0" * 64,
             "hash": "a" * 64,
         }
+        for seq, (kind, details) in enumerate(TRAIL_KINDS, start=1)
     ],
     "verification": {"valid": True, "entries": 1, "first_invalid_seq": None},
 }
