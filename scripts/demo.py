@@ -35,7 +35,14 @@ def mail_link(address: str, since: float) -> str | None:
 def show(organisation: str, event: dict[str, Any]) -> None:
     kind = event["type"].rsplit(".", 1)[-1]
     data = event["data"]
-    detail = data.get("status") or data.get("reason") or data.get("message_id", "")
+    detail = next(
+        (
+            str(data[key])
+            for key in ("status", "reason", "message_id", "case_id", "registration_id")
+            if data.get(key)
+        ),
+        "",
+    )
     print(f"  {organisation:<24} {kind:<22} {detail}")
 
 
@@ -51,7 +58,9 @@ async def main() -> None:
     print("Answers on the organisations' own queues:")
     for organisation, received in answers.items():
         for event in received:
-            if not event["type"].endswith(".digital-delivery"):
+            # The answers to "may I send digitally", and the notifications' steps, are noise.
+            steps = event["data"].get("status") in ("created", "sending")
+            if not event["type"].endswith(".digital-delivery") and not steps:
                 show(organisation, event)
     jansen = CITIZENS[0]
     print(f"\nThe e-mails are in {MAILS}/ (the demo citizens' addresses are fictitious).")
