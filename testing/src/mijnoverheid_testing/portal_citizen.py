@@ -171,5 +171,19 @@ class PortalCitizen:
         if response.status_code >= 400:
             raise PortalError(f"logging out ended with {response.status_code}")
 
+    async def get(self, path: str) -> httpx.Response:
+        """A page as it answers, redirects not followed (for tests of what is refused)."""
+        return await self._http.get(self.portal_url + path, follow_redirects=False)
+
+    async def post(self, path: str, data: dict[str, str] | None = None) -> httpx.Response:
+        """A form post with this session's CSRF token, redirects not followed."""
+        page = await self._page("/overzicht")
+        token = self._form(page, "/uitloggen").hidden()["csrf_token"]
+        return await self._http.post(
+            self.portal_url + path,
+            data={"csrf_token": token, **(data or {})},
+            follow_redirects=False,
+        )
+
     def session_cookie(self) -> str | None:
         return self._http.cookies.get("session") or self._http.cookies.get("__Host-session")

@@ -132,6 +132,7 @@ async def test_trash_restore_delete_for_good_unread_first_and_the_receipt(
     wait_for(browser, lambda d: not d.find_elements(By.ID, f"weg-{first}"), "it to be gone")
     browser.get(f"{system.url}/berichtenbox/bericht/{first}")
     assert problem_reason(browser) == "gone"
+    assert_accessible(browser)
 
     # The proof outlives the content: the receipt still verifies, here and offline.
     browser.get(f"{system.url}/berichtenbox/bericht/{first}/bewijs")
