@@ -9,7 +9,7 @@ STACK_ENV = eval "$$(scripts/local-stack.sh env)"
 PACKAGES := -p mijnoverheid -p berichtenbox -p zaken -p gegevens -p notifier \
 	-p digid_mock -p portal -p mijnoverheid_testing -p mijnoverheid_devtools
 
-.PHONY: help sync assets browser stack stack-down run demo test lint typecheck unit integration definitions asyncapi bench
+.PHONY: help sync assets browser stack stack-down run demo screenshots test lint typecheck unit integration definitions asyncapi bench
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -43,8 +43,14 @@ stack-down: ## Stop FerretDB and RabbitMQ
 run: sync assets ## Run the local stack, a mail sink, the four services, the DigiD mock and the portal
 	scripts/run.sh
 
-demo: sync ## Publish a realistic set of events as two demo organisations (needs `make run`)
+demo: sync ## Demo citizens log in and consent through the portal, two organisations publish (needs `make run`)
 	$(PY) scripts/demo.py
+
+# The demo's own test (its processes on a vhost and databases of their own, like every browser
+# test), keeping a PNG of each main page for the documentation.
+screenshots: stack browser ## Write docs/portal/*.png: the portal's main pages with the demo's data
+	$(STACK_ENV) && DOCS_SCREENSHOTS=docs/portal $(PY) -m pytest -q -p no:cacheprovider \
+		services/portal/tests/browser/test_portal_demo.py
 
 lint: sync ## ruff lint and format check, and the import rules of the architecture
 	.venv/bin/ruff check .

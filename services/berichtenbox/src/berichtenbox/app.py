@@ -11,7 +11,7 @@ from berichtenbox.adapters import messages, trail
 from berichtenbox.adapters.citizens import CitizenRepository
 from berichtenbox.adapters.outbox import MongoReadReportOutbox
 from berichtenbox.adapters.signing import Ed25519ReceiptSigner
-from berichtenbox.entrypoints import api, citizen_routes
+from berichtenbox.entrypoints import api, citizen_routes, proof_routes
 from berichtenbox.entrypoints.subscriptions import Handlers, TrustedPublishers, subscriptions
 from berichtenbox.handlers.citizen import Mailbox
 from berichtenbox.handlers.citizens import CitizenProjection, DigitalDeliveryQueryHandler
@@ -69,8 +69,8 @@ def compose(settings: BerichtenboxSettings) -> Service[BerichtenboxApi]:
         runtime=runtime,
         subscriptions=subscriptions(handlers, registry, reject, trusted),
         create_indexes=create_indexes,
-        api=BerichtenboxApi(Mailbox(store, trails, read_reports, utc_now), signer),
-        routers=(api.router, citizen_routes.router),
+        api=BerichtenboxApi(Mailbox(store, trails, read_reports, utc_now, signer), signer),
+        routers=(api.router, citizen_routes.router, proof_routes.router),
         jobs=(
             partial(retention.run_periodically, settings.retention_scan_seconds, utc_now),
             partial(read_reports.sweep_periodically, settings.read_report_sweep_seconds),
