@@ -244,7 +244,7 @@ def test_the_registry_refuses_a_duplicate_broker_user(tmp_path: Path) -> None:
         _org("00000001000000000001", "zelfde"), _org("00000001000000000002", "zelfde")
     )
     path.write_text(yaml.safe_dump(document), encoding="utf-8")
-    with pytest.raises(ValueError, match="duplicate broker_user"):
+    with pytest.raises(ValueError, match="duplicate broker user"):
         OrganisationRegistry.load(path)
 
 

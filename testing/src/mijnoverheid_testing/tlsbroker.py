@@ -23,9 +23,8 @@ from urllib.parse import quote
 import aio_pika
 from aio_pika.abc import AbstractConnection
 
-from mijnoverheid.certificates import check_user_for_organisation
 from mijnoverheid.identity import OrganisationRegistry
-from mijnoverheid.provisioning import ADMIN_USER, DEFAULT_VHOSTS, SERVICE_USERS, definitions
+from mijnoverheid.provisioning import DEFAULT_VHOSTS, SERVICE_USERS, BrokerUsers, definitions
 from mijnoverheid.settings import REPOSITORY_ROOT
 from mijnoverheid_testing.pki.catalogue import PLATFORM_OIN
 from mijnoverheid_testing.pki.index import Issued, TestPki
@@ -36,35 +35,27 @@ HOST = "127.0.0.1"
 START_TIMEOUT_SECONDS = 180
 
 
+def certificate_users(registry: OrganisationRegistry, pki: TestPki) -> BrokerUsers:
+    """The provisioning's certificate users for the test PKI: no passwords, no administrator.
+
+    The organisations' users come from the registry (`certificate_users`); the test PKI must
+    have issued exactly those subjects, or the tests would test another registry."""
+    for org in registry.organisations:
+        issued = pki.organisation(org.broker_user).rabbitmq_user
+        if issued not in org.certificate_users:
+            raise RuntimeError(
+                f"the test PKI's certificate of {org.name} is {issued!r}, which the registry "
+                f"does not list among its certificate_users {org.certificate_users}"
+            )
+    services = {service: pki.service(service).rabbitmq_user for service in SERVICE_USERS}
+    return BrokerUsers(local_passwords=False, service_certificates=services)
+
+
 def certificate_definitions(
     registry: OrganisationRegistry, pki: TestPki, vhosts: tuple[str, ...] = DEFAULT_VHOSTS
 ) -> dict[str, Any]:
-    """`provisioning.definitions` with each organisation and service user renamed to the broker
-    user of its certificate (its subject DN) and without a password; no password admin.
-
-    This is what provisioning should generate for a TLS broker; an organisation's certificate
-    user is accepted only when its SERIALNUMBER is that organisation's OIN."""
-    generated = definitions(registry, vhosts)
-    renamed: dict[str, str] = {}
-    for org in registry.organisations:
-        user = pki.organisation(org.broker_user).rabbitmq_user
-        check_user_for_organisation(user, org.oin)
-        renamed[org.broker_user] = user
-    renamed |= {service: pki.service(service).rabbitmq_user for service in SERVICE_USERS}
-    users = []
-    for user in generated["users"]:
-        if user["name"] == ADMIN_USER:
-            continue
-        # An empty hash: no password ever matches, so EXTERNAL is the only way in.
-        users.append({**user, "name": renamed[user["name"]], "password_hash": ""})
-    generated["users"] = users
-    for key in ("permissions", "topic_permissions"):
-        generated[key] = [
-            {**grant, "user": renamed[grant["user"]]}
-            for grant in generated[key]
-            if grant["user"] != ADMIN_USER
-        ]
-    return generated
+    """What provisioning generates for a TLS broker with the test PKI's certificates."""
+    return definitions(registry, vhosts, certificate_users(registry, pki))
 
 
 @dataclass(frozen=True)
