@@ -8,8 +8,6 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from mijnoverheid.settings import load_yaml
-
 _BSN_WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2, -1)
 _OIN_PATTERN = re.compile(r"^[0-9]{20}$")
 
@@ -149,4 +147,7 @@ class OrganisationRegistry(BaseModel):
 
     @classmethod
     def load(cls, path: Path) -> OrganisationRegistry:
+        # Imported here: settings knows certificate users, which are defined in this module.
+        from mijnoverheid.settings import load_yaml
+
         return load_yaml(cls, path)

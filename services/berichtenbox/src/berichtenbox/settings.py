@@ -34,6 +34,10 @@ class BerichtenboxSettings(PlatformSettings):
         problems = super().production_problems()
         if self.receipt_signing_key.resolve() == DEV_RECEIPT_KEY.resolve():
             problems.append("RECEIPT_SIGNING_KEY is the committed development key")
+        problems += self.platform_user_problems(
+            notifier_broker_user=self.notifier_broker_user,
+            portal_broker_user=self.portal_broker_user,
+        )
         return problems
 
     def retention(self) -> RetentionPolicy:
