@@ -35,8 +35,12 @@ HOST = "127.0.0.1"
 START_TIMEOUT_SECONDS = 180
 
 
-def certificate_users(registry: OrganisationRegistry, pki: TestPki) -> BrokerUsers:
-    """The provisioning's certificate users for the test PKI: no passwords, no administrator.
+def certificate_users(
+    registry: OrganisationRegistry, pki: TestPki, admin_password: str | None = None
+) -> BrokerUsers:
+    """The provisioning's certificate users for the test PKI: no passwords, and an
+    administrator for the management API only if given its password (AMQP offers EXTERNAL
+    alone, so no password logs in there).
 
     The organisations' users come from the registry (`certificate_users`); the test PKI must
     have issued exactly those subjects, or the tests would test another registry."""
@@ -48,14 +52,19 @@ def certificate_users(registry: OrganisationRegistry, pki: TestPki) -> BrokerUse
                 f"does not list among its certificate_users {org.certificate_users}"
             )
     services = {service: pki.service(service).rabbitmq_user for service in SERVICE_USERS}
-    return BrokerUsers(local_passwords=False, service_certificates=services)
+    return BrokerUsers(
+        local_passwords=False, service_certificates=services, admin_password=admin_password
+    )
 
 
 def certificate_definitions(
-    registry: OrganisationRegistry, pki: TestPki, vhosts: tuple[str, ...] = DEFAULT_VHOSTS
+    registry: OrganisationRegistry,
+    pki: TestPki,
+    vhosts: tuple[str, ...] = DEFAULT_VHOSTS,
+    admin_password: str | None = None,
 ) -> dict[str, Any]:
     """What provisioning generates for a TLS broker with the test PKI's certificates."""
-    return definitions(registry, vhosts, certificate_users(registry, pki))
+    return definitions(registry, vhosts, certificate_users(registry, pki, admin_password))
 
 
 @dataclass(frozen=True)
@@ -66,6 +75,11 @@ class TlsBroker:
     vhost: str
     pki: TestPki
     nodes_dir: Path
+    admin_password: str  # the management API's administrator (no AMQP login: EXTERNAL only)
+
+    @property
+    def management_url(self) -> str:
+        return f"http://{HOST}:{self.plain_port + 2}"
 
     @property
     def log_file(self) -> Path:
@@ -135,14 +149,16 @@ def running_tls_broker(work_dir: Path, registry: OrganisationRegistry) -> Iterat
     pki = TestPki.load(pki_dir)
     vhost = DEFAULT_VHOSTS[0]
     definitions_file = work_dir / "definitions.json"
-    definitions_file.write_text(json.dumps(certificate_definitions(registry, pki, (vhost,))))
+    admin_password = secrets.token_urlsafe(24)
+    provisioning = certificate_definitions(registry, pki, (vhost,), admin_password)
+    definitions_file.write_text(json.dumps(provisioning))
     # Unique on this machine: other sessions (and engineers) share epmd and the host name.
     name = f"tls-{os.getpid()}-{secrets.token_hex(3)}"
     for _ in range(3):  # another process may take a free port before the node binds it
         base = free_port_base()
         started = _node_script(
             nodes_dir,
-            *("start", name, str(base), "--tls", str(pki_dir), "--no-plain"),
+            *("start", name, str(base), "--tls", str(pki_dir), "--no-plain", "--management"),
             *("--definitions", str(definitions_file), "--timeout", str(START_TIMEOUT_SECONDS)),
             *("--stop-with", str(os.getpid())),  # should this session die without teardown
         )
@@ -152,6 +168,6 @@ def running_tls_broker(work_dir: Path, registry: OrganisationRegistry) -> Iterat
         _node_script(nodes_dir, "stop", name)
         raise RuntimeError(f"the TLS RabbitMQ node did not start:\n{started.stderr}")
     try:
-        yield TlsBroker(name, base + 1, base, vhost, pki, nodes_dir)
+        yield TlsBroker(name, base + 1, base, vhost, pki, nodes_dir, admin_password)
     finally:
         _node_script(nodes_dir, "stop", name)
