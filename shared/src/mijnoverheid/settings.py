@@ -154,7 +154,7 @@ class ServiceSettings(BaseSettings):
             problems.append("AMQP_URL is not amqps://: the broker connection has no TLS")
         if unquote(amqp.password or "").endswith(LOCAL_PASSWORD_SUFFIX):
             problems.append("AMQP_URL uses a password of the local stack (<user>-local-secret)")
-        if self.amqp_cert_file is None:
+        if self.amqp_cert_file is None and self.amqp_tls:
             problems.append(
                 "AMQP_CERT_FILE is not set: services log in to the broker with their "
                 "certificate (EXTERNAL), never with a password"

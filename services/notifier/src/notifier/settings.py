@@ -79,6 +79,8 @@ class NotifierSettings(PlatformSettings):
             problems.append("neither SMTP_STARTTLS nor SMTP_IMPLICIT_TLS is set: mail without TLS")
         if (self.smtp_password or "").endswith(LOCAL_PASSWORD_SUFFIX):
             problems.append("SMTP_PASSWORD is a password of the local stack (<user>-local-secret)")
+        if self.notifier_dev_auto_verify:
+            problems.append("NOTIFIER_DEV_AUTO_VERIFY is set: addresses must be confirmed")
         if self.smtp_validate_certs is False:
             problems.append("SMTP_VALIDATE_CERTS=false: the relay's certificate is not checked")
         problems += self.platform_user_problems(
