@@ -94,10 +94,20 @@ def test_the_baseline_is_fit_for_production(
             assert certificate_problems(settings) == [], service
 
 
+DEV_RETIRED = json.dumps(
+    [
+        {
+            "public_key": str(DEV_RECEIPT_KEY),
+            "valid_from": "2024-01-01T00:00:00Z",
+            "valid_until": "2025-01-01T00:00:00Z",
+        }
+    ]
+)
 DEV_ISSUERS = json.dumps([{"issuer": DEV_TOKEN_ISSUER, "keys": str(DEV_TOKEN_ISSUER_KEYS)}])
 CASES: list[tuple[str, dict[str, str | None], list[str]]] = [
     # Committed development keys and secrets, and the local stack's passwords.
     ("berichtenbox", {"RECEIPT_SIGNING_KEY": str(DEV_RECEIPT_KEY)}, ["RECEIPT_SIGNING_KEY"]),
+    ("berichtenbox", {"RECEIPT_RETIRED_KEYS": DEV_RETIRED}, ["RECEIPT_RETIRED_KEYS lists"]),
     ("zaken", {"CITIZEN_TOKEN_ISSUERS": DEV_ISSUERS}, ["CITIZEN_TOKEN_ISSUERS trusts"]),
     ("notifier", {"NOTIFIER_BOUNCE_SECRET": None}, ["NOTIFIER_BOUNCE_SECRET"]),
     ("notifier", {"SMTP_PASSWORD": "notifier-local-secret"}, ["SMTP_PASSWORD"]),
