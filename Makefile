@@ -40,8 +40,9 @@ stack: sync ## Install (if needed) and start RabbitMQ and FerretDB, provisioned
 stack-down: ## Stop FerretDB and RabbitMQ
 	scripts/local-stack.sh down
 
-run: sync assets ## Run the local stack, a mail sink, the four services, the DigiD mock and the portal
-	scripts/run.sh
+TLS ?= yes
+run: sync assets ## Run the local stack, mail sink, services, DigiD mock and portal (TLS=no: plain)
+	LOCAL_TLS=$(TLS) scripts/run.sh
 
 demo: sync ## Publish a realistic set of events as two demo organisations (needs `make run`)
 	$(PY) scripts/demo.py

@@ -1,7 +1,8 @@
 """`make demo`: two demo organisations publish a realistic set of events against `make run`.
 
 Sets e-mail addresses for two demo citizens, publishes as the Belastingdienst and the Gemeente
-Voorbeeldstad (each as its own broker user), and prints every receipt, rejection and
+Voorbeeldstad (each as its own broker user: over TLS with its certificate of the local test CA,
+or with its local password after `make run TLS=no`), and prints every receipt, rejection and
 notification status that comes back on the organisations' own queues.
 """
 
@@ -21,14 +22,17 @@ from mijnoverheid.auth import load_private_key, mint_token
 from mijnoverheid.devtokens import DEV_PRIVATE_KEY
 from mijnoverheid_testing.notifier import CODE
 from mijnoverheid_testing.organisation import OrganisationClient, message_sent
+from mijnoverheid_testing.pki.index import TestPki
 from mijnoverheid_testing.stack import Stack, demo_registry
+from mijnoverheid_testing.tlsstack import CertificateStack
 from mijnoverheid_testing.waiting import wait_until
 
 VHOST = "mijnoverheid"
 NOTIFIER_URL = os.environ.get("NOTIFIER_URL", "http://127.0.0.1:8084")
 CITIZENS = {"999993653": "j.jansen@example.nl", "999990019": "f.de.vries@example.nl"}
 NOT_A_BSN = "123456789"
-MAILS = Path(__file__).resolve().parents[1] / ".local" / "mails"
+LOCAL = Path(__file__).resolve().parents[1] / ".local"
+MAILS = LOCAL / "mails"
 MINIMAL_PDF = base64.b64encode(b"%PDF-1.4\n% demo\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
 
 
@@ -87,9 +91,24 @@ def show(organisation: str, event: dict[str, Any]) -> None:
     print(f"  {organisation:<24} {kind:<22} {detail}")
 
 
+def local_stack() -> Stack:
+    """The broker as `make run` set it up (.local/run.env): TLS with certificates, or plain."""
+    run = LOCAL / "run.env"
+    settings = (
+        dict(line.split("=", 1) for line in run.read_text().splitlines() if "=" in line)
+        if run.exists()
+        else {}
+    )
+    if settings.get("LOCAL_TLS", "yes") == "yes":
+        port = int(os.environ.get("LOCAL_TLS_PORT_BASE", "5680")) + 1
+        pki = TestPki.load(LOCAL / "pki")
+        return CertificateStack("localhost", port, "", "", pki=pki, registry=demo_registry())
+    return Stack("127.0.0.1", 5672, "http://127.0.0.1:15672", "mongodb://127.0.0.1:27017")
+
+
 async def main() -> None:
     await set_addresses()
-    stack = Stack("127.0.0.1", 5672, "http://127.0.0.1:15672", "mongodb://127.0.0.1:27017")
+    stack = local_stack()
     registry = demo_registry()
     jansen, de_vries = CITIZENS
     deadline = date.today() + timedelta(weeks=6)
@@ -159,6 +178,11 @@ async def main() -> None:
     for client in clients.values():
         await client.__aenter__()
     try:
+        # Only a citizen with an activated account who consented to an organisation's digital
+        # post gets its messages: announced as the portal does when they log in and choose.
+        for client in clients.values():
+            await client.enrol(*CITIZENS)
+        print("The demo citizens have an account and chose digital post from both senders.")
         for organisation, event in plan:
             await clients[organisation.broker_user].publish(event)
         print(f"Published {len(plan)} message-sent events; answers:")

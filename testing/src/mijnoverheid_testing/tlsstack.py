@@ -122,13 +122,42 @@ def _listening(port: int) -> bool:
 
 
 @dataclass(frozen=True)
-class TlsStack(Stack):
-    """The `Stack` over TLS: the TLS broker, a TLS FerretDB, a relay that requires STARTTLS.
-    `mongodb_url` is the tests' own client's (services get MONGODB_CA_FILE instead)."""
+class CertificateStack(Stack):
+    """A `Stack` whose broker takes certificates only (EXTERNAL over mutual TLS): a user (a
+    service, or an organisation's `broker_user`) connects with its certificate of `pki`."""
+
+    pki: TestPki
+    registry: OrganisationRegistry
+
+    def broker_url(self, user: str, vhost: str) -> str:
+        raise NotImplementedError("no passwords over TLS: use connect(user, vhost)")
+
+    def issued(self, user: str) -> Issued:
+        """The certificate of a service, or of the organisation with this `broker_user`."""
+        organisation = self.registry.by_broker_user(user)
+        if organisation is not None:
+            return self.pki.organisation(organisation.broker_user)
+        return self.pki.service(user)
+
+    def amqps_url(self, vhost: str) -> str:
+        return f"amqps://{self.amqp_host}:{self.amqp_port}/{quote(vhost, safe='')}"
+
+    async def connect(self, user: str, vhost: str) -> AbstractRobustConnection:
+        context = self.issued(user).client_context(self.pki.bundle)
+        url = self.amqps_url(vhost) + "?auth=external"
+        return await aio_pika.connect_robust(url, ssl_context=context, timeout=15)
+
+    def user_id(self, user: str) -> str:
+        return self.issued(user).rabbitmq_user
+
+
+@dataclass(frozen=True)
+class TlsStack(CertificateStack):
+    """The TLS broker, a TLS FerretDB and a relay that requires STARTTLS. `mongodb_url` is the
+    tests' own client's (services get MONGODB_CA_FILE instead)."""
 
     broker: TlsBroker
     ferretdb_port: int
-    registry: OrganisationRegistry
     secrets: ProductionSecrets
 
     @classmethod
@@ -145,18 +174,12 @@ class TlsStack(Stack):
             amqp_port=broker.port,
             management_url=broker.management_url,
             mongodb_url=f"mongodb://{HOST}:{ferretdb_port}/?tls=true&tlsCAFile={ca}",
+            pki=broker.pki,
+            registry=registry,
             broker=broker,
             ferretdb_port=ferretdb_port,
-            registry=registry,
             secrets=secrets,
         )
-
-    @property
-    def pki(self) -> TestPki:
-        return self.broker.pki
-
-    def broker_url(self, user: str, vhost: str) -> str:
-        raise NotImplementedError("no passwords over TLS: use connect(user, vhost)")
 
     def management(self) -> httpx.Client:
         auth = (ADMIN_USER, self.broker.admin_password)
@@ -164,22 +187,6 @@ class TlsStack(Stack):
 
     def broker_users(self) -> BrokerUsers:
         return certificate_users(self.registry, self.pki, self.broker.admin_password)
-
-    def issued(self, user: str) -> Issued:
-        """The certificate of a service, or of the organisation with this `broker_user`."""
-        organisation = self.registry.by_broker_user(user)
-        if organisation is not None:
-            return self.pki.organisation(organisation.broker_user)
-        return self.pki.service(user)
-
-    async def connect(self, user: str, vhost: str) -> AbstractRobustConnection:
-        context = self.issued(user).client_context(self.pki.bundle)
-        return await aio_pika.connect_robust(
-            self.broker.url(vhost).replace("127.0.0.1", HOST), ssl_context=context, timeout=15
-        )
-
-    def user_id(self, user: str) -> str:
-        return self.issued(user).rabbitmq_user
 
     def service_environment(self, service: str, vhost: str) -> dict[str, str]:
         issued = self.issued(service)
@@ -190,7 +197,7 @@ class TlsStack(Stack):
         issuers = [{"issuer": TOKEN_ISSUER, "keys": str(self.secrets.token_issuer_keys)}]
         return {
             "MIJNOVERHEID_ENVIRONMENT": "production",
-            "AMQP_URL": f"amqps://{HOST}:{self.broker.port}/{quote(vhost, safe='')}",
+            "AMQP_URL": self.amqps_url(vhost),
             "AMQP_CA_FILE": str(self.pki.bundle),
             "AMQP_CERT_FILE": str(issued.certificate),
             "AMQP_KEY_FILE": str(issued.key),
