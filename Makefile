@@ -9,7 +9,7 @@ STACK_ENV = eval "$$(scripts/local-stack.sh env)"
 PACKAGES := -p mijnoverheid -p berichtenbox -p zaken -p gegevens -p notifier \
 	-p digid_mock -p portal -p mijnoverheid_testing -p mijnoverheid_devtools
 
-.PHONY: help sync assets browser stack stack-down run demo test lint typecheck unit integration definitions asyncapi bench
+.PHONY: help sync assets browser stack stack-down run demo test lint typecheck unit integration asyncapi bench
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -60,9 +60,6 @@ unit: sync ## Fast tests only (no broker, database or SMTP)
 
 test: lint typecheck stack browser ## Everything: lint, types, unit, integration and end-to-end tests
 	$(STACK_ENV) && $(PY) -m pytest -q
-
-definitions: sync ## Regenerate config/rabbitmq/definitions.json from the registry
-	$(PY) -m mijnoverheid.provisioning --out config/rabbitmq/definitions.json
 
 asyncapi: sync ## Regenerate the AsyncAPI documents in docs/asyncapi/
 	$(PY) -m mijnoverheid_devtools.asyncapi --out docs/asyncapi

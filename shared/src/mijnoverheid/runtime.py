@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
@@ -212,10 +213,18 @@ def run(compose: Callable[[SettingsT], Service[Any]], settings_class: type[Setti
     serve(service_app(service), settings, service.name)
 
 
+SETTINGS_DIR = "MIJNOVERHEID_SETTINGS_DIR"
+
+
 def load_settings(settings_class: type[SettingsT]) -> SettingsT:
-    """The settings from the environment; a missing or invalid one exits with one line each
-    (the setting's name and what is wrong, never its value: it may be a secret)."""
+    """The settings from the environment and, when MIJNOVERHEID_SETTINGS_DIR names one, from
+    files in that directory named after a setting (e.g. NOTIFIER_BOUNCE_SECRET), which is how
+    secrets arrive without being in the environment; the environment wins. A missing or
+    invalid setting exits with one line each (its name and what is wrong, never its value)."""
+    directory = os.environ.get(SETTINGS_DIR)
     try:
+        if directory:
+            return settings_class(_secrets_dir=directory)
         return settings_class()  # the fields come from the environment
     except ValidationError as error:
         for problem in error.errors(include_input=False, include_url=False):

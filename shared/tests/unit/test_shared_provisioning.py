@@ -7,7 +7,6 @@ pattern unanchored (like `re.search`); the patterns anchor themselves.
 
 from __future__ import annotations
 
-import json
 import re
 from itertools import permutations
 from typing import Any
@@ -27,8 +26,6 @@ from mijnoverheid.provisioning import (
     outbound_read_pattern,
 )
 from mijnoverheid.settings import REPOSITORY_ROOT
-
-DEFINITIONS_FILE = REPOSITORY_ROOT / "config" / "rabbitmq" / "definitions.json"
 
 
 @pytest.fixture(scope="module")
@@ -222,16 +219,6 @@ def test_the_exchange_keeps_unrouted_events(generated: dict[str, Any]) -> None:
         binding["source"] == routing.UNROUTED_EXCHANGE
         and binding["destination"] == routing.UNROUTED_QUEUE
         for binding in generated["bindings"]
-    )
-
-
-def test_the_checked_in_definitions_are_up_to_date(generated: dict[str, Any]) -> None:
-    expected = json.dumps(generated, indent=2, sort_keys=True) + "\n"
-    actual = DEFINITIONS_FILE.read_text(encoding="utf-8")
-    assert actual == expected, (
-        f"{DEFINITIONS_FILE.relative_to(REPOSITORY_ROOT)} is out of date with "
-        "config/organisations.yaml or the topology: run `make definitions` "
-        "(python -m mijnoverheid.provisioning --out config/rabbitmq/definitions.json)"
     )
 
 
