@@ -4,7 +4,8 @@ confirmed with the link mailed to `.local/mails/`), then two demo organisations 
 messages, cases and registrations, and everything they get back is printed.
 
 The flow is mijnoverheid_testing.demo, which the portal's demo test runs against a test
-platform.
+platform. The organisations publish as their own broker users: over TLS with their certificates
+of the local test CA, or with their local passwords after `make run TLS=no`.
 """
 
 from __future__ import annotations
@@ -15,10 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from mijnoverheid_testing.demo import CITIZENS, DemoTarget, link_in, run
+from mijnoverheid_testing.pki.index import TestPki
 from mijnoverheid_testing.stack import Stack, demo_registry
+from mijnoverheid_testing.tlsstack import CertificateStack
 
 ROOT = Path(__file__).resolve().parents[1]
-MAILS = ROOT / ".local" / "mails"
+LOCAL = ROOT / ".local"
+MAILS = LOCAL / "mails"
 PORTAL_URL = os.environ.get("PORTAL_URL", "http://127.0.0.1:8080")
 
 
@@ -30,6 +34,21 @@ def mail_link(address: str, since: float) -> str | None:
         if mail.stat().st_mtime >= since - 1
     ]
     return link_in([text for text in texts if f"To: {address}" in text])
+
+
+def local_stack() -> Stack:
+    """The broker as `make run` set it up (.local/run.env): TLS with certificates, or plain."""
+    run_env = LOCAL / "run.env"
+    settings = (
+        dict(line.split("=", 1) for line in run_env.read_text().splitlines() if "=" in line)
+        if run_env.exists()
+        else {}
+    )
+    if settings.get("LOCAL_TLS", "yes") == "yes":
+        port = int(os.environ.get("LOCAL_TLS_PORT_BASE", "5680")) + 1
+        pki = TestPki.load(LOCAL / "pki")
+        return CertificateStack("localhost", port, "", "", pki=pki, registry=demo_registry())
+    return Stack("127.0.0.1", 5672, "http://127.0.0.1:15672", "mongodb://127.0.0.1:27017")
 
 
 def show(organisation: str, event: dict[str, Any]) -> None:
@@ -49,7 +68,7 @@ def show(organisation: str, event: dict[str, Any]) -> None:
 async def main() -> None:
     target = DemoTarget(
         portal_url=PORTAL_URL,
-        stack=Stack("127.0.0.1", 5672, "http://127.0.0.1:15672", "mongodb://127.0.0.1:27017"),
+        stack=local_stack(),
         vhost="mijnoverheid",
         registry=demo_registry(),
         mail_link=mail_link,
