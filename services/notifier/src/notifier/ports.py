@@ -10,6 +10,7 @@ from notifier.domain.contact import Contact, Language, Preferences
 from notifier.domain.email import Email
 from notifier.domain.notification import Notification
 from notifier.domain.request import NotificationRequest
+from notifier.domain.throttle import Window
 from notifier.domain.verification import Verification
 
 
@@ -94,3 +95,9 @@ class NotificationQueries(NotificationStore, Protocol):
     async def overdue_checked(self, notification_id: str) -> None: ...
 
     async def record_overdue(self, notification_id: str, now: datetime) -> None: ...
+
+
+class MailSlots(Protocol):
+    """The confirmation-mail throttle's windows (domain/throttle.py)."""
+
+    async def take(self, window: Window) -> bool: ...

@@ -33,7 +33,20 @@ class NotifierSettings(PlatformSettings):
     smtp_password: str | None = None
     smtp_timeout_seconds: float = 30.0
     smtp_pool_size: int = Field(default=4, ge=1, le=100, description="persistent connections")
-    smtp_rate_limit: float = Field(default=100.0, description="mails a second; 0 = no limit")
+    smtp_rate_limit: float = Field(
+        default=100.0, description="notification mails a second; 0 = no limit"
+    )
+    # Confirmation mails have a lane of their own (one connection, their own rate), so a burst
+    # of them never takes capacity from the notifications, and cannot starve either.
+    smtp_verification_rate_limit: float = Field(
+        default=5.0, gt=0, description="confirmation mails a second (their own connection)"
+    )
+    notifier_verification_mails_per_hour: int = Field(
+        default=3, ge=1, description="confirmation mails per citizen, and per address, an hour"
+    )
+    notifier_verification_mails_per_day: int = Field(
+        default=10, ge=1, description="confirmation mails per citizen, and per address, a day"
+    )
     notifier_from_address: str = "noreply@mijnoverheid.localhost"
     portal_url: str = "https://mijn.overheid.nl"
     # The only broker users trusted for the triggers of each service (in production the subject
