@@ -19,6 +19,11 @@ OUTAGE_RETRIES = Counter(
     "In-place retries while the database or broker was unavailable",
     ["queue"],
 )
+WAITS = Counter(
+    "mijnoverheid_busy_waits_total",
+    "Pauses of a delivery held in place while another worker holds what it needs (expected)",
+    ["queue"],
+)
 
 ACKED = "acked"
 DEAD_LETTERED = "dead-lettered"

@@ -111,7 +111,9 @@ BERICHTENBOX_ACCOUNT_ACTIVATED = _queue_for(events.ACCOUNT_ACTIVATED, "berichten
 BERICHTENBOX_DIGITAL_CONSENT_CHANGED = _queue_for(events.DIGITAL_CONSENT_CHANGED, "berichtenbox")
 # The Berichtenbox appends the Notifier's statuses to each message's trail.
 BERICHTENBOX_NOTIFICATION_STATUS = _queue_for(events.NOTIFICATION_STATUS, "berichtenbox")
-# Room for redeliveries while another worker holds a notification's sending lease.
+# The last step before a citizen hears of a message with legal effect: more tries for
+# unexpected errors before a person must replay it. (Waiting for another worker's sending
+# lease spends none of them: the delivery waits in place, see consumer.BusyError.)
 NOTIFIER_MESSAGE_DELIVERED = _queue_for(events.MESSAGE_DELIVERED, "notifier", delivery_limit=50)
 NOTIFIER_MESSAGE_EXPIRING = _queue_for(events.MESSAGE_EXPIRING, "notifier", delivery_limit=50)
 NOTIFIER_CASE_STATUS_RECORDED = _queue_for(
