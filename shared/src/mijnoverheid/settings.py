@@ -14,8 +14,10 @@ from typing import TypeVar
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import yaml
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from mijnoverheid.messaging.connection import broker_urls
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 REPOSITORY_ROOT = Path(__file__).resolve().parents[3]
@@ -37,13 +39,17 @@ class TrustedIssuer(BaseModel):
 
 
 class ServiceSettings(BaseSettings):
-    model_config = SettingsConfigDict(extra="ignore")
+    # A rejected value is not echoed: AMQP_URL and MONGODB_URL carry passwords.
+    model_config = SettingsConfigDict(extra="ignore", hide_input_in_errors=True)
 
     mijnoverheid_environment: Environment = Field(
         default=Environment.PRODUCTION,
         description="development allows the local stack's keys and plain connections",
     )
-    amqp_url: str = Field(description="amqps://<service user>@host:5671/<vhost>")
+    amqp_url: str = Field(
+        description="amqps://<service user>@host:5671/<vhost>; the nodes of a cluster as "
+        "host-1:5671,host-2:5671,host-3:5671"
+    )
     mongodb_url: str = "mongodb://127.0.0.1:27017"
     mongodb_database: str | None = Field(default=None, description="defaults to the service name")
     organisation_registry: Path = REPOSITORY_ROOT / "config" / "organisations.yaml"
@@ -58,6 +64,12 @@ class ServiceSettings(BaseSettings):
         "the development issuer when empty",
     )
     citizen_token_max_lifetime_seconds: int = Field(default=300, ge=10, le=300)
+
+    @field_validator("amqp_url")
+    @classmethod
+    def _broker_nodes(cls, value: str) -> str:
+        broker_urls(value)  # a clear error at start-up, not at the first connect
+        return value
 
     @property
     def development(self) -> bool:
