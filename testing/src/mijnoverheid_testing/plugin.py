@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 
 from mijnoverheid.identity import OrganisationRegistry
+from mijnoverheid_testing.cluster import NODES, RabbitCluster, running_cluster
 from mijnoverheid_testing.platform import Platform, running_platform
 from mijnoverheid_testing.stack import Stack, demo_registry, real_stack
 from mijnoverheid_testing.tlsbroker import TlsBroker, running_tls_broker
+from mijnoverheid_testing.waiting import wait_until
 
 
 @pytest.fixture(scope="session")
@@ -36,6 +38,25 @@ def tls_broker(
     try:
         with running_tls_broker(tmp_path_factory.mktemp("tls-broker"), registry) as broker:
             yield broker
+    except RuntimeError as error:
+        pytest.fail(str(error), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+async def rabbitmq_cluster(
+    tmp_path_factory: pytest.TempPathFactory, registry: OrganisationRegistry
+) -> AsyncIterator[RabbitCluster]:
+    """Three RabbitMQ nodes of their own in one cluster, started once per session, provisioned
+    (vhost `mijnoverheid`) once all three had joined: every quorum queue has three members."""
+    try:
+        with running_cluster(tmp_path_factory.mktemp("rabbitmq-cluster"), registry) as cluster:
+
+            def replicated() -> bool:
+                members = cluster.members()
+                return bool(members) and all(len(nodes) == len(NODES) for nodes in members.values())
+
+            await wait_until(replicated, timeout=60, what="quorum queues on all three nodes")
+            yield cluster
     except RuntimeError as error:
         pytest.fail(str(error), pytrace=False)
 

@@ -43,6 +43,10 @@ class ServiceProcess:
         return self._process.pid if self._process is not None else None
 
     @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
