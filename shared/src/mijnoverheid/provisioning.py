@@ -23,6 +23,10 @@ from mijnoverheid.messaging import topology
 from mijnoverheid.settings import REPOSITORY_ROOT
 
 ADMIN_USER = "mijnoverheid-admin"
+# Ops' user for dead letters (python -m mijnoverheid.deadletters): reads the dead-letter queues
+# and writes only the replay exchange, as the original publisher (the `impersonator` tag lets
+# it keep a replayed delivery's user_id, which the services check).
+OPERATOR_USER = "mijnoverheid-operator"
 SERVICE_USERS = ("berichtenbox", "zaken", "gegevens", "notifier", "portal")
 DEFAULT_VHOSTS = ("mijnoverheid",)
 
@@ -82,14 +86,26 @@ def _queue(name: str, vhost: str, arguments: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _binding(source: str, queue: str, key: str, vhost: str) -> dict[str, Any]:
+def _binding(
+    source: str, queue: str, key: str, vhost: str, arguments: dict[str, Any] | None = None
+) -> dict[str, Any]:
     return {
         "source": source,
         "vhost": vhost,
         "destination": queue,
         "destination_type": "queue",
         "routing_key": key,
-        "arguments": {},
+        "arguments": arguments or {},
+    }
+
+
+def _operator_permissions(vhost: str) -> dict[str, Any]:
+    return {
+        "user": OPERATOR_USER,
+        "vhost": vhost,
+        "configure": "^$",
+        "write": f"^{re.escape(routing.REPLAY_EXCHANGE)}$",
+        "read": r"^.*\.dead-letter$",
     }
 
 
@@ -109,6 +125,7 @@ def definitions(
     registry: OrganisationRegistry, vhosts: tuple[str, ...] = DEFAULT_VHOSTS
 ) -> dict[str, Any]:
     users = [_user(ADMIN_USER, ["administrator"])]
+    users += [_user(OPERATOR_USER, ["impersonator"])]
     users += [_user(name, []) for name in SERVICE_USERS]
     users += [_user(org.broker_user, []) for org in registry.organisations]
     permissions: list[dict[str, Any]] = []
@@ -123,6 +140,7 @@ def definitions(
             permissions.append(
                 {"user": name, "vhost": vhost, "configure": ".*", "write": ".*", "read": ".*"}
             )
+        permissions.append(_operator_permissions(vhost))
         for org in registry.organisations:
             permissions.append(_organisation_permissions(org, vhost))
             topic_permissions.append(
@@ -138,6 +156,7 @@ def definitions(
             _exchange(routing.EXCHANGE, "topic", vhost, dict(topology.EXCHANGE_ARGUMENTS)),
             _exchange(routing.UNROUTED_EXCHANGE, "fanout", vhost, {}),
             _exchange(routing.DEAD_LETTER_EXCHANGE, "direct", vhost, {}),
+            _exchange(routing.REPLAY_EXCHANGE, "headers", vhost, {}),
         ]
         queues.append(_queue(routing.UNROUTED_QUEUE, vhost, quorum))
         bindings.append(_binding(routing.UNROUTED_EXCHANGE, routing.UNROUTED_QUEUE, "", vhost))
@@ -157,6 +176,9 @@ def definitions(
                 queues.append(_queue(queue.dead_letter_name, vhost, quorum))
                 queues += [_queue(d.name, vhost, d.arguments()) for d in queue.delays]
                 bindings.append(_binding(routing.EXCHANGE, queue.name, queue.binding_key, vhost))
+                bindings.append(
+                    _binding(routing.REPLAY_EXCHANGE, queue.name, "", vhost, queue.replay_binding())
+                )
                 bindings.append(
                     _binding(
                         routing.DEAD_LETTER_EXCHANGE, queue.dead_letter_name, queue.name, vhost

@@ -25,7 +25,13 @@ from aio_pika.abc import AbstractConnection
 
 from mijnoverheid.certificates import check_user_for_organisation
 from mijnoverheid.identity import OrganisationRegistry
-from mijnoverheid.provisioning import ADMIN_USER, DEFAULT_VHOSTS, SERVICE_USERS, definitions
+from mijnoverheid.provisioning import (
+    ADMIN_USER,
+    DEFAULT_VHOSTS,
+    OPERATOR_USER,
+    SERVICE_USERS,
+    definitions,
+)
 from mijnoverheid.settings import REPOSITORY_ROOT
 from mijnoverheid_testing.pki.catalogue import PLATFORM_OIN
 from mijnoverheid_testing.pki.index import Issued, TestPki
@@ -34,6 +40,8 @@ from mijnoverheid_testing.pki.testca import build
 NODE_SCRIPT = REPOSITORY_ROOT / "scripts" / "rabbitmq-node.sh"
 HOST = "127.0.0.1"
 START_TIMEOUT_SECONDS = 180
+# Users without a certificate in the test PKI, left out of the TLS node's provisioning.
+PASSWORD_ONLY = frozenset({ADMIN_USER, OPERATOR_USER})
 
 
 def certificate_definitions(
@@ -53,7 +61,7 @@ def certificate_definitions(
     renamed |= {service: pki.service(service).rabbitmq_user for service in SERVICE_USERS}
     users = []
     for user in generated["users"]:
-        if user["name"] == ADMIN_USER:
+        if user["name"] in PASSWORD_ONLY:
             continue
         # An empty hash: no password ever matches, so EXTERNAL is the only way in.
         users.append({**user, "name": renamed[user["name"]], "password_hash": ""})
@@ -62,7 +70,7 @@ def certificate_definitions(
         generated[key] = [
             {**grant, "user": renamed[grant["user"]]}
             for grant in generated[key]
-            if grant["user"] != ADMIN_USER
+            if grant["user"] not in PASSWORD_ONLY
         ]
     return generated
 
