@@ -24,6 +24,13 @@ WAITS = Counter(
     "Pauses of a delivery held in place while another worker holds what it needs (expected)",
     ["queue"],
 )
+# The Notifier's deadline: each notification reported overdue (not sent successfully in time)
+# to its organisation, by the status it had then. Anything here means paper may be needed.
+OVERDUE_NOTIFICATIONS = Counter(
+    "mijnoverheid_notifications_overdue_total",
+    "Notifications past their deadline without a successful send, by their status then",
+    ["status"],
+)
 
 ACKED = "acked"
 DEAD_LETTERED = "dead-lettered"
