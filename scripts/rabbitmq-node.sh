@@ -188,6 +188,8 @@ start() {
   (cd "$NODE_DIR" && exec setsid "$RABBITMQ_BIN/rabbitmq-server" \
     >>"$NODE_DIR/log/startup.log" 2>&1 </dev/null) &
   echo $! >"$NODE_DIR/launcher.pid"
+  # `launched` knows the server only once the subshell has exec'd it; else: a "crash" at once.
+  for _ in $(seq 1 50); do launched && break; sleep 0.1; done
   local expected=()
   [ "$PLAIN" = no ] || expected+=("$AMQP_PORT")
   [ -z "$tls" ] || expected+=("$AMQPS_PORT")

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import UTC, datetime
+import ssl
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-from mijnoverheid.deadletters.__main__ import Progress
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+from cryptography.x509.oid import NameOID
+
+from mijnoverheid.deadletters.__main__ import Progress, _tls
 from mijnoverheid.deadletters.letters import REPLAYS_HEADER, UNRECOGNISED, read, replay_headers
 
 BSN, EMAIL = "999993653", "burger@example.nl"
@@ -132,3 +140,36 @@ def test_the_progress_bar_writes_lines_when_not_on_a_terminal() -> None:
     assert len(lines) == 10
     assert lines[-1].endswith("20/20 replayed")
     assert lines[-1].startswith("[" + "#" * Progress.WIDTH + "]")
+
+
+def test_over_tls_the_operator_logs_in_with_its_certificate(tmp_path: Path) -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ops")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    (tmp_path / "ops.pem").write_bytes(certificate.public_bytes(Encoding.PEM))
+    (tmp_path / "ops.key").write_bytes(
+        key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
+    )
+    files = {
+        "AMQP_CERT_FILE": str(tmp_path / "ops.pem"),
+        "AMQP_KEY_FILE": str(tmp_path / "ops.key"),
+    }
+
+    assert _tls("amqp://u:p@h:5672/v", files) == ("amqp://u:p@h:5672/v", None)
+    url, context = _tls("amqps://h1:5671,h2:5671/v?heartbeat=10", files)
+    assert url == "amqps://h1:5671,h2:5671/v?heartbeat=10&auth=external"
+    assert context is not None
+    assert context.verify_mode is ssl.CERT_REQUIRED  # the broker is verified
+    assert context.check_hostname
+    url, _ = _tls("amqps://h1:5671/v", {})
+    assert url == "amqps://h1:5671/v", "without a certificate: the URL's user and password"

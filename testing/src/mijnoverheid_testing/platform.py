@@ -41,8 +41,7 @@ class Platform:
     def service(self, name: str) -> ServiceProcess:
         """A (not yet started) process of `name`, wired to this platform."""
         environment = {
-            "AMQP_URL": self.stack.broker_url(name, self.vhost),
-            "MONGODB_URL": self.stack.mongodb_url,
+            **self.stack.service_environment(name, self.vhost),
             "MONGODB_DATABASE": self.database_name(name),
             "SMTP_HOST": self.smtp.host,
             "SMTP_PORT": str(self.smtp.port),
@@ -91,7 +90,7 @@ class Platform:
 async def running_platform(
     stack: Stack, registry: OrganisationRegistry, log_dir: Path
 ) -> AsyncIterator[Platform]:
-    with isolated_vhost(stack, registry) as vhost, SmtpTestServer() as smtp:
+    with isolated_vhost(stack, registry) as vhost, stack.smtp_server() as smtp:
         mongo: AsyncMongoClient[Document] = AsyncMongoClient(stack.mongodb_url, tz_aware=True)
         platform = Platform(stack, registry, vhost, smtp, mongo, log_dir)
         try:

@@ -9,7 +9,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from berichtenbox.adapters.signing import Ed25519ReceiptSigner
 from berichtenbox.domain import mailbox as rules
 from berichtenbox.domain.mailbox import (
     FolderCount,
@@ -89,9 +91,10 @@ def test_folder_names_that_are_refused(requested: str) -> None:
 
 
 def test_the_trail_records_only_the_kind_of_an_own_folder() -> None:
-    assert [folder_kind(f) for f in ("inbox", "archive", "Scheiding")] == [
+    assert [folder_kind(f) for f in ("inbox", "archive", "trash", "Scheiding")] == [
         "inbox",
         "archive",
+        "trash",
         "own",
     ]
 
@@ -103,6 +106,7 @@ def test_folder_overview_lists_the_standard_folders_first_also_when_empty() -> N
         FolderCount("archive", 3, 0),
         FolderCount("Belasting", 1, 0),
         FolderCount("zorg", 2, 1),
+        FolderCount("trash", 0, 0),
     ]
 
 
@@ -180,8 +184,20 @@ class InMemoryInboxStore:
     async def set_read_at(self, message_id: str, at: datetime) -> None:
         self.messages[message_id] = replace(self.messages[message_id], read_at=at)
 
-    async def set_folder(self, message_id: str, folder: str) -> None:
-        self.messages[message_id] = replace(self.messages[message_id], folder=folder)
+    async def set_folder(
+        self,
+        message_id: str,
+        folder: str,
+        *,
+        trashed_from: str | None = None,
+        trashed_at: datetime | None = None,
+    ) -> None:
+        self.messages[message_id] = replace(
+            self.messages[message_id],
+            folder=folder,
+            trashed_from=trashed_from,
+            trashed_at=trashed_at,
+        )
 
     async def open_attachment(self, file_id: str) -> AsyncIterator[bytes]:
         if file_id not in self.files:
@@ -257,7 +273,8 @@ def world(*messages: Message, failures: int = 0) -> World:
         source=PLATFORM_SOURCE,
         clock=clock,
     )
-    inbox = Mailbox(store=store, trail=trail, read_reports=read_reports, clock=clock)
+    signer = Ed25519ReceiptSigner(Ed25519PrivateKey.generate())
+    inbox = Mailbox(store=store, trail=trail, read_reports=read_reports, clock=clock, signer=signer)
     return World(store, trail, publisher, clock, inbox, outbox, read_reports)
 
 
@@ -314,8 +331,11 @@ async def test_another_citizen_gets_not_found_for_everything() -> None:
         w.inbox.open(OTHER_BSN, "m-1"),
         w.inbox.attachment(OTHER_BSN, "m-1", 0),
         w.inbox.move(OTHER_BSN, "m-1", "archive"),
-        w.inbox.delete(OTHER_BSN, "m-1"),
+        w.inbox.trash(OTHER_BSN, "m-1"),
+        w.inbox.restore(OTHER_BSN, "m-1"),
+        w.inbox.delete_for_good(OTHER_BSN, "m-1"),
         w.inbox.trail_of(OTHER_BSN, "m-1"),
+        w.inbox.receipt(OTHER_BSN, "m-1"),
     ):
         with pytest.raises(rules.MessageNotFoundError):
             await action
@@ -339,11 +359,11 @@ async def test_moving_records_only_real_moves_and_not_the_folder_name() -> None:
     assert w.store.messages["m-1"].folder == "archive"
 
 
-async def test_delete_removes_the_content_once_and_then_the_message_is_gone() -> None:
-    w = world(a_message())
-    await w.inbox.delete(BSN, "m-1")
+async def test_delete_for_good_removes_the_content_once_and_then_the_message_is_gone() -> None:
+    w = world(a_message(folder="trash", trashed_from="inbox", trashed_at=NOW))
+    await w.inbox.delete_for_good(BSN, "m-1")
     w.clock.now += timedelta(minutes=1)
-    await w.inbox.delete(BSN, "m-1")
+    await w.inbox.delete_for_good(BSN, "m-1")
 
     deleted = w.store.messages["m-1"]
     assert (deleted.subject, deleted.body, deleted.attachments) == ("", "", ())

@@ -129,6 +129,7 @@ def smtp_pool(settings: NotifierSettings) -> SmtpPool:
             start_tls=settings.smtp_starttls,
             use_tls=settings.smtp_implicit_tls,
             validate_certs=settings.smtp_validate_certs,
+            cert_bundle=str(settings.smtp_ca_file) if settings.smtp_ca_file else None,
             username=settings.smtp_username,
             password=settings.smtp_password,
             timeout=settings.smtp_timeout_seconds,

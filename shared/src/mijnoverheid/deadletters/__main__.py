@@ -5,10 +5,12 @@
     replay (--queue Q | --id ID | --reason R | --all) [--dry-run]
                                  back to the queue each died in, with its own routing key
 
-Connects with AMQP_URL: the operator's broker user (`mijnoverheid-operator`, which may read the
+Connects with AMQP_URL as the operator (`mijnoverheid-operator`, which may read the
 dead-letter queues and write only the replay exchange, as the original publisher), one node or
-several (host:port,host:port). Prints no personal data: no bodies, no values of the events'
-data, no BSNs or addresses; ids, types, sources, counts and reasons.
+several (host:port,host:port); over amqps:// it verifies the broker with AMQP_CA_FILE and, with
+AMQP_CERT_FILE and AMQP_KEY_FILE, logs in with the operator's certificate (EXTERNAL), as the
+services do. Prints no personal data: no bodies, no values of the events' data, no BSNs or
+addresses; ids, types, sources, counts and reasons.
 """
 
 from __future__ import annotations
@@ -17,12 +19,15 @@ import argparse
 import asyncio
 import json
 import os
+import ssl
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any, TextIO
 
+from mijnoverheid import tls
 from mijnoverheid.deadletters.broker import DEAD_LETTER_QUEUES, Held, ReplayError, session
 from mijnoverheid.deadletters.letters import DEAD_LETTER_SUFFIX, DeadLetter
 
@@ -33,12 +38,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = _parser().parse_args(argv)
     amqp_url = os.environ.get("AMQP_URL", "")
     if not amqp_url:
-        print(
-            "set AMQP_URL to the operator's broker URL (user mijnoverheid-operator)",
-            file=sys.stderr,
-        )
+        print("set AMQP_URL to the broker URL of mijnoverheid-operator", file=sys.stderr)
         return 2
-    return asyncio.run(_run(arguments, amqp_url))
+    amqp_url, context = _tls(amqp_url, os.environ)
+    return asyncio.run(_run(arguments, amqp_url, context))
+
+
+def _tls(amqp_url: str, environment: Mapping[str, str]) -> tuple[str, ssl.SSLContext | None]:
+    """The URL and TLS context to connect with: verifying the broker, and with a certificate
+    as the login (EXTERNAL) when one is given."""
+    if not amqp_url.startswith("amqps://"):
+        return amqp_url, None
+    names = ("AMQP_CA_FILE", "AMQP_CERT_FILE", "AMQP_KEY_FILE")
+    ca, cert, key = (Path(value) if (value := environment.get(n)) else None for n in names)
+    if cert is not None:
+        amqp_url += ("&" if "?" in amqp_url else "?") + "auth=external"
+    return amqp_url, tls.client_context(ca, cert, key)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -64,7 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def _run(arguments: argparse.Namespace, amqp_url: str) -> int:
+async def _run(arguments: argparse.Namespace, amqp_url: str, context: ssl.SSLContext | None) -> int:
     queues = _queues(arguments.queue)
     if isinstance(queues, str):
         print(queues, file=sys.stderr)
@@ -74,7 +89,7 @@ async def _run(arguments: argparse.Namespace, amqp_url: str) -> int:
     ):
         print("replay what? give --queue, --id, --reason, or --all", file=sys.stderr)
         return 2
-    async with session(amqp_url) as broker:
+    async with session(amqp_url, context) as broker:
         held = await broker.hold(queues, arguments.limit)
         if arguments.command == "show":
             return _show([h.letter for h in held if h.letter.id == arguments.id], arguments.id)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import ssl
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -101,9 +102,11 @@ class Session:
 
 
 @contextlib.asynccontextmanager
-async def session(amqp_url: str) -> AsyncIterator[Session]:
+async def session(
+    amqp_url: str, ssl_context: ssl.SSLContext | None = None
+) -> AsyncIterator[Session]:
     nodes = broker_urls(amqp_url)
-    options: dict[str, Any] = {}
+    options: dict[str, Any] = {"ssl_context": ssl_context} if ssl_context else {}
     if len(nodes) > 1:
         options["connection_class"] = functools.partial(ClusterConnection, nodes=nodes)
     connection = await aio_pika.connect_robust(nodes[0], **options)

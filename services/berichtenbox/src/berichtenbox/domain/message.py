@@ -12,6 +12,8 @@ from mijnoverheid.kernel import Origin, Refusal, RejectionReason, derived_event_
 
 INBOX = "inbox"
 ARCHIVE = "archive"
+# Deleting puts a message here; it can be restored from here, or deleted for good.
+TRASH = "trash"
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,9 @@ class Message:
     attachments: tuple[AttachmentFile, ...] = ()
     content_digest: str = ""
     folder: str = INBOX
+    # In the trash: the folder it came from (where a restore puts it back) and since when.
+    trashed_from: str | None = None
+    trashed_at: datetime | None = None
     read_at: datetime | None = None
     deleted_at: datetime | None = None
     expired_at: datetime | None = None
