@@ -215,14 +215,12 @@ watch_owner() {
 }
 
 # `rabbitmqctl wait` returns once the node has booted; it would wait out its whole timeout for
-# a node that crashed before writing its pid file, so watch the node's process beside it (the
-# launcher itself: `launched` is false until it has called setsid and exec'd the server).
+# a node that crashed before writing its pid file, so watch the node's process beside it.
 await_boot() {
   ctl wait --timeout "$1" "$RABBITMQ_PID_FILE" >/dev/null 2>&1 &
-  local waiter=$! launcher
-  launcher="$(cat "$NODE_DIR/launcher.pid")"
+  local waiter=$!
   while kill -0 "$waiter" 2>/dev/null; do
-    if ! kill -0 "$launcher" 2>/dev/null; then
+    if ! launched; then
       kill "$waiter" 2>/dev/null || true
       break
     fi
