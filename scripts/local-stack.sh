@@ -43,6 +43,22 @@ ensure_rabbitmq_installed() {
 
 rabbitmq_running() { rabbitmqctl -q status >/dev/null 2>&1; }
 
+# config/rabbitmq/limits.conf: kept in the node's rabbitmq.conf for its next start, and set in
+# the running node too (new channels read them), so no restart is needed.
+apply_rabbitmq_limits() {
+  local conf=/etc/rabbitmq/rabbitmq.conf line key value
+  while read -r line; do
+    case "$line" in ''|'#'*) continue ;; esac
+    key="${line%% =*}" value="${line#*= }"
+    if ! grep -qxF "$line" "$conf" 2>/dev/null; then
+      need_root
+      { grep -v "^$key =" "$conf" 2>/dev/null || true; echo "$line"; } >"$conf.new"
+      mv -f "$conf.new" "$conf"
+    fi
+    rabbitmqctl -q eval "application:set_env(rabbit, $key, $value)." >/dev/null
+  done <"$ROOT/config/rabbitmq/limits.conf"
+}
+
 start_rabbitmq() {
   export PATH="$PATH:/usr/sbin"
   if ! rabbitmq_running; then
@@ -52,6 +68,7 @@ start_rabbitmq() {
     /etc/init.d/rabbitmq-server start >/dev/null
   fi
   rabbitmqctl -q await_startup --timeout 120
+  apply_rabbitmq_limits
   # The management plugin may have been enabled after the node started.
   rabbitmq-plugins -q enable rabbitmq_management >/dev/null
 }

@@ -20,7 +20,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from mijnoverheid import logs, metrics, problems, storage, tls
-from mijnoverheid.api import with_problem_answers
+from mijnoverheid.api import NeverCached, with_problem_answers
 from mijnoverheid.auth import CitizenTokenVerifier
 from mijnoverheid.contracts import events
 from mijnoverheid.contracts.envelope import source_for
@@ -168,6 +168,7 @@ def service_app(service: Service[Any]) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
     )
     problems.install(app)
+    app.add_middleware(NeverCached)
     _document_problem_answers(app)
     app.state.api = service.api
     if service.routers:

@@ -27,7 +27,8 @@ from berichtenbox.domain.trail import TrailEntry, TrailKind, next_entry
 from berichtenbox.domain.trail_export import trail_text
 from berichtenbox.entrypoints.citizen_views import content_disposition
 from berichtenbox.handlers.citizen import Mailbox
-from berichtenbox.handlers.read_reports import ReadReporter
+from berichtenbox.handlers.read_reports import UNREAD_GRACE, ReadReporter
+from berichtenbox.ports import Record
 from mijnoverheid.contracts import events
 from mijnoverheid.contracts.envelope import derived_event_id, source_for
 from services.berichtenbox.tests.unit.fakes import InMemoryTrail, RecordingPublisher
@@ -309,6 +310,44 @@ async def test_a_failed_report_is_owed_and_the_sweep_sends_it_without_another_re
     assert w.outbox.owed_reports == {}
     assert w.trail.causes("m-1") == [rules.READ_CAUSE, rules.READ_REPORTED_CAUSE]
     assert await w.read_reports.sweep_once() == 0
+
+
+class CrashAfterReadError(Exception):
+    pass
+
+
+async def test_a_crash_right_after_the_read_is_recorded_still_reports_it() -> None:
+    # Found in review: the read entry came first, so a crash before the outbox row lost the
+    # message-read for good (unless the citizen opened the message again).
+    w = world(a_message())
+    recorded = w.trail.append
+
+    async def append_then_crash(message_id: str, record: Record) -> None:
+        await recorded(message_id, record)
+        raise CrashAfterReadError
+
+    w.trail.append = append_then_crash  # type: ignore[method-assign]
+    with pytest.raises(CrashAfterReadError):
+        await w.inbox.open(BSN, "m-1")
+    w.trail.append = recorded  # type: ignore[method-assign]
+
+    w.clock.now += timedelta(minutes=1)
+    assert await w.read_reports.sweep_once() == 1
+    [(event, _)] = w.publisher.published
+    assert event.id == read_report_id()
+    assert event.data["read_at"].startswith("2026-03-02T10:00:00"), "the trail's read time"
+    assert w.outbox.owed_reports == {}
+
+
+async def test_a_report_owed_for_a_read_that_never_happened_is_dropped_after_the_grace() -> None:
+    w = world(a_message())
+    await w.read_reports.owe("m-1")  # the request died before the read was recorded
+    assert await w.read_reports.sweep_once() == 0
+    assert list(w.outbox.owed_reports) == ["m-1"], "perhaps a read still in flight"
+    w.clock.now += UNREAD_GRACE + timedelta(seconds=1)
+    assert await w.read_reports.sweep_once() == 0
+    assert w.outbox.owed_reports == {}
+    assert w.publisher.published == []
 
 
 async def test_a_failed_report_is_retried_on_the_next_read_with_the_same_event() -> None:

@@ -23,6 +23,10 @@ DEAD_LETTER_EXCHANGE = "mijnoverheid.dead-letter"
 REPLAY_EXCHANGE = "mijnoverheid.replay"
 REPLAY_HEADER = "mijnoverheid-replay-to"
 TYPE_PREFIX = "nl.mijnoverheid"
+# The largest event a route takes unless it says otherwise; bodies above a route's limit are
+# refused (too-large) before they are parsed. The broker's max_message_size is the largest
+# route limit (config/rabbitmq/rabbitmq.conf).
+DEFAULT_MAX_EVENT_BYTES = 256 * 1024
 
 
 class Direction(StrEnum):
@@ -45,6 +49,7 @@ class EventRoute:
     data: type[BaseModel]
     direction: Direction
     description: str
+    max_bytes: int = DEFAULT_MAX_EVENT_BYTES
 
     @property
     def type(self) -> str:

@@ -39,6 +39,8 @@ class Mailbox:
     async def open(self, bsn: str, message_id: str) -> Message:
         """The message with its content, marked read; the sender hears of it once."""
         message = await self._with_content(bsn, message_id)
+        if message.read_at is None:
+            await self.read_reports.owe(message_id)
         await self.trail.append(message_id, Record(TrailKind.READ, rules.READ_CAUSE, self.clock()))
         entries = await self.trail.entries(message_id)
         read = rules.entry_with_cause(entries, rules.READ_CAUSE)
