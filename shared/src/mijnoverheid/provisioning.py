@@ -18,6 +18,7 @@ import base64
 import hashlib
 import json
 import re
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,10 +29,14 @@ from cryptography import x509
 from mijnoverheid.certificates import rabbitmq_username
 from mijnoverheid.contracts import events, routing
 from mijnoverheid.identity import Organisation, OrganisationRegistry
-from mijnoverheid.messaging import topology
+from mijnoverheid.messaging.definitions import TOPOLOGY_KINDS, topology_definitions
 from mijnoverheid.settings import REPOSITORY_ROOT
 
 ADMIN_USER = "mijnoverheid-admin"
+# Ops' user for dead letters (python -m mijnoverheid.deadletters): reads the dead-letter queues
+# and writes only the replay exchange, as the original publisher (the `impersonator` tag lets
+# it keep a replayed delivery's user_id, which the services check).
+OPERATOR_USER = "mijnoverheid-operator"
 SERVICE_USERS = ("berichtenbox", "zaken", "gegevens", "notifier", "portal")
 DEFAULT_VHOSTS = ("mijnoverheid",)
 
@@ -72,6 +77,8 @@ class BrokerUsers:
     service_certificates: Mapping[str, str] = field(default_factory=dict)
     # An administrator for the management UI with this password (not a local one).
     admin_password: str | None = None
+    # The DN of the certificate of ops' dead-letter operator (EXTERNAL), when not local.
+    operator_certificate: str | None = None
 
     def __post_init__(self) -> None:
         unknown = set(self.service_certificates) - set(SERVICE_USERS)
@@ -84,11 +91,11 @@ LOCAL_PASSWORDS = BrokerUsers()
 
 def service_certificate_users(directory: Path) -> dict[str, str]:
     """service -> DN, from `<directory>/<service>.pem` (the certificate first) for each service."""
-    found = {}
-    for service in SERVICE_USERS:
-        path = directory / f"{service}.pem"
-        found[service] = rabbitmq_username(x509.load_pem_x509_certificates(path.read_bytes())[0])
-    return found
+    return {service: _certificate_user(directory / f"{service}.pem") for service in SERVICE_USERS}
+
+
+def _certificate_user(path: Path) -> str:
+    return rabbitmq_username(x509.load_pem_x509_certificates(path.read_bytes())[0])
 
 
 def _user(name: str, tags: list[str], password: str | None) -> dict[str, Any]:
@@ -101,7 +108,8 @@ def _user(name: str, tags: list[str], password: str | None) -> dict[str, Any]:
     }
 
 
-Grant = tuple[str, Organisation | None]  # a user, and its organisation (None: the platform)
+# A user, and its organisation (None: the platform; OPERATOR_USER: ops' dead-letter operator).
+Grant = tuple[str, Organisation | str | None]
 
 
 def _users(
@@ -111,6 +119,8 @@ def _users(
     grants: list[Grant] = []
     if users.local_passwords:
         defined.append(_user(ADMIN_USER, ["administrator"], local_password(ADMIN_USER)))
+        defined.append(_user(OPERATOR_USER, ["impersonator"], local_password(OPERATOR_USER)))
+        grants.append((OPERATOR_USER, OPERATOR_USER))
         defined += [_user(name, [], local_password(name)) for name in SERVICE_USERS]
         defined += [
             _user(o.broker_user, [], local_password(o.broker_user)) for o in registry.organisations
@@ -120,6 +130,9 @@ def _users(
     elif users.admin_password is not None:
         defined.append(_user(ADMIN_USER, ["administrator"], users.admin_password))
         grants.append((ADMIN_USER, None))
+    if users.operator_certificate is not None:
+        defined.append(_user(users.operator_certificate, ["impersonator"], None))
+        grants.append((users.operator_certificate, OPERATOR_USER))
     if users.service_certificates:
         defined += [_user(dn, [], None) for dn in users.service_certificates.values()]
         grants += [(dn, None) for dn in users.service_certificates.values()]
@@ -141,36 +154,13 @@ def _organisation_permissions(user: str, org: Organisation, vhost: str) -> dict[
     }
 
 
-def _queue(name: str, vhost: str, arguments: dict[str, Any]) -> dict[str, Any]:
+def _operator_permissions(user: str, vhost: str) -> dict[str, Any]:
     return {
-        "name": name,
+        "user": user,
         "vhost": vhost,
-        "durable": True,
-        "auto_delete": False,
-        "arguments": arguments,
-    }
-
-
-def _binding(source: str, queue: str, key: str, vhost: str) -> dict[str, Any]:
-    return {
-        "source": source,
-        "vhost": vhost,
-        "destination": queue,
-        "destination_type": "queue",
-        "routing_key": key,
-        "arguments": {},
-    }
-
-
-def _exchange(name: str, kind: str, vhost: str, arguments: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "name": name,
-        "vhost": vhost,
-        "type": kind,
-        "durable": True,
-        "auto_delete": False,
-        "internal": False,
-        "arguments": arguments,
+        "configure": "^$",
+        "write": f"^{re.escape(routing.REPLAY_EXCHANGE)}$",
+        "read": r"^.*\.dead-letter$",
     }
 
 
@@ -182,17 +172,16 @@ def definitions(
     defined_users, grants = _users(registry, users)
     permissions: list[dict[str, Any]] = []
     topic_permissions: list[dict[str, Any]] = []
-    exchanges: list[dict[str, Any]] = []
-    queues: list[dict[str, Any]] = []
-    bindings: list[dict[str, Any]] = []
-    policies: list[dict[str, Any]] = []
-    quorum = {"x-queue-type": "quorum"}
+    topology_parts: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for vhost in vhosts:
         for user, org in grants:
             if org is None:
                 permissions.append(
                     {"user": user, "vhost": vhost, "configure": ".*", "write": ".*", "read": ".*"}
                 )
+                continue
+            if isinstance(org, str):
+                permissions.append(_operator_permissions(user, vhost))
                 continue
             permissions.append(_organisation_permissions(user, org, vhost))
             topic_permissions.append(
@@ -204,43 +193,14 @@ def definitions(
                     "read": outbound_read_pattern(org.oin),
                 }
             )
-        exchanges += [
-            _exchange(routing.EXCHANGE, "topic", vhost, dict(topology.EXCHANGE_ARGUMENTS)),
-            _exchange(routing.UNROUTED_EXCHANGE, "fanout", vhost, {}),
-            _exchange(routing.DEAD_LETTER_EXCHANGE, "direct", vhost, {}),
-        ]
-        queues.append(_queue(routing.UNROUTED_QUEUE, vhost, quorum))
-        bindings.append(_binding(routing.UNROUTED_EXCHANGE, routing.UNROUTED_QUEUE, "", vhost))
-        for service_queues in topology.SERVICE_QUEUES.values():
-            for queue in service_queues:
-                queues.append(_queue(queue.name, vhost, queue.arguments()))
-                policies.append(
-                    {
-                        "vhost": vhost,
-                        "name": f"work-queue.{queue.name}",
-                        "pattern": f"^{re.escape(queue.name)}$",
-                        "apply-to": "queues",
-                        "priority": 10,
-                        "definition": queue.policy(),
-                    }
-                )
-                queues.append(_queue(queue.dead_letter_name, vhost, quorum))
-                queues += [_queue(d.name, vhost, d.arguments()) for d in queue.delays]
-                bindings.append(_binding(routing.EXCHANGE, queue.name, queue.binding_key, vhost))
-                bindings.append(
-                    _binding(
-                        routing.DEAD_LETTER_EXCHANGE, queue.dead_letter_name, queue.name, vhost
-                    )
-                )
+        for kind, found in topology_definitions(vhost).items():
+            topology_parts[kind] += found
     return {
         "users": defined_users,
         "vhosts": [{"name": vhost} for vhost in vhosts],
         "permissions": permissions,
         "topic_permissions": topic_permissions,
-        "exchanges": exchanges,
-        "queues": queues,
-        "bindings": bindings,
-        "policies": policies,
+        **{kind: topology_parts[kind] for kind in TOPOLOGY_KINDS},
     }
 
 
@@ -265,6 +225,12 @@ def main() -> None:
     parser.add_argument(
         "--admin-password-file", type=Path, help="an administrator with the password in FILE"
     )
+    parser.add_argument(
+        "--operator-certificate",
+        type=Path,
+        metavar="FILE",
+        help="ops' dead-letter operator: the certificate (PEM) it logs in with (EXTERNAL)",
+    )
     parser.add_argument("--out", type=Path, required=True)
     arguments = parser.parse_args()
     registry = OrganisationRegistry.load(arguments.registry)
@@ -279,6 +245,11 @@ def main() -> None:
         admin_password=(
             arguments.admin_password_file.read_text(encoding="utf-8").strip()
             if arguments.admin_password_file
+            else None
+        ),
+        operator_certificate=(
+            _certificate_user(arguments.operator_certificate)
+            if arguments.operator_certificate
             else None
         ),
     )

@@ -26,6 +26,7 @@ from mijnoverheid.contracts import events
 from mijnoverheid.contracts.envelope import source_for
 from mijnoverheid.contracts.routing import EventRoute
 from mijnoverheid.identity import OrganisationRegistry
+from mijnoverheid.messaging.connection import rabbit_broker
 from mijnoverheid.messaging.gate import Subscription
 from mijnoverheid.messaging.publisher import RabbitEventPublisher
 from mijnoverheid.messaging.subscriptions import subscribe
@@ -37,7 +38,7 @@ SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
 
 
 def create_broker(settings: ServiceSettings, service: str) -> RabbitBroker:
-    return RabbitBroker(
+    return rabbit_broker(
         settings.amqp_url,
         # TLS verifying the broker, and the service's certificate as its login (EXTERNAL).
         security=tls.broker_security(settings),

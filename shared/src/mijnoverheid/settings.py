@@ -16,10 +16,11 @@ from typing import TypeVar
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import yaml
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from mijnoverheid.identity import serial_numbers_in
+from mijnoverheid.messaging.connection import broker_urls
 from mijnoverheid.tls import certificate_user
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -46,7 +47,8 @@ class TrustedIssuer(BaseModel):
 
 
 class ServiceSettings(BaseSettings):
-    model_config = SettingsConfigDict(extra="ignore")
+    # A rejected value is not echoed: AMQP_URL and MONGODB_URL carry passwords.
+    model_config = SettingsConfigDict(extra="ignore", hide_input_in_errors=True)
 
     mijnoverheid_environment: Environment = Field(
         default=Environment.PRODUCTION,
@@ -54,7 +56,8 @@ class ServiceSettings(BaseSettings):
     )
     amqp_url: str = Field(
         description="amqps://host:5671/<vhost>; with AMQP_CERT_FILE the broker user is the "
-        "certificate's subject (no user or password in the URL)"
+        "certificate's subject (no user or password in the URL); the nodes of a cluster as "
+        "host-1:5671,host-2:5671,host-3:5671"
     )
     amqp_ca_file: Path | None = Field(
         default=None,
@@ -85,6 +88,12 @@ class ServiceSettings(BaseSettings):
         "the development issuer when empty",
     )
     citizen_token_max_lifetime_seconds: int = Field(default=300, ge=10, le=300)
+
+    @field_validator("amqp_url")
+    @classmethod
+    def _broker_nodes(cls, value: str) -> str:
+        broker_urls(value)  # a clear error at start-up, not at the first connect
+        return value
 
     @property
     def development(self) -> bool:

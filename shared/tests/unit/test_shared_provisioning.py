@@ -18,6 +18,7 @@ from mijnoverheid.identity import Organisation, OrganisationRegistry
 from mijnoverheid.messaging import topology
 from mijnoverheid.provisioning import (
     ADMIN_USER,
+    OPERATOR_USER,
     SERVICE_USERS,
     BrokerUsers,
     definitions,
@@ -222,6 +223,41 @@ def test_the_exchange_keeps_unrouted_events(generated: dict[str, Any]) -> None:
     )
 
 
+def test_a_replay_reaches_exactly_the_queue_it_died_in(generated: dict[str, Any]) -> None:
+    exchanges = {exchange["name"]: exchange for exchange in generated["exchanges"]}
+    assert exchanges[routing.REPLAY_EXCHANGE]["type"] == "headers"
+    replay = [b for b in generated["bindings"] if b["source"] == routing.REPLAY_EXCHANGE]
+    work_queues = [q for service in topology.SERVICE_QUEUES.values() for q in service]
+    assert sorted((b["destination"], b["arguments"][routing.REPLAY_HEADER]) for b in replay) == (
+        sorted((q.name, q.name) for q in work_queues)
+    )
+    assert {b["arguments"]["x-match"] for b in replay} == {"all"}
+    # RabbitMQ ignores x- headers when it matches: the header must not be one.
+    assert not routing.REPLAY_HEADER.startswith("x-")
+
+
+def test_the_operator_reads_dead_letters_and_writes_replays_only(
+    registry: OrganisationRegistry, generated: dict[str, Any]
+) -> None:
+    users = {user["name"]: user for user in generated["users"]}
+    assert users[OPERATOR_USER]["tags"] == ["impersonator"]  # keeps a replay's user_id
+    grant = permission(generated, OPERATOR_USER)
+    work_queues = [q for service in topology.SERVICE_QUEUES.values() for q in service]
+    for queue in work_queues:
+        assert allows(grant["read"], queue.dead_letter_name)
+        assert not allows(grant["read"], queue.name)
+        assert not allows(grant["write"], queue.name)
+    assert allows(grant["write"], routing.REPLAY_EXCHANGE)
+    for exchange in (routing.EXCHANGE, routing.DEAD_LETTER_EXCHANGE, "amq.default"):
+        assert not allows(grant["write"], exchange)
+    assert not allows(grant["configure"], work_queues[0].dead_letter_name)
+    # and no organisation may replay
+    for organisation in registry.organisations:
+        assert not allows(permission(generated, organisation.broker_user)["write"], (
+            routing.REPLAY_EXCHANGE
+        ))  # fmt: skip
+
+
 PLATFORM_DN = "CN={},SERIALNUMBER=00000001234567890000,O=MijnOverheid (TEST),C=NL"
 
 
@@ -279,3 +315,16 @@ def test_an_administrator_with_a_given_password_instead_of_the_local_one(
 def test_certificates_of_unknown_services_are_refused() -> None:
     with pytest.raises(ValueError, match="unknown services"):
         BrokerUsers(service_certificates={"berichtenbox-2": PLATFORM_DN.format("x")})
+
+
+def test_a_tls_broker_may_have_an_operator_with_a_certificate(
+    registry: OrganisationRegistry,
+) -> None:
+    operator = "CN=ops,SERIALNUMBER=00000001234567890000,O=MijnOverheid (TEST),C=NL"
+    users = BrokerUsers(local_passwords=False, operator_certificate=operator)
+    generated = definitions(registry, users=users)
+    (user,) = generated["users"]
+    assert (user["name"], user["tags"], user["password_hash"]) == (operator, ["impersonator"], "")
+    assert {**permission(generated, operator), "user": OPERATOR_USER} == permission(
+        definitions(registry), OPERATOR_USER
+    )

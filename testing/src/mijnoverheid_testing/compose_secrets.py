@@ -101,6 +101,8 @@ def generate(root: Path, registry: OrganisationRegistry, platform_oin: str) -> N
     admin_password = _keep(
         own / "rabbitmq-admin-password", lambda: secrets.token_urlsafe(24).encode()
     )
+    # The Erlang cookie: the shared secret of the nodes of docker-compose.cluster.yml.
+    cookie = _keep(own / "erlang-cookie", lambda: secrets.token_hex(32).encode())
 
     services = {service: pki.service(service).rabbitmq_user for service in SERVICES}
     for service in SERVICES:
@@ -131,6 +133,7 @@ def generate(root: Path, registry: OrganisationRegistry, platform_oin: str) -> N
     provisioning = definitions(registry, (VHOST,), users)
     rabbitmq.put("definitions.json", json.dumps(provisioning, indent=2).encode(), private=True)
     rabbitmq.put("admin-password", admin_password, private=True)
+    rabbitmq.put("erlang.cookie", cookie, private=True)
 
     mongo = Volume(root, "mongo")
     database = pki.server("ferretdb")  # DNS localhost, ferretdb and mongo

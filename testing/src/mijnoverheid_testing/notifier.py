@@ -123,11 +123,17 @@ class Notifier:
             confirmed.raise_for_status()
 
     async def trigger(
-        self, route: routing.EventRoute, oin: str, data: dict[str, Any], user: str | None = None
+        self,
+        route: routing.EventRoute,
+        oin: str,
+        data: dict[str, Any],
+        user: str | None = None,
+        event_id: str | None = None,
     ) -> dict[str, Any]:
-        """Publish a trigger as the producing service (its own broker user)."""
+        """Publish a trigger as the producing service (its own broker user); the same
+        `event_id` again is a duplicate."""
         user = user or route.service
-        event_id = str(uuid.uuid4())
+        event_id = event_id or str(uuid.uuid4())
         event = {
             "specversion": "1.0",
             "id": event_id,

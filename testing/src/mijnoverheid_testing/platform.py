@@ -75,10 +75,11 @@ class Platform:
             async with self.client(user) as client:
                 await client.enrol(*citizens)
 
-    async def drained(self) -> None:
-        """Every work queue empty, nothing in flight, for longer than the broker's statistics
-        lag: what the services do in response to what a test published is all done."""
-        await drained(self.stack, self.vhost)
+    async def drained(self, service: str = "") -> None:
+        """Every work queue (of `service`, when given) empty, nothing in flight, for longer
+        than the broker's statistics lag: what the services do in response to what a test
+        published is all done."""
+        await drained(self.stack, self.vhost, prefix=f"{service}." if service else "")
 
     def stop(self) -> None:
         for process in self.processes.values():

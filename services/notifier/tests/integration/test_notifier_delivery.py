@@ -4,8 +4,10 @@ permanent failures, dropped connections, delivery reports and bounces, and the d
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
+import httpx
 import pytest
 
 from mijnoverheid.contracts import events as routes
@@ -151,7 +153,9 @@ async def test_a_hard_bounce_marks_it_bounced_and_the_address_undeliverable(
             delivered(belastingdienst, bsn),
         )
         history = await _statuses_until(belastingdienst, event, "bounced")
-        bounced = belastingdienst.events("notification-status", Notifier.about(event))[-1]
+        # By status, not by arrival: the bounce can overtake the report of the send.
+        outcomes = belastingdienst.events("notification-status", Notifier.about(event))
+        bounced = next(e for e in outcomes if e["data"]["status"] == "bounced")
         async with notifier.citizen(bsn) as citizen:
             details = (await citizen.get("/api/v1/contact-details")).json()
         assert details["email_undeliverable"] is True
@@ -246,6 +250,15 @@ async def test_attempts_are_bounded_and_an_unsent_notification_becomes_overdue(
     assert overdue["data"]["status"] == "permanent-failure"
     assert overdue["_routing_key"] == routes.NOTIFICATION_OVERDUE.key(gemeente.organisation.oin)
     assert _notifications_to(platform, email) == []
+    async with httpx.AsyncClient(base_url=notifier.process.base_url) as client:
+        exposed = (await client.get("/metrics")).text
+    counted = re.search(
+        r'^mijnoverheid_notifications_overdue_total\{status="permanent-failure"\} (\S+)$',
+        exposed,
+        re.M,
+    )
+    assert counted, "ops can watch the overdue notifications"
+    assert float(counted.group(1)) >= 1
 
 
 async def _stored(platform: Platform, event: dict[str, Any]) -> list[str]:
