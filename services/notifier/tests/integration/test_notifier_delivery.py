@@ -18,7 +18,6 @@ from mijnoverheid_testing.platform import Platform
 from mijnoverheid_testing.waiting import wait_until
 from notifier.adapters.smtp import bounce_tag
 from notifier.domain.notification import notification_id_for
-from notifier.settings import DEV_BOUNCE_SECRET
 
 pytestmark = pytest.mark.integration
 
@@ -172,51 +171,6 @@ async def test_a_hard_bounce_marks_it_bounced_and_the_address_undeliverable(
     assert no_contact["data"]["status"] == "no-contact"
     assert no_contact["data"]["reason"] == "address-undeliverable"
     assert len(_notifications_to(platform, email)) == 1, "nothing after the bounce"
-    _nothing_personal_logged(notifier, email, bsn)
-
-
-async def test_a_forged_report_is_accepted_and_changes_nothing(
-    platform: Platform, notifier: Notifier
-) -> None:
-    """The notification id is no secret (it is in the mail's Message-ID): a report that names
-    the notification without the return path's signature counts for nothing."""
-    bsn = random_bsn()
-    email = await _mail_to(platform, bsn, notifier)
-    async with platform.client("belastingdienst") as belastingdienst:
-        event = await notifier.trigger(
-            routes.MESSAGE_DELIVERED,
-            belastingdienst.organisation.oin,
-            delivered(belastingdienst, bsn),
-        )
-        await _statuses_until(belastingdienst, event, "sent")
-        (mail,) = _notifications_to(platform, email)
-        nid = mail.message["Message-ID"].strip("<>").split("@")[0]
-        domain = mail.mail_from.rpartition("@")[2]
-        forged = [
-            f"bounces+{nid}@{domain}",  # the return path as it was before signing
-            f"bounces+{nid}.{'0' * 16}@{domain}",
-            f"bounces+{nid}.{bounce_tag(nid, DEV_BOUNCE_SECRET.encode())}@{domain}",
-            f"bounces@{domain}",  # the envelope id alone names it
-        ]
-        for address in forged:
-            for action, status in (("failed", "5.1.1"), ("delivered", "2.0.0")):
-                code, _ = await notifier.send_report(
-                    address, recipient=email, action=action, status=status, envelope_id=nid
-                )
-                assert code == 250, "accepted, like any report: the sender learns nothing"
-        # The endpoint handles a report before it answers: nothing changed.
-        assert await _stored(platform, event) == ["created", "sending", "sent"]
-        async with notifier.citizen(bsn) as citizen:
-            details = (await citizen.get("/api/v1/contact-details")).json()
-        assert details["email_undeliverable"] is False
-
-        # The relay's report, to the signed return path, still counts.
-        code, _ = await notifier.send_report(
-            mail.mail_from, recipient=email, action="failed", status="5.1.1"
-        )
-        assert code == 250
-        history = await _statuses_until(belastingdienst, event, "bounced")
-    assert history == ["sent", "bounced"], "no status from the forged reports"
     _nothing_personal_logged(notifier, email, bsn)
 
 
