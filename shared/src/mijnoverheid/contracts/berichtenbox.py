@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import base64
 import binascii
+import unicodedata
 from datetime import date, datetime
 from typing import Annotated, Final, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from mijnoverheid.contracts.envelope import Moment
 from mijnoverheid.contracts.rejection import Rejected, RejectionReason, rejection_error
+from mijnoverheid.contracts.texts import contains_link
 from mijnoverheid.identity import is_valid_bsn
 
 SERVICE: Final = "berichtenbox"
@@ -25,7 +27,26 @@ MAX_REFERENCE_CHARS = 100
 MAX_ATTACHMENTS = 10
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
 MAX_TOTAL_ATTACHMENT_BYTES = 10 * 1024 * 1024
+# A whole message-sent event: 10 MiB of attachments as base64 (~13.4 MiB), the body and the
+# envelope. Also the broker's max_message_size (config/rabbitmq/limits.conf).
+MAX_MESSAGE_SENT_BYTES = 16 * 1024 * 1024
 ALLOWED_ATTACHMENT_MEDIA_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg"})
+# What a file of each type is called and how its bytes begin: a download is saved under its
+# file name, so name, declared type and content must agree ("factuur.pdf.exe" is refused).
+FILE_EXTENSIONS: Final = {
+    "application/pdf": (".pdf",),
+    "image/png": (".png",),
+    "image/jpeg": (".jpg", ".jpeg"),
+}
+_SIGNATURES: Final = {
+    "application/pdf": b"%PDF-",
+    "image/png": b"\x89PNG\r\n\x1a\n",
+    "image/jpeg": b"\xff\xd8\xff",
+}
+# Control characters, invisible formatting (bidi overrides such as U+202E, zero-width
+# characters), line separators, private use and unpaired surrogates: a file name shown to a
+# citizen must read as what it is ("factuur\u202efdp.exe" displays as "factuurexe.pdf").
+_HIDDEN_CATEGORIES: Final = frozenset({"Cc", "Cf", "Co", "Cs", "Zl", "Zp"})
 
 
 def _bsn(value: str) -> str:
@@ -37,6 +58,15 @@ def _bsn(value: str) -> str:
 def _bsn_in_list(value: str) -> str:
     if not is_valid_bsn(value):
         raise rejection_error(RejectionReason.INVALID_BSN, "not a valid BSN")
+    return value
+
+
+def _words_only(value: str) -> str:
+    if contains_link(value):
+        raise rejection_error(
+            RejectionReason.URL_NOT_ALLOWED,
+            "kind must not contain a link or domain name: it is quoted in the notification mail",
+        )
     return value
 
 
@@ -63,6 +93,10 @@ class Attachment(BaseModel):
     def _plain_file_name(cls, value: str) -> str:
         if "/" in value or "\\" in value or value in {".", ".."}:
             raise ValueError("file_name must not contain a path")
+        if any(unicodedata.category(char) in _HIDDEN_CATEGORIES for char in value):
+            raise ValueError(
+                "file_name must not contain control or invisible formatting characters"
+            )
         return value
 
     @field_validator("media_type")
@@ -93,6 +127,22 @@ class Attachment(BaseModel):
             )
         return value
 
+    @model_validator(mode="after")
+    def _name_type_and_content_agree(self) -> Attachment:
+        extensions = FILE_EXTENSIONS[self.media_type]
+        if not self.file_name.lower().endswith(extensions):
+            raise rejection_error(
+                RejectionReason.ATTACHMENT_TYPE_NOT_ALLOWED,
+                f"file_name must end in {' or '.join(extensions)} for {self.media_type}",
+            )
+        head = base64.b64decode(self.content[:16])  # 12 bytes: enough for every signature
+        if not head.startswith(_SIGNATURES[self.media_type]):
+            raise rejection_error(
+                RejectionReason.ATTACHMENT_TYPE_NOT_ALLOWED,
+                f"content is not a {self.media_type} file (its first bytes say otherwise)",
+            )
+        return self
+
     def decoded(self) -> bytes:
         return base64.b64decode(self.content)
 
@@ -111,12 +161,12 @@ class MessageSent(BaseModel):
         _at_most(MAX_REFERENCE_CHARS, "reference"),
     ]
     legal_effect: bool = Field(description="the message has legal effect (rechtsgevolg)")
-    kind: Annotated[str, _at_most(80, "kind")] | None = Field(
+    kind: Annotated[str, _at_most(80, "kind"), AfterValidator(_words_only)] | None = Field(
         default=None,
         # It is quoted in the notification e-mail: one line of words, no links.
         pattern=r"^\w[\w ,.'()-]*$",
         description="what kind of message this is, e.g. 'aanslag' or 'besluit': letters, "
-        "digits, spaces and , . ' ( ) -",
+        "digits, spaces and , . ' ( ) -; no domain name (url-not-allowed)",
     )
     deadline: date | None = Field(default=None, description="a deadline the citizen must meet")
     expires_at: Moment | None = Field(

@@ -27,10 +27,12 @@ from berichtenbox.domain.mailbox import (
     FolderCount,
     ListingCriteria,
     MessageSummary,
+    Window,
     folder_overview,
     summary_of,
+    unread_first_windows,
 )
-from berichtenbox.domain.message import AttachmentFile, Message, NewMessage
+from berichtenbox.domain.message import TRASH, AttachmentFile, Message, NewMessage
 from berichtenbox.ports import Stored
 from mijnoverheid.coalescing import Coalescer
 from mijnoverheid.storage import Document, insert_each
@@ -70,8 +72,8 @@ def listing_filter(bsn: str, criteria: ListingCriteria, now: datetime) -> Docume
         query["read_at"] = None if criteria.unread else {"$ne": None}
     if criteria.sender_oin is not None:
         query["sender_oin"] = criteria.sender_oin
-    if criteria.folder is not None:
-        query["folder"] = criteria.folder
+    # The trash is listed only when asked for.
+    query["folder"] = criteria.folder if criteria.folder is not None else {"$ne": TRASH}
     if criteria.search is not None:
         # A substring, not a pattern: the citizen's input is escaped.
         query["subject"] = {"$regex": re.escape(criteria.search), "$options": "i"}
@@ -134,10 +136,27 @@ class MessageRepository:
         self, bsn: str, criteria: ListingCriteria, now: datetime, *, skip: int, limit: int
     ) -> tuple[list[MessageSummary], int]:
         query = listing_filter(bsn, criteria, now)
-        cursor = self._messages.find(query, {"body": 0}).sort(NEWEST_FIRST).skip(skip).limit(limit)
+        if not criteria.unread_first:
+            items = await self._summaries(query, Window(skip, limit))
+            return items, await self._messages.count_documents(query)
+        # Unread first: the unread part, then the read part, each newest first and paged as one.
+        unread, read = {**query, "read_at": None}, {**query, "read_at": {"$ne": None}}
+        unread_total = await self._messages.count_documents(unread)
+        first, then = unread_first_windows(skip, limit, unread_total)
+        items = await self._summaries(unread, first) + await self._summaries(read, then)
+        return items, unread_total + await self._messages.count_documents(read)
+
+    async def _summaries(self, query: Document, window: Window) -> list[MessageSummary]:
+        if window.limit == 0:  # to pymongo, a limit of 0 means "no limit"
+            return []
+        cursor = (
+            self._messages.find(query, {"body": 0})
+            .sort(NEWEST_FIRST)
+            .skip(window.skip)
+            .limit(window.limit)
+        )
         # A summary has no body, so none is loaded.
-        items = [summary_of(_to_message({**document, "body": ""})) async for document in cursor]
-        return items, await self._messages.count_documents(query)
+        return [summary_of(_to_message({**document, "body": ""})) async for document in cursor]
 
     async def folders(self, bsn: str, now: datetime) -> list[FolderCount]:
         visible = visible_to(bsn, now)
@@ -153,8 +172,16 @@ class MessageRepository:
     async def set_read_at(self, message_id: str, at: datetime) -> None:
         await self._messages.update_one({"_id": message_id}, {"$set": {"read_at": at}})
 
-    async def set_folder(self, message_id: str, folder: str) -> None:
-        await self._messages.update_one({"_id": message_id}, {"$set": {"folder": folder}})
+    async def set_folder(
+        self,
+        message_id: str,
+        folder: str,
+        *,
+        trashed_from: str | None = None,
+        trashed_at: datetime | None = None,
+    ) -> None:
+        placement = {"folder": folder, "trashed_from": trashed_from, "trashed_at": trashed_at}
+        await self._messages.update_one({"_id": message_id}, {"$set": placement})
 
     async def open_attachment(self, file_id: str) -> AsyncIterator[bytes]:
         return await self._files.open(file_id)
@@ -193,6 +220,8 @@ class MessageRepository:
                 "expires_at": {"$gt": after, "$lte": until},
                 "deleted_at": None,
                 "read_at": None,
+                # The citizen deleted it (into the trash): no reminder to read it.
+                "folder": {"$ne": TRASH},
             }
         ).sort("expires_at", ASCENDING)
         return [_to_message(document) async for document in cursor]
