@@ -14,7 +14,7 @@ from mijnoverheid_testing.chaos.audit_answers import (
     check_other_answers,
 )
 from mijnoverheid_testing.chaos.audit_apis import chain_is_valid
-from mijnoverheid_testing.chaos.audit_mails import check_mails, check_notifications
+from mijnoverheid_testing.chaos.audit_mails import check_deaths, check_mails, check_notifications
 from mijnoverheid_testing.chaos.findings import Findings
 from mijnoverheid_testing.chaos.relay import RelayedMail
 from mijnoverheid_testing.chaos.system import Death
@@ -188,3 +188,21 @@ def test_a_trail_chain_is_recomputed_from_the_export() -> None:
     assert chain_is_valid({"message_id": "m1", "entries": entries})
     entries[0]["details"] = {"changed": True}
     assert not chain_is_valid({"message_id": "m1", "entries": entries})
+
+
+def test_a_mail_the_organisation_never_heard_of_and_a_service_dying_by_itself_are_caught() -> None:
+    received = world(
+        event("t1", "message-delivered", recipient_bsn=BSN),
+        _status_event("n1", "t1", 1, "created"),
+        _status_event("n1", "t1", 2, "temporary-failure"),
+        _status_event("n1", "t1", 3, "permanent-failure"),
+    )
+    history = check_notifications(received, Findings())
+    citizen = Citizen(BSN, "burger@chaos.example", True, frozenset({OIN}))
+    out = Findings()
+    mailed = [RelayedMail("n1", "burger@chaos.example", 100.0)]
+    check_mails(received, history, mailed, [], [citizen], out)
+    assert broken(out) == {"every mail reported": ("n1",)}
+    out = Findings()
+    check_deaths([Death(1.0, "zaken", "kill -9"), Death(2.0, "gegevens", "exited by itself")], out)
+    assert list(broken(out)) == ["no service died by itself"]

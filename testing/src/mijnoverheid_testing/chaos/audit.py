@@ -20,7 +20,7 @@ from mijnoverheid_testing.chaos.audit_apis import (
     check_registrations,
 )
 from mijnoverheid_testing.chaos.audit_broker import check_broker, queues
-from mijnoverheid_testing.chaos.audit_mails import check_mails, check_notifications
+from mijnoverheid_testing.chaos.audit_mails import check_deaths, check_mails, check_notifications
 from mijnoverheid_testing.chaos.findings import Findings
 from mijnoverheid_testing.chaos.organisations import Answers
 from mijnoverheid_testing.chaos.relay import ChaosRelay
@@ -90,6 +90,7 @@ async def audit(
     check_registration_announcements(events, expected, notify, out)
     history = check_notifications(events, out)
     check_mails(events, history, relay.mails, system.deaths, workload.citizens, out)
+    check_deaths(system.deaths, out)
     await check_broker(system.infra.stack, system.infra.vhost, expected.poison, out)
     apis = {
         name: CitizenApi(system.base_url(name)) for name in ("berichtenbox", "zaken", "gegevens")

@@ -18,7 +18,7 @@ from typing import Any
 from mijnoverheid_testing.chaos.audit_answers import of_type
 from mijnoverheid_testing.chaos.findings import Findings
 from mijnoverheid_testing.chaos.relay import RelayedMail
-from mijnoverheid_testing.chaos.system import Death
+from mijnoverheid_testing.chaos.system import EXITED_BY_ITSELF, Death
 from mijnoverheid_testing.chaos.workload import Citizen
 
 Event = dict[str, Any]
@@ -67,6 +67,12 @@ def _recipient(trigger: Event) -> str:
     return str(data["recipient_bsn"])
 
 
+def check_deaths(deaths: Sequence[Death], out: Findings) -> None:
+    """Services die only when the schedule kills them."""
+    own = [f"{d.service} {d.how} at {d.at:.0f}" for d in deaths if EXITED_BY_ITSELF in d.how]
+    out.check("no service died by itself", "a service ended without being killed", own)
+
+
 def check_mails(
     events: dict[str, Event],
     history: dict[str, list[Event]],
@@ -100,15 +106,19 @@ def check_mails(
         for first, second in itertools.pairwise(copies):
             died = any(first.accepted_at <= at <= second.accepted_at for at in notifier_deaths)
             (window if died else unexplained).append(notification_id)
+    unreported: list[str] = []
     for notification_id, entries in history.items():
         sent = any(e["data"]["status"] in ("sent", "delivered", "bounced") for e in entries)
         if sent and notification_id not in per_notification:
             missing.append(notification_id)
+        if not sent and notification_id in per_notification:
+            unreported.append(notification_id)
     notification_mails = sum(len(copies) for copies in per_notification.values())
     out.figures["mails accepted by the relay"] = notification_mails
     out.figures["mails in the documented window (250, then killed before saving)"] = len(window)
     out.figures["mails duplicated outside that window"] = len(unexplained)
     out.check("a mail for every sent notification", "sent, but no mail reached the relay", missing)
     out.check("no duplicate mails", "a second mail without a kill in between", unexplained)
+    out.check("every mail reported", "mailed, but the organisation never told `sent`", unreported)
     out.check("mail to the right citizen", "a mail to an address not the citizen's", wrong_address)
     out.check("no mail without a notification", "mail about an unknown notification", strays)

@@ -5,6 +5,7 @@ database, kept running by a supervisor that kills and restarts them on the sched
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +46,8 @@ NOTIFIER = {
     "PREFETCH": "256",
 }
 START_ATTEMPTS = 20
+EXITED_BY_ITSELF = "exited by itself"
+WATCH_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -108,9 +111,13 @@ class Supervised:
             return reached
 
     async def ensure_running(self) -> None:
+        """Restart it if it ended without being killed by the schedule: a crash of its own,
+        recorded as such (the auditor reports it)."""
+        if self.lock.locked():
+            return  # being killed or restarted on purpose right now
         async with self.lock:
             if not self.process.running:
-                self._died("exited")
+                self._died(f"{EXITED_BY_ITSELF} (status {self.process.returncode})")
                 await self.start()
 
 
@@ -127,6 +134,7 @@ class System:
         self.deaths: list[Death] = []
         self.proxies: dict[str, FaultyProxy] = {}
         self.services: dict[str, Supervised] = {}
+        self._watching: asyncio.Task[None] | None = None
         database = urlsplit(infra.stack.mongodb_url)
         targets = {
             "broker": (infra.stack.amqp_host, infra.stack.amqp_port),
@@ -168,11 +176,22 @@ class System:
                 name, self._environment(name), self.log_dir, self.deaths
             )
         await asyncio.gather(*(service.start() for service in self.services.values()))
+        self._watching = asyncio.create_task(self._watch())
+
+    async def _watch(self) -> None:
+        """As an orchestrator would: a service that ends on its own is started again."""
+        while True:
+            await asyncio.sleep(WATCH_SECONDS)
+            for service in self.services.values():
+                with contextlib.suppress(Exception):
+                    await service.ensure_running()
 
     def base_url(self, service: str) -> str:
         return self.services[service].process.base_url
 
     async def stop(self) -> None:
+        if self._watching is not None:
+            self._watching.cancel()
         for service in self.services.values():
             await asyncio.to_thread(service.process.stop)
         for proxy in self.proxies.values():
