@@ -113,7 +113,9 @@ def test_case_announcements_the_latest_once_and_nothing_twice() -> None:
     assert broken(out) == {"the current status announced": ("s2", "s2bis")}
 
 
-def _status_event(notification: str, trigger: str, sequence: int, status: str) -> dict[str, Any]:
+def _status_event(
+    notification: str, trigger: str, sequence: int, status: str, at: float = 0.0
+) -> dict[str, Any]:
     return event(
         f"{notification}-{sequence}",
         "notification-status",
@@ -121,6 +123,7 @@ def _status_event(notification: str, trigger: str, sequence: int, status: str) -
         trigger_event_id=trigger,
         sequence=sequence,
         status=status,
+        occurred_at=datetime.fromtimestamp(at, UTC).isoformat(),
     )
 
 
@@ -147,11 +150,11 @@ def test_notifications_need_a_complete_final_history_one_per_trigger() -> None:
     assert [e["data"]["status"] for e in history["n1"]][-1] == "delivered"
 
 
-def test_a_second_mail_counts_as_the_window_only_with_a_notifier_death_in_between() -> None:
+def test_a_second_mail_counts_as_the_window_only_with_a_notifier_death_before_sent() -> None:
     received = world(
         event("t1", "message-delivered", recipient_bsn=BSN),
         _status_event("n1", "t1", 1, "created"),
-        _status_event("n1", "t1", 2, "sent"),
+        _status_event("n1", "t1", 2, "sent", at=110.1),  # recorded after the restart
         _status_event("n1", "t1", 3, "delivered"),
     )
     history = check_notifications(received, Findings())
@@ -167,6 +170,16 @@ def test_a_second_mail_counts_as_the_window_only_with_a_notifier_death_in_betwee
     out = Findings()
     check_mails(received, history, mails, [Death(105.0, "berichtenbox", "kill -9")], [citizen], out)
     assert broken(out) == {"no duplicate mails": ("n1",)}
+    recorded_first = world(
+        event("t1", "message-delivered", recipient_bsn=BSN),
+        _status_event("n1", "t1", 1, "created"),
+        _status_event("n1", "t1", 2, "sent", at=100.2),  # it knew, and still sent again
+    )
+    out = Findings()
+    history = check_notifications(recorded_first, Findings())
+    check_mails(recorded_first, history, mails, [Death(105.0, "notifier", "kill")], [citizen], out)
+    assert broken(out) == {"no duplicate mails": ("n1",)}
+    history = check_notifications(received, Findings())
     out = Findings()
     check_mails(received, history, [], [], [citizen], out)
     assert broken(out) == {"a mail for every sent notification": ("n1",)}

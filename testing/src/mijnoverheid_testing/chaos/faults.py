@@ -159,13 +159,14 @@ class FaultRunner:
             )
             deadline = time.monotonic() + seconds
             while time.monotonic() < deadline:
-                peak = max(peak, int((await self._management("GET", path, None))["messages_ready"]))
+                held = await self._management("GET", path, None)
+                peak = max(peak, int(held.get("messages_ready", 0)))
                 await asyncio.sleep(1.0)
 
             async def drained() -> bool:
-                return (
-                    int((await self._management("GET", path, None))["messages_ready"]) < limit / 2
-                )
+                held = await self._management("GET", path, None)
+                # Just after a restart or a policy change the statistics may not be there yet.
+                return "messages_ready" in held and int(held["messages_ready"]) < limit / 2
 
             await wait_until(drained, timeout=300, what=f"{queue} to drain below its limit")
         except AssertionError as error:
