@@ -129,7 +129,7 @@ The whole platform (the Berichtenbox, Zaken, Gegevens and the Notifier as real p
 a broker node, a FerretDB and an SMTP relay of the run's own) under a seeded schedule of
 faults, then audited from outside: through the organisations' queues, the citizens' APIs, the
 broker and the relay's mail log only. How it works and how to read it:
-`testing/src/mijnoverheid_testing/chaos/` and [operations.md](operations.md).
+`testing/src/mijnoverheid_testing/chaos/` and [operations.md](operations.md) § 7.
 
 Produced by `{run.command}` on {when} ({platform.node()}, {platform.machine()}), N = {run.n},
 seed {run.seed}.
