@@ -12,24 +12,21 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
-import queue
 import random
-import smtplib
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from mijnoverheid_testing.dsn import DsnSmtp, delivery_status_report
+from mijnoverheid_testing.chaos.reports import Report, ReportSenders
+from mijnoverheid_testing.dsn import DsnSmtp
 from mijnoverheid_testing.smtp import free_port
 
 DEFERRED = "451 4.3.0 Relay busy, try again later"
 REFUSED = "550 5.1.1 Mailbox unavailable"
-REPORT_RETRY_SECONDS = 0.25
-MAX_REPORT_RETRY_SECONDS = 8.0
 
 
 @dataclass(frozen=True)
@@ -37,19 +34,6 @@ class RelayedMail:
     message_id: str | None  # the notification id for a notification mail (its Message-ID)
     recipient: str
     accepted_at: float  # time.time(), comparable with the fault log
-
-
-@dataclass(order=True)
-class _Report:
-    due: float
-    seq: int
-    mail_from: str = field(compare=False)
-    recipient: str = field(compare=False)
-    envelope_id: str | None = field(compare=False)
-    headers: str = field(compare=False)
-    action: str = field(compare=False)
-    status: str = field(compare=False)
-    attempts: int = field(default=0, compare=False)
 
 
 class _Handler:
@@ -109,7 +93,6 @@ class ChaosRelay:
     def __init__(self, seed: int, *, report_delay: tuple[float, float] = (0.5, 5.0)) -> None:
         self.host = "127.0.0.1"
         self.port = free_port(self.host)
-        self.bounce_endpoint: tuple[str, int] | None = None
         self.refused: set[str] = set()
         self.bouncing: set[str] = set()
         self.refusing = False
@@ -122,24 +105,26 @@ class ChaosRelay:
         self._lock = threading.Lock()
         self._random = random.Random(seed)
         self._report_delay = report_delay
-        self._reports: queue.PriorityQueue[_Report] = queue.PriorityQueue()
-        self._in_flight = 0
-        self._seq = 0
-        self._stop = threading.Event()
-        self._workers: list[threading.Thread] = []
+        self._reports = ReportSenders(self.count)
         self._controller = _Controller(_Handler(self), hostname=self.host, port=self.port)
 
     def __enter__(self) -> ChaosRelay:
         self._controller.start()
-        for _ in range(2):
-            worker = threading.Thread(target=self._send_reports, daemon=True)
-            worker.start()
-            self._workers.append(worker)
+        self._reports.start()
         return self
 
     def __exit__(self, *_: object) -> None:
-        self._stop.set()
+        self._reports.stop()
         self._controller.stop()
+
+    @property
+    def bounce_endpoint(self) -> tuple[str, int] | None:
+        """Where the reports go (the Notifier's bounce endpoint); none are sent until set."""
+        return self._reports.endpoint
+
+    @bounce_endpoint.setter
+    def bounce_endpoint(self, endpoint: tuple[str, int]) -> None:
+        self._reports.endpoint = endpoint
 
     # --- faults ---------------------------------------------------------------------------
     def defer_for(self, seconds: float) -> None:
@@ -171,8 +156,7 @@ class ChaosRelay:
 
     @property
     def reports_pending(self) -> int:
-        with self._lock:
-            return self._reports.qsize() + self._in_flight
+        return self._reports.pending
 
     def accept(self, mail_from: str, recipients: list[str], options: Any, raw: bytes) -> None:
         parsed = email.message_from_bytes(raw.split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n")
@@ -190,14 +174,14 @@ class ChaosRelay:
                 if notification_id is None:
                     self._verification[recipient] = raw
                 self.counts["accepted"] = self.counts.get("accepted", 0) + 1
-                if notification_id is None or self.bounce_endpoint is None:
+                if notification_id is None:
                     continue
                 bounce = recipient in self.bouncing
-                self._seq += 1
-                self._reports.put(
-                    _Report(
-                        time.monotonic() + self._random.uniform(*self._report_delay),
-                        self._seq,
+                due = time.monotonic() + self._random.uniform(*self._report_delay)
+                self._reports.add(
+                    Report(
+                        due,
+                        0,
                         mail_from,
                         recipient,
                         envelope_id,
@@ -216,60 +200,3 @@ class ChaosRelay:
         parsed = email.message_from_bytes(raw, policy=email.policy.default)
         body = parsed.get_body(preferencelist=("plain",))
         return str(body.get_content()) if body is not None else None
-
-    # --- delivery status reports ------------------------------------------------------------
-    def _send_reports(self) -> None:
-        while not self._stop.is_set():
-            with self._lock:  # counted as pending from the moment it leaves the queue
-                try:
-                    report = self._reports.get_nowait()
-                except queue.Empty:
-                    report = None
-                else:
-                    self._in_flight += 1
-            if report is None:
-                self._stop.wait(0.1)
-                continue
-            wait = report.due - time.monotonic()
-            try:
-                if wait > 0:
-                    self._reports.put(report)
-                elif not self._deliver(report):  # later, as relays do, backing off
-                    report.attempts += 1
-                    backoff = min(
-                        MAX_REPORT_RETRY_SECONDS, REPORT_RETRY_SECONDS * 2**report.attempts
-                    )
-                    report.due = time.monotonic() + backoff
-                    self._reports.put(report)
-            finally:
-                with self._lock:
-                    self._in_flight -= 1
-            if wait > 0:
-                self._stop.wait(min(wait, 0.1))
-
-    def _deliver(self, report: _Report) -> bool:
-        """True once the bounce endpoint took (or refused for good) the report."""
-        assert self.bounce_endpoint is not None
-        body = delivery_status_report(
-            return_path=report.mail_from,
-            recipient=report.recipient,
-            action=report.action,
-            status=report.status,
-            envelope_id=report.envelope_id,
-            original_headers=report.headers,
-        )
-        try:
-            with smtplib.SMTP(*self.bounce_endpoint, timeout=10) as client:
-                client.sendmail("", [report.mail_from], body)
-        except smtplib.SMTPRecipientsRefused as error:
-            refused = all(code >= 500 for code, _ in error.recipients.values())
-            self.count("reports refused" if refused else "reports deferred")
-            return refused
-        except smtplib.SMTPResponseException as error:
-            self.count("reports refused" if error.smtp_code >= 500 else "reports deferred")
-            return error.smtp_code >= 500
-        except (smtplib.SMTPException, OSError):
-            self.count("reports deferred")
-            return False
-        self.count(f"reports {report.action}")
-        return True
