@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import aiormq.exceptions
 import pymongo.errors
 import pytest
+from pamqp.commands import Basic
 
 from notifier.adapters.bounce_server import LATER, _Endpoint
 
@@ -31,7 +32,7 @@ def _envelope() -> SimpleNamespace:
     "outage",
     [
         pymongo.errors.AutoReconnect("database away"),
-        aiormq.exceptions.DeliveryError(None, None),  # a nack: a full queue pushes back
+        aiormq.exceptions.DeliveryError(None, Basic.Nack()),  # a full queue pushes back
     ],
 )
 async def test_an_outage_defers_the_report_with_a_warning_not_an_error(
