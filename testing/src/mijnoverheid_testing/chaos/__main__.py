@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import logging
 import shlex
+import shutil
 import signal
 import sys
 import time
@@ -88,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     details = chosen.work_dir / "findings.json"
     report.write(run, out or chosen.work_dir / "reliability.md", details)
     print(f"\nreport: {out or chosen.work_dir / 'reliability.md'}; every id: {details}")
+    if run.findings.passed:  # the evidence stays; the database is only worth keeping to debug
+        shutil.rmtree(chosen.work_dir / "ferretdb", ignore_errors=True)
     return 0 if run.findings.passed else 1
 
 
