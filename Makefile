@@ -9,7 +9,7 @@ STACK_ENV = eval "$$(scripts/local-stack.sh env)"
 PACKAGES := -p mijnoverheid -p berichtenbox -p zaken -p gegevens -p notifier \
 	-p digid_mock -p portal -p mijnoverheid_testing -p mijnoverheid_devtools
 
-.PHONY: help sync assets browser stack stack-down run demo screenshots test lint typecheck unit integration asyncapi bench
+.PHONY: help sync assets browser stack stack-down run demo screenshots test lint typecheck unit integration asyncapi bench chaos
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -73,3 +73,11 @@ asyncapi: sync ## Regenerate the AsyncAPI documents in docs/asyncapi/
 N ?= 3000
 bench: stack ## Benchmarks against the raw broker rate (N=3000 events per scenario)
 	$(STACK_ENV) && $(PY) -m benchmarks --n $(N)
+
+# N defaults to 3000 for bench; a chaos run defaults to 10,000 unless N is given.
+CHAOS_N = $(if $(findstring file,$(origin N)),10000,$(N))
+SEED ?= 1
+chaos: sync ## The whole platform under a seeded fault schedule, audited (N=10000 SEED=1): docs/reliability.md
+	scripts/local-stack.sh install
+	$(PY) -m mijnoverheid_testing.chaos --n $(CHAOS_N) --seed $(SEED) --out docs/reliability.md \
+		--command "make chaos N=$(CHAOS_N) SEED=$(SEED)"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The local stack without Docker: RabbitMQ from Debian's package and FerretDB (SQLite backend)
 # built from tools/ferretdb. Idempotent: `up` installs what is missing and starts what is not
-# running. Usage: scripts/local-stack.sh up|down|status|env|build
+# running. Usage: scripts/local-stack.sh up|down|status|env|build|install
 #
 # Two ways in, both on 127.0.0.1 only:
 # - plain (the tests, `make run TLS=no`): the default RabbitMQ node on 5672 with the local
@@ -232,6 +232,9 @@ print_env() {
 
 case "${1:-up}" in
   build) mkdir -p "$LOCAL"; build_ferretdb ;;
+  # What a run with its own broker node and FerretDB needs (make chaos), without starting the
+  # shared ones.
+  install) mkdir -p "$LOCAL"; ensure_rabbitmq_installed; build_ferretdb ;;
   up)
     mkdir -p "$LOCAL"
     ensure_rabbitmq_installed
@@ -254,5 +257,5 @@ case "${1:-up}" in
     port_open "$FERRETDB_TLS_ADDR" && log "FerretDB TLS: on $FERRETDB_TLS_ADDR" || log "FerretDB TLS: stopped"
     ;;
   env) print_env "${2:-}" ;;
-  *) log "usage: $0 up|down|status|env [vhost]|build"; exit 2 ;;
+  *) log "usage: $0 up|down|status|env [vhost]|build|install"; exit 2 ;;
 esac

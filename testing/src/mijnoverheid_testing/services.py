@@ -51,6 +51,8 @@ class ServiceProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, **extra_environment: str) -> ServiceProcess:
+        if self._log is not None:
+            self._log.close()  # a restart: the new process appends to the same log
         self._log = self.log_path.open("ab")
         self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
             [sys.executable, "-m", self.name],
@@ -80,6 +82,22 @@ class ServiceProcess:
             lambda: process.poll() is not None, timeout=timeout, what=f"{self.name} to exit"
         )
         return int(process.returncode)
+
+    @property
+    def returncode(self) -> int | None:
+        return self._process.poll() if self._process is not None else None
+
+    def signal(self, signum: signal.Signals) -> None:
+        """Send `signum` to the process if it still runs (SIGSTOP/SIGCONT, say)."""
+        if self.running:
+            assert self._process is not None
+            self._process.send_signal(signum)
+
+    def sigkill(self) -> None:
+        """SIGKILL if it runs, as a crash or the OOM killer would: nothing finished or flushed."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
 
     async def kill(self) -> None:
         """SIGKILL: the process ends at once, wherever it is (nothing finished or closed)."""

@@ -129,8 +129,12 @@ class MessageRepository:
     # --- the citizen's side ----------------------------------------------------------------
 
     async def owned(self, bsn: str, message_id: str) -> Message | None:
-        document = await self._messages.find_one({"_id": message_id, "recipient_bsn": bsn})
-        return _to_message(document) if document else None
+        # By `_id` alone, then the owner checked here: FerretDB v1 serves only an exact `_id`
+        # filter from an index and scans the whole collection for `{_id, recipient_bsn}`.
+        document = await self._messages.find_one({"_id": message_id})
+        if document is None or document.get("recipient_bsn") != bsn:
+            return None
+        return _to_message(document)
 
     async def listing(
         self, bsn: str, criteria: ListingCriteria, now: datetime, *, skip: int, limit: int

@@ -10,12 +10,14 @@ from typing import Any
 
 from aiosmtpd.smtp import SMTP
 
+from mijnoverheid.messaging.consumer import INFRASTRUCTURE_ERRORS
 from notifier.adapters.smtp import BOUNCE_LOCAL_PART
 
 logger = logging.getLogger(__name__)
 
 OnReport = Callable[[list[str], bytes], Awaitable[str]]
 MAX_REPORT_BYTES = 1024 * 1024
+LATER = "451 4.3.0 Temporary failure, try again later"
 
 
 class _Endpoint:
@@ -38,9 +40,16 @@ class _Endpoint:
         raw = content if isinstance(content, bytes) else content.encode()
         try:
             return await self._on_report(list(envelope.rcpt_tos), raw)
+        except INFRASTRUCTURE_ERRORS as error:
+            # The database or the broker is away, or a full queue pushes back: expected, and
+            # the relay sends the report again later.
+            logger.warning(
+                "infrastructure unavailable, report deferred",
+                extra={"error_type": type(error).__name__},
+            )
         except Exception as error:
             logger.error("could not process a report", extra={"error_type": type(error).__name__})
-            return "451 4.3.0 Temporary failure, try again later"
+        return LATER
 
 
 def bounce_server(

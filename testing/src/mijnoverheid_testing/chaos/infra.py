@@ -1,0 +1,190 @@
+"""The broker and the database of a chaos run.
+
+`own_infrastructure`: a RabbitMQ node of the run's own (scripts/rabbitmq-node.sh, provisioned at
+boot with the project's definitions) and a FerretDB of its own (the binary scripts/local-stack.sh
+builds, on its own port and data directory), so that both can be killed and restarted without
+touching the shared stack other people use. `shared_infrastructure`: a fresh vhost on the
+shared stack and databases of the run's own, for short runs that restart neither.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mijnoverheid.identity import OrganisationRegistry
+from mijnoverheid.provisioning import definitions
+from mijnoverheid.settings import REPOSITORY_ROOT
+from mijnoverheid_testing.smtp import free_port
+from mijnoverheid_testing.stack import Stack, isolated_vhost, real_stack
+from mijnoverheid_testing.tlsbroker import free_port_base
+from mijnoverheid_testing.waiting import wait_until
+
+NODE_SCRIPT = REPOSITORY_ROOT / "scripts" / "rabbitmq-node.sh"
+FERRETDB_BINARY = REPOSITORY_ROOT / ".local" / "bin" / "ferretdb"
+VHOST = "mijnoverheid"
+BOOT_TIMEOUT_SECONDS = 180
+
+
+def _listening(port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
+        return True
+    return False
+
+
+class OwnBroker:
+    """A RabbitMQ node of our own; `restart` kills it with SIGKILL and boots it again."""
+
+    def __init__(self, work_dir: Path, registry: OrganisationRegistry) -> None:
+        self.nodes_dir = work_dir / "nodes"
+        self.name = f"chaos-{os.getpid()}-{secrets.token_hex(3)}"
+        self.definitions = work_dir / "definitions.json"
+        self.definitions.write_text(json.dumps(definitions(registry, (VHOST,))))
+        self.base = 0
+
+    def _script(self, *arguments: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(  # noqa: S603 - our own script
+            [str(NODE_SCRIPT), *arguments],
+            env={**os.environ, "RABBITMQ_NODES_DIR": str(self.nodes_dir)},
+            capture_output=True,
+            text=True,
+            timeout=BOOT_TIMEOUT_SECONDS + 60,
+            check=False,
+        )
+
+    def _boot(self) -> subprocess.CompletedProcess[str]:
+        return self._script(
+            *("start", self.name, str(self.base), "--management"),
+            *("--definitions", str(self.definitions)),
+            *("--timeout", str(BOOT_TIMEOUT_SECONDS), "--stop-with", str(os.getpid())),
+        )
+
+    def start(self) -> None:
+        for _ in range(3):  # another process may take a free port before the node binds it
+            self.base = free_port_base()
+            started = self._boot()
+            if started.returncode == 0 or "is in use" not in started.stderr:
+                break
+        if started.returncode != 0:
+            self._script("stop", self.name)
+            raise RuntimeError(f"the chaos RabbitMQ node did not start:\n{started.stderr}")
+
+    @property
+    def amqp_port(self) -> int:
+        return self.base
+
+    @property
+    def management_url(self) -> str:
+        return f"http://127.0.0.1:{self.base + 2}"
+
+    @property
+    def log_file(self) -> Path:
+        return self.nodes_dir / self.name / "log" / f"{self.name}.log"
+
+    async def restart(self) -> None:
+        launcher = int((self.nodes_dir / self.name / "launcher.pid").read_text())
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(launcher, signal.SIGKILL)
+        await wait_until(
+            lambda: not _listening(self.amqp_port), timeout=30, what="the broker to be gone"
+        )
+        booted = await asyncio.to_thread(self._boot)
+        if booted.returncode != 0:
+            raise RuntimeError(f"the chaos RabbitMQ node did not come back:\n{booted.stderr}")
+
+    def stop(self, keep_log_in: Path) -> None:
+        if self.log_file.exists():
+            shutil.copy(self.log_file, keep_log_in / "rabbitmq.log")
+        self._script("stop", self.name, "--purge")
+
+
+class OwnFerretDb:
+    """FerretDB (SQLite, synchronous FULL) of our own; `restart` is a SIGKILL and a new start."""
+
+    def __init__(self, work_dir: Path) -> None:
+        if not FERRETDB_BINARY.exists():
+            raise RuntimeError("FerretDB is not built: run `scripts/local-stack.sh build`")
+        self.data = work_dir / "ferretdb"
+        self.data.mkdir(parents=True, exist_ok=True)
+        self.log = work_dir / "logs" / "ferretdb.log"
+        self.port = free_port("127.0.0.1")
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"mongodb://127.0.0.1:{self.port}"
+
+    def _spawn(self) -> None:
+        command = [str(FERRETDB_BINARY), "--listen", f"127.0.0.1:{self.port}"]
+        with self.log.open("ab") as log:
+            self._process = subprocess.Popen(  # noqa: S603 - the project's own binary
+                [*command, "--data", str(self.data)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    async def start(self) -> None:
+        self._spawn()
+        await wait_until(lambda: _listening(self.port), timeout=60, what="FerretDB to listen")
+
+    async def restart(self) -> None:
+        self.kill()
+        await self.start()
+
+    def kill(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+
+
+@dataclass
+class Infrastructure:
+    stack: Stack
+    vhost: str
+    database_suffix: str
+    broker: OwnBroker | None = None
+    database: OwnFerretDb | None = None
+    logs: Path = field(default_factory=Path)
+
+    @property
+    def own(self) -> bool:
+        return self.broker is not None
+
+
+@contextlib.asynccontextmanager
+async def own_infrastructure(
+    work_dir: Path, registry: OrganisationRegistry
+) -> AsyncIterator[Infrastructure]:
+    logs = work_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    broker, database = OwnBroker(work_dir, registry), OwnFerretDb(work_dir)
+    await asyncio.to_thread(broker.start)
+    try:
+        await database.start()
+        stack = Stack("127.0.0.1", broker.amqp_port, broker.management_url, database.url)
+        yield Infrastructure(stack, VHOST, "chaos", broker, database, logs)
+    finally:
+        database.kill()
+        await asyncio.to_thread(broker.stop, logs)
+
+
+@contextlib.contextmanager
+def shared_infrastructure(
+    work_dir: Path, registry: OrganisationRegistry
+) -> Iterator[Infrastructure]:
+    logs = work_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    with real_stack() as stack, isolated_vhost(stack, registry) as vhost:
+        yield Infrastructure(stack, vhost, f"chaos_{uuid.uuid4().hex[:10]}", logs=logs)
