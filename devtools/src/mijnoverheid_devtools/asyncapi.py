@@ -62,7 +62,7 @@ SERVICES: tuple[ServiceDocument, ...] = (
         title="MijnOverheid Lopende Zaken",
         summary="Organisations report the status of a citizen's cases (Lopende Zaken).",
         compose="zaken.app:compose",
-        settings="mijnoverheid.settings:PlatformSettings",
+        settings="zaken.settings:ZakenSettings",
     ),
     ServiceDocument(
         name="gegevens",
