@@ -117,6 +117,8 @@ class Service(Generic[ApiT]):
     # False: the service may not configure the shared exchanges (the ZGW connector, whose
     # broker user is limited to its own queues): it declares them passively.
     declares_shared_topology: bool = True
+    # Organisations' inbound events it publishes on their behalf (a relay: the ZGW connector).
+    relays: tuple[EventRoute, ...] = ()
 
     def __post_init__(self) -> None:
         for subscription in self.subscriptions:
@@ -132,7 +134,7 @@ class Service(Generic[ApiT]):
 
     @property
     def publishes(self) -> tuple[EventRoute, ...]:
-        return events.published_by(self.name)
+        return events.published_by(self.name) + self.relays
 
 
 def api_of(request: Request) -> Any:

@@ -4,6 +4,7 @@ the registry's zgw section: judged without I/O."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from mijnoverheid.identity import OrganisationRegistry
 from mijnoverheid.inbound import Accepted, Refused, Relay, accept_inbound
 from mijnoverheid.kernel import UnprocessableEventError
 from mijnoverheid.messaging.consumer import InboundDelivery
+from mijnoverheid.provisioning import RELAY_USER, definitions
 from mijnoverheid.settings import REPOSITORY_ROOT
 
 GEMEENTE = "00000001001234567000"  # has zgw in config/organisations.yaml
@@ -149,3 +151,28 @@ def test_the_registry_finds_an_organisation_by_its_notification_client(
     assert found.zgw is not None
     assert found.zgw.api_hosts == {"localhost"}
     assert [org.oin for org in registry.zgw_organisations] == [GEMEENTE]
+
+
+def test_provisioning_grants_the_relay_only_its_organisations_keys(
+    registry: OrganisationRegistry,
+) -> None:
+    generated = definitions(registry)
+    [permissions] = [p for p in generated["permissions"] if p["user"] == RELAY_USER]
+    [topics] = [p for p in generated["topic_permissions"] if p["user"] == RELAY_USER]
+    write = re.compile(topics["write"])
+    assert write.fullmatch(f"zaken.case-status-changed.{GEMEENTE}")
+    assert write.fullmatch(f"zaken.case-withdrawn.{GEMEENTE}")
+    assert write.fullmatch("zgw-connector.thin-event.10s")
+    for refused in (
+        f"zaken.case-status-changed.{UWV}",
+        f"zaken.case-state-requested.{GEMEENTE}",
+        f"berichtenbox.message-sent.{GEMEENTE}",
+        f"zaken.case-status-recorded.{GEMEENTE}",
+        "notifier.retry",
+        f"zaken.case-status-changed.{GEMEENTE}x",
+    ):
+        assert not write.fullmatch(refused), refused
+    assert not re.fullmatch(topics["read"], f"zaken.case-status-recorded.{GEMEENTE}")
+    assert not re.fullmatch(permissions["configure"], "mijnoverheid")
+    assert not re.fullmatch(permissions["write"], "amq.default")
+    assert re.fullmatch(permissions["configure"], "zgw-connector.thin-event.dead-letter")

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import httpx
 
 from mijnoverheid import tls
+from mijnoverheid.contracts import events
 from mijnoverheid.contracts.envelope import utc_now
 from mijnoverheid.identity import OrganisationRegistry
 from mijnoverheid.kernel import UnprocessableEventError
@@ -107,4 +108,5 @@ def compose(settings: ConnectorSettings) -> Service[ConnectorApi]:
         api=ConnectorApi(registry),
         jobs=jobs,
         declares_shared_topology=False,
+        relays=events.ZGW_RELAYED,
     )
