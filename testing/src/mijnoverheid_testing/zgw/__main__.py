@@ -1,6 +1,7 @@
 """`python -m mijnoverheid_testing.zgw`: the test ZGW API for `make run` (development only),
 with one demo case: a parking permit application of J. Jansen (BSN 999993653), received and
-in behandeling."""
+in behandeling, at a fixed URL (`DEMO_ZAAK`), so `python -m mijnoverheid_testing.zgw.deliver`
+can tell the connector about it as Open Notificaties would."""
 
 from __future__ import annotations
 
@@ -16,13 +17,14 @@ from mijnoverheid_testing.zgw.data import ZgwData
 from mijnoverheid_testing.zgw.server import uvicorn_config
 
 DEMO_BSN = "999993653"
+DEMO_ZAAK = "7d5f1c2e-4b8a-4f3e-9c61-2a0d8e5b3f47"
 
 
 def seed(data: ZgwData) -> None:
     zaaktype = data.zaaktype("Aanvraag parkeervergunning")
     ontvangen = data.statustype(zaaktype, "Aanvraag ontvangen", 1)
     behandeling = data.statustype(zaaktype, "In behandeling", 2)
-    zaak = data.zaak(zaaktype, "ZAAK-2026-ZGW-0001")
+    zaak = data.zaak(zaaktype, "ZAAK-2026-ZGW-0001", key=DEMO_ZAAK)
     data.initiator(zaak, DEMO_BSN)
     now = datetime.now(UTC).replace(microsecond=0)
     data.status(zaak, ontvangen, now - timedelta(days=2))

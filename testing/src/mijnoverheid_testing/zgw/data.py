@@ -124,10 +124,15 @@ class ZgwData:
         return resource
 
     def zaak(
-        self, zaaktype: Resource, identificatie: str, *, einddatum_gepland: date | None = None
+        self,
+        zaaktype: Resource,
+        identificatie: str,
+        *,
+        einddatum_gepland: date | None = None,
+        key: str | None = None,
     ) -> Resource:
         """A zaak as registered: no status and no rol yet (they follow, as in Open Zaak)."""
-        key = str(uuid.uuid4())
+        key = key or str(uuid.uuid4())
         resource = {
             "url": f"{self.zaken_root}zaken/{key}",
             "uuid": key,
