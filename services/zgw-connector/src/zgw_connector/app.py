@@ -3,9 +3,9 @@
 The connector is a service of its own (one bounded context: translating the ZGW world into
 Lopende Zaken's contract), not a module of Zaken: it talks to the internet (Open Notificaties)
 and to every organisation's ZGW APIs, so it runs with less than Zaken may (a broker user that
-can publish only for the organisations configured for it, no access to Zaken's database), and
-Zaken keeps one way in for every organisation: its inbound gate, which knows the connector as
-a relay (docs/zgw-connector.md, docs/security.md).
+can publish only for the organisations configured for it, a database of its own), and Zaken
+keeps one way in for every organisation: its inbound gate, which knows the connector as a
+relay (docs/zgw-connector.md § 9, docs/security.md).
 """
 
 from __future__ import annotations
