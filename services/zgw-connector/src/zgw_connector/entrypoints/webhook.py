@@ -52,6 +52,25 @@ class ThinCloudEvent(BaseModel):
     dataref: str | None = Field(default=None, max_length=1000)
 
 
+_PROBLEM: dict[str, Any] = {"content": {PROBLEM_JSON: {}}}
+EVENT_ANSWERS: dict[int | str, dict[str, Any]] = {
+    202: {"description": "accepted into the durable queue, or received before (a replay)"},
+    401: {"description": "no valid access token and no organisation's certificate", **_PROBLEM},
+    413: {"description": "larger than 64 KiB", **_PROBLEM},
+    415: {"description": "not application/cloudevents+json", **_PROBLEM},
+    422: {
+        "description": "not a CloudEvent 1.0; or `code`: unsupported-event-type, "
+        "url-not-allowed (the zaak is not in the organisation's Zaken API), no-zaak",
+        **_PROBLEM,
+    },
+}
+TOKEN_ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {"description": '{"access_token", "token_type": "Bearer", "expires_in"}'},
+    400: {"description": '{"error": "unsupported_grant_type" | "invalid_request"}'},
+    401: {"description": '{"error": "invalid_client"}'},
+}
+
+
 def _problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
     headers = {"Cache-Control": "no-store"}
@@ -102,7 +121,12 @@ def create_app(credentials: Credentials, receive: Receive) -> FastAPI:
         assert found is not None
         return found
 
-    @app.post("/oauth2/token", response_model=None)
+    @app.post(
+        "/oauth2/token",
+        response_model=None,
+        responses=TOKEN_ANSWERS,
+        summary="OAuth2 client credentials: an access token for an Open Notificaties client",
+    )
     async def token(request: Request) -> JSONResponse:
         try:
             form = await read_form(request)
@@ -127,7 +151,13 @@ def create_app(credentials: Credentials, receive: Receive) -> FastAPI:
         }
         return JSONResponse(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
-    @app.post("/api/v1/cloudevents", status_code=202, response_model=None)
+    @app.post(
+        "/api/v1/cloudevents",
+        status_code=202,
+        response_model=None,
+        responses=EVENT_ANSWERS,
+        summary="One thin CloudEvent of Open Zaak, as Open Notificaties delivers it",
+    )
     async def cloudevent(request: Request) -> Response:
         try:
             organisation = sender(request)
