@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -32,7 +33,10 @@ from zgw_connector.entrypoints.credentials import (
 from zgw_connector.entrypoints.listener import client_certificate
 from zgw_connector.handlers.receive import Receipt
 
+logger = logging.getLogger(__name__)
+
 MAX_EVENT_BYTES = 64 * 1024
+RETRY_AFTER_SECONDS = 30
 _JSON_TYPES = ("application/cloudevents+json", "application/json")
 Receive = Callable[[Organisation, ThinEvent], Awaitable[Receipt | Unacceptable]]
 
@@ -58,6 +62,7 @@ EVENT_ANSWERS: dict[int | str, dict[str, Any]] = {
     401: {"description": "no valid access token and no organisation's certificate", **_PROBLEM},
     413: {"description": "larger than 64 KiB", **_PROBLEM},
     415: {"description": "not application/cloudevents+json", **_PROBLEM},
+    503: {"description": "the queue or the database is not reachable: send it again", **_PROBLEM},
     422: {
         "description": "not a CloudEvent 1.0; or `code`: unsupported-event-type, "
         "url-not-allowed (the zaak is not in the organisation's Zaken API), no-zaak",
@@ -187,7 +192,17 @@ def create_app(credentials: Credentials, receive: Receive) -> FastAPI:
             subject=parsed.subject,
             dataref=parsed.dataref,
         )
-        outcome = await receive(organisation, event)
+        try:
+            outcome = await receive(organisation, event)
+        except Exception as error:
+            # Not accepted, so not received: Open Notificaties sends it again (any non-2xx).
+            logger.warning(
+                "thin event not accepted: infrastructure unavailable",
+                extra={"error_type": type(error).__name__},
+            )
+            problem = _problem(503, "Service Unavailable", "not accepted; send it again later")
+            problem.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return problem
         if isinstance(outcome, Unacceptable):
             return _problem(422, "Unprocessable Content", outcome.detail, code=outcome.code)
         return Response(status_code=202, headers={"Cache-Control": "no-store"})
