@@ -7,7 +7,7 @@ UV := python3 -m uv
 PY := .venv/bin/python
 STACK_ENV = eval "$$(scripts/local-stack.sh env)"
 PACKAGES := -p mijnoverheid -p berichtenbox -p zaken -p gegevens -p notifier \
-	-p digid_mock -p portal -p mijnoverheid_testing -p mijnoverheid_devtools
+	-p digid_mock -p portal -p zgw_connector -p mijnoverheid_testing -p mijnoverheid_devtools
 
 .PHONY: help sync assets browser stack stack-down run demo screenshots test lint typecheck unit integration asyncapi bench chaos
 

@@ -58,7 +58,8 @@ def main() -> int:
         pki = TestPki.load(arguments.directory)
         for service in SERVICES:
             user = pki.service(service).rabbitmq_user
-            print(f"export {service.upper()}_BROKER_USER={shlex.quote(user)}")
+            name = service.upper().replace("-", "_")
+            print(f"export {name}_BROKER_USER={shlex.quote(user)}")
     return 0
 
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make run`: the local stack, a mail sink, all four services, the DigiD mock and the portal, in
-# the foreground. Development only: the mock hands out any test person.
+# `make run`: the local stack, a mail sink, all four services, the ZGW connector with a
+# development ZGW API (one demo case), the DigiD mock and the portal, in the foreground.
+# Development only: the mock hands out any test person.
 #
 # By default every hop is TLS, as in production (LOCAL_TLS=yes; `make run TLS=no` for plain):
 # the services and the portal log in to the local stack's TLS-only RabbitMQ node with their own
@@ -16,13 +17,16 @@ PKI="$LOCAL/pki"
 mkdir -p "$LOCAL/logs" "$LOCAL/mails"
 
 scripts/local-stack.sh up
+# The test CA also serves the ZGW connector's HTTPS endpoint and the development ZGW API, over
+# TLS also with TLS=no (idempotent: kept while valid).
+"$PY" scripts/pki.py "$PKI" >/dev/null
 # `make demo` connects the way the services do.
 echo "LOCAL_TLS=$LOCAL_TLS" >"$LOCAL/run.env"
 
 # How a service (or the portal) reaches the broker and the database, and how the Notifier
 # reaches the mail sink.
 connections() {
-  local service="$1"
+  local service="$1" user="${2:-$1}"
   if [ "$LOCAL_TLS" = yes ]; then
     echo "AMQP_URL=amqps://localhost:$((${LOCAL_TLS_PORT_BASE:-5680} + 1))/mijnoverheid"
     echo "AMQP_CA_FILE=$PKI/ca/bundle.pem"
@@ -35,15 +39,17 @@ connections() {
     echo "SMTP_STARTTLS=true"
     echo "SMTP_CA_FILE=$PKI/ca/bundle.pem"
   else
-    echo "AMQP_URL=amqp://$service:$service-local-secret@127.0.0.1:5672/mijnoverheid"
+    echo "AMQP_URL=amqp://$user:$user-local-secret@127.0.0.1:5672/mijnoverheid"
     echo "MONGODB_URL=mongodb://${FERRETDB_ADDR:-127.0.0.1:27017}"
   fi
 }
 if [ "$LOCAL_TLS" = yes ]; then
-  # Each service trusts the others' certificate users (their DNs) for its internal events.
+  # Each service trusts the others' certificate users (their DNs) for its internal events;
+  # Zaken trusts the ZGW connector's as its relay (ZGW_CONNECTOR_BROKER_USER).
   eval "$("$PY" scripts/pki.py "$PKI" --exports 2>/dev/null)"
   MAIL_TLS=(--tls-cert "$PKI/servers/smtp.pem" --tls-key "$PKI/servers/smtp.key")
 else
+  export ZGW_CONNECTOR_BROKER_USER=zgw-connector
   MAIL_TLS=()
 fi
 
@@ -82,13 +88,29 @@ HTTP_PORT=8085 \
   "$PY" -m digid_mock >>"$LOCAL/logs/digid-mock.log" 2>&1 &
 pids+=($!)
 
+# The municipality's ZGW API (config/organisations.yaml: Gemeente Voorbeeldstad's zgw), and the
+# connector: internal HTTP on 8087, the HTTPS endpoint for Open Notificaties on 8088 (OAuth2
+# client credentials or the organisation's certificate; secrets: <client id>-local-secret).
+"$PY" -m mijnoverheid_testing.zgw --port 8086 \
+  --cert "$PKI/servers/zgw-api.pem" --key "$PKI/servers/zgw-api.key" \
+  --client "mijnoverheid-zgw-connector:mijnoverheid-zgw-connector-local-secret" \
+  >>"$LOCAL/logs/zgw-api.log" 2>&1 &
+pids+=($!)
+mapfile -t connection < <(connections zgw-connector)
+env "${connection[@]}" \
+  HTTP_PORT=8087 ZGW_HTTPS_PORT=8088 \
+  ZGW_TLS_CERT_FILE="$PKI/servers/zgw-connector.pem" ZGW_TLS_KEY_FILE="$PKI/servers/zgw-connector.key" \
+  ZGW_TLS_CLIENT_CA_FILE="$PKI/ca/bundle.pem" ZGW_CA_FILE="$PKI/ca/bundle.pem" \
+  "$PY" -m zgw_connector >>"$LOCAL/logs/zgw-connector.log" 2>&1 &
+pids+=($!)
+
 mapfile -t connection < <(connections portal)
 env "${connection[@]}" \
   PORTAL_URL="$PORTAL" HTTP_PORT=8080 SESSION_COOKIE_SECURE=false OIDC_ISSUER="$DIGID" \
   "$PY" -m portal >>"$LOCAL/logs/portal.log" 2>&1 &
 pids+=($!)
 
-for port in 8081 8082 8083 8084 8085 8080; do
+for port in 8081 8082 8083 8084 8085 8087 8080; do
   for _ in $(seq 1 150); do
     if "$PY" -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:$port/ready', timeout=1)" 2>/dev/null; then break; fi
     sleep 0.2
@@ -112,6 +134,9 @@ MijnOverheid runs locally:
   Zaken          http://127.0.0.1:8082
   Gegevens       http://127.0.0.1:8083
   Notifier       http://127.0.0.1:8084   (API docs: /api/v1/docs)
+  ZGW connector  https://localhost:8088  (for Open Notificaties; internal: http://127.0.0.1:8087)
+  ZGW API        https://localhost:8086  (development: one demo case; tell the connector
+                 about it: .venv/bin/python -m mijnoverheid_testing.zgw.deliver)
   RabbitMQ UI    $RABBITMQ_UI
   Mails          $LOCAL/mails/  (each mail as .eml and as readable .txt)
   Logs           $LOCAL/logs/

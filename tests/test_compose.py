@@ -13,7 +13,7 @@ import yaml
 REPO_ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
 
-APP_SERVICES = ("berichtenbox", "zaken", "gegevens", "notifier")
+APP_SERVICES = ("berichtenbox", "zaken", "gegevens", "notifier", "zgw-connector")
 INFRA_SERVICES = ("rabbitmq", "mongo", "mailpit")
 TOKEN_SERVICES = ("berichtenbox", "zaken", "gegevens", "notifier")
 
@@ -115,8 +115,9 @@ def test_dockerfile_installs_and_runs_the_right_package(name: str) -> None:
     assert "uv sync" in text, f"{name}: Dockerfile does not run uv sync"
     assert "--frozen" in text, f"{name}: uv sync must use the lock file (--frozen)"
     assert f"--package {name}" in text, f"{name}: Dockerfile does not install --package {name}"
-    assert re.search(rf'CMD \["python", "-m", "{name}"\]', text), (
-        f'{name}: Dockerfile must start the service with CMD ["python", "-m", "{name}"]'
+    module = name.replace("-", "_")
+    assert re.search(rf'CMD \["python", "-m", "{module}"\]', text), (
+        f'{name}: Dockerfile must start the service with CMD ["python", "-m", "{module}"]'
     )
 
 
@@ -198,7 +199,7 @@ def test_notifier_sends_mail_through_mailpit() -> None:
         assert env.get(key), f"notifier: environment variable {key} is missing"
 
 
-@pytest.mark.parametrize("name", ["berichtenbox", "zaken", "gegevens"])
+@pytest.mark.parametrize("name", ["berichtenbox", "zaken", "gegevens", "zgw-connector"])
 def test_smtp_settings_only_on_notifier(name: str) -> None:
     smtp = sorted(key for key in _environment(name) if key.startswith("SMTP_"))
     assert not smtp, f"{name}: SMTP settings belong to the notifier only: {smtp}"
@@ -243,3 +244,19 @@ def test_the_portal_signs_with_a_generated_key_the_services_trust() -> None:
 def test_images_run_in_production_unless_told_otherwise(name: str) -> None:
     text = _dockerfile(name).read_text(encoding="utf-8")
     assert re.search(r"^\s+MIJNOVERHEID_ENVIRONMENT=production", text, re.M), name
+
+
+def test_the_zgw_connector_takes_open_notificaties_over_https_on_the_compose_network() -> None:
+    """Its endpoint is TLS with a certificate init made, asks for the organisations' client
+    certificates against the test CA, verifies the ZGW APIs, and publishes no host port."""
+    env = _environment("zgw-connector")
+    assert env["ZGW_HTTPS_HOST"] == "0.0.0.0"  # noqa: S104 - in its container
+    assert (env["ZGW_TLS_CERT_FILE"], env["ZGW_TLS_KEY_FILE"]) == (
+        "/secrets/zgw-https.pem",
+        "/secrets/zgw-https.key",
+    )
+    assert env["ZGW_TLS_CLIENT_CA_FILE"] == env["ZGW_CA_FILE"] == "/secrets/ca.pem"
+    assert env["ZGW_HTTPS_PORT"] in [str(port) for port in _service("zgw-connector")["expose"]]
+    assert not [key for key in env if key.endswith("_SECRETS") or key.endswith("_SECRET")], (
+        "its secrets come from files init writes (MIJNOVERHEID_SETTINGS_DIR)"
+    )

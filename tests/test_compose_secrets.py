@@ -34,6 +34,8 @@ from tests.test_compose import (
     _environment,
     _mounts,
 )
+from zaken.settings import ZakenSettings
+from zgw_connector.settings import ConnectorSettings
 
 
 def test_rabbitmq_is_tls_only_with_external_and_its_files_from_init() -> None:
@@ -99,7 +101,7 @@ def test_no_secret_is_shipped() -> None:
 def test_each_secrets_volume_is_written_by_init_and_read_by_one_container() -> None:
     services = _compose().get("services") or {}
     volumes = [name for name in (_compose().get("volumes") or {}) if name.startswith("secrets-")]
-    assert len(volumes) == 9
+    assert len(volumes) == 10
     init_mounts = _mounts("init")
     for volume in volumes:
         assert any(
@@ -126,10 +128,11 @@ def test_infrastructure_starts_after_init_made_its_files() -> None:
 
 SETTINGS: dict[str, type[PlatformSettings]] = {
     "berichtenbox": BerichtenboxSettings,
-    "zaken": PlatformSettings,
+    "zaken": ZakenSettings,
     "gegevens": PlatformSettings,
     "notifier": NotifierSettings,
     "portal": PortalSettings,
+    "zgw-connector": ConnectorSettings,
 }
 
 
@@ -169,12 +172,21 @@ def test_each_service_is_fit_for_its_environment_with_what_init_generated(
     if service == "berichtenbox":
         assert settings.notifier_broker_user.startswith("CN=notifier,")
         assert settings.portal_broker_user.startswith("CN=portal,")
+    if service == "zaken":  # the connector is its relay
+        assert settings.zgw_connector_broker_user.startswith("CN=zgw-connector,")
+    if service == "zgw-connector":  # its secrets made by init, none of the local stack's
+        registry = settings.registry()
+        assert settings.client_secrets(registry).keys() == {"voorbeeldstad-open-notificaties"}
+        assert all(settings.api_secret(org) for org in registry.zgw_organisations)
 
 
 def test_keys_are_readable_only_by_their_owner_and_kept_across_starts(secrets_root: Path) -> None:
     keys = [
         *sorted(secrets_root.glob("*/**/*.key")),
         secrets_root / "notifier" / "NOTIFIER_BOUNCE_SECRET",
+        secrets_root / "zgw-connector" / "ZGW_TOKEN_SECRET",
+        secrets_root / "zgw-connector" / "ZGW_API_SECRETS",
+        secrets_root / "zgw-connector" / "ZGW_NOTIFICATION_CLIENT_SECRETS",
         secrets_root / "mongo" / "server.pem",
         secrets_root / "rabbitmq" / "definitions.json",
         secrets_root / "rabbitmq" / "admin-password",

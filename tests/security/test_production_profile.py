@@ -12,6 +12,7 @@ import asyncio
 import json
 import os
 import sys
+from secrets import token_urlsafe
 from typing import Any
 
 import pytest
@@ -27,18 +28,22 @@ from mijnoverheid_testing.pki.testca import build
 from mijnoverheid_testing.tlsstack import ProductionSecrets
 from notifier.settings import NotifierSettings
 from portal.settings import PortalSettings
+from zaken.settings import ZakenSettings
+from zgw_connector.settings import ConnectorSettings
 
 pytestmark = pytest.mark.integration
 
 REFUSED = 2
 CONCURRENT_STARTS = 4
-SETTINGS = {
+SETTINGS: dict[str, type[PlatformSettings]] = {
     "berichtenbox": BerichtenboxSettings,
-    "zaken": PlatformSettings,
+    "zaken": ZakenSettings,
     "gegevens": PlatformSettings,
     "notifier": NotifierSettings,
     "portal": PortalSettings,
+    "zgw-connector": ConnectorSettings,
 }
+GEMEENTE_OIN = "00000001001234567000"  # configured for the ZGW connector
 # Nothing listens here: a case that got past the checks could not connect anywhere.
 NOWHERE = "localhost:9"
 
@@ -53,7 +58,11 @@ def fit_for_production(
     pki = TestPki.load(work / "pki")
     secrets = ProductionSecrets.generate(work / "secrets")
     (work / "oidc-client.jwk.json").write_text("{}")
-    trusted = {f"{name.upper()}_BROKER_USER": pki.service(name).rabbitmq_user for name in SETTINGS}
+    trusted = {
+        f"{name.upper().replace('-', '_')}_BROKER_USER": pki.service(name).rabbitmq_user
+        for name in SETTINGS
+    }
+    zgw_https = pki.server("zgw-connector")
     issuers = [{"issuer": "urn:nld:mijnoverheid:portal", "keys": str(secrets.token_issuer_keys)}]
     environments = {}
     for service in SETTINGS:
@@ -74,6 +83,13 @@ def fit_for_production(
             "OIDC_CLIENT_KEY": str(work / "oidc-client.jwk.json"),
             "PORTAL_TOKEN_SIGNING_KEY": str(secrets.token_issuer_key),
             "PORTAL_URL": "https://mijn.overheid.example",
+            "ZGW_TLS_CERT_FILE": str(zgw_https.certificate),
+            "ZGW_TLS_KEY_FILE": str(zgw_https.key),
+            "ZGW_TOKEN_SECRET": token_urlsafe(32),
+            "ZGW_NOTIFICATION_CLIENT_SECRETS": json.dumps(
+                {"voorbeeldstad-open-notificaties": token_urlsafe(32)}
+            ),
+            "ZGW_API_SECRETS": json.dumps({GEMEENTE_OIN: token_urlsafe(32)}),
             **trusted,
         }
     return environments
@@ -141,6 +157,25 @@ CASES: list[tuple[str, dict[str, str | None], list[str]]] = [
     ("gegevens", {"CITIZEN_TOKEN_ISSUERS": None}, ["CITIZEN_TOKEN_ISSUERS is not set"]),
     ("berichtenbox", {"NOTIFIER_BROKER_USER": "notifier"}, ["NOTIFIER_BROKER_USER"]),
     ("portal", {"PORTAL_TOKEN_SIGNING_KEY": None}, ["PORTAL_TOKEN_SIGNING_KEY is not set"]),
+    # The ZGW connector: an endpoint without TLS, its secrets unset or the local stack's, and
+    # a relay Zaken would trust that is no platform certificate.
+    (
+        "zgw-connector",
+        {"ZGW_TLS_CERT_FILE": None, "ZGW_TLS_KEY_FILE": None},
+        ["ZGW_TLS_CERT_FILE is not set"],
+    ),
+    ("zgw-connector", {"ZGW_TOKEN_SECRET": None}, ["ZGW_TOKEN_SECRET is not set"]),
+    (
+        "zgw-connector",
+        {"ZGW_NOTIFICATION_CLIENT_SECRETS": "{}"},
+        ["ZGW_NOTIFICATION_CLIENT_SECRETS[voorbeeldstad-open-notificaties] is not set"],
+    ),
+    (
+        "zgw-connector",
+        {"ZGW_API_SECRETS": json.dumps({GEMEENTE_OIN: "mijnoverheid-zgw-connector-local-secret"})},
+        [f"ZGW_API_SECRETS[{GEMEENTE_OIN}] is a secret of the local stack"],
+    ),
+    ("zaken", {"ZGW_CONNECTOR_BROKER_USER": "zgw-connector"}, ["ZGW_CONNECTOR_BROKER_USER"]),
     # A missing, unreadable or unusable setting fails closed too.
     ("zaken", {"AMQP_URL": None}, ["AMQP_URL: Field required"]),
     ("notifier", {"AMQP_KEY_FILE": "/nonexistent/notifier.key"}, ["AMQP_KEY_FILE cannot be read"]),
@@ -151,7 +186,7 @@ async def start_refused(environment: dict[str, str], service: str) -> tuple[int,
     inherited = {name: os.environ[name] for name in ("PATH", "HOME", "LANG") if name in os.environ}
     process = await asyncio.create_subprocess_exec(
         sys.executable,
-        *("-m", service),
+        *("-m", service.replace("-", "_")),
         env={**inherited, **environment},
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,

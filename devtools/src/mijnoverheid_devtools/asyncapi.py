@@ -27,7 +27,7 @@ from faststream.specification import AsyncAPI
 
 from mijnoverheid.contracts import events
 from mijnoverheid.contracts.envelope import CONTENT_TYPE, TypedCloudEvent
-from mijnoverheid.contracts.routing import EXCHANGE, EventRoute
+from mijnoverheid.contracts.routing import EXCHANGE, Direction, EventRoute
 from mijnoverheid.messaging import topology
 from mijnoverheid.runtime import Service
 
@@ -62,7 +62,7 @@ SERVICES: tuple[ServiceDocument, ...] = (
         title="MijnOverheid Lopende Zaken",
         summary="Organisations report the status of a citizen's cases (Lopende Zaken).",
         compose="zaken.app:compose",
-        settings="mijnoverheid.settings:PlatformSettings",
+        settings="zaken.settings:ZakenSettings",
     ),
     ServiceDocument(
         name="gegevens",
@@ -83,6 +83,18 @@ SERVICES: tuple[ServiceDocument, ...] = (
         ),
         compose="notifier.app:compose",
         settings="notifier.settings:NotifierSettings",
+    ),
+    ServiceDocument(
+        name="zgw-connector",
+        title="MijnOverheid ZGW connector",
+        summary=(
+            "Relays Open Zaak's thin case events (delivered over HTTPS by the organisation's "
+            "Open Notificaties, docs/zgw-connector.md) into Lopende Zaken: it publishes "
+            "case-status-changed and case-withdrawn on the organisation's behalf, as a relay "
+            "the broker and Zaken's gate limit to the organisations configured for it."
+        ),
+        compose="zgw_connector.app:compose",
+        settings="zgw_connector.settings:ConnectorSettings",
     ),
 )
 
@@ -120,9 +132,14 @@ def _description(document: ServiceDocument, outbound: Sequence[EventRoute]) -> s
     if inbound:
         lines.append("Inbound, published by organisations (the OIN is the sender's):")
         lines += [f"- `{route.key('<OIN>')}`" for route in inbound]
+    relayed = [route for route in outbound if route.direction is Direction.INBOUND]
+    outbound = [route for route in outbound if route.direction is not Direction.INBOUND]
     if outbound:
         lines.append("Outbound, for one organisation (the OIN is the receiver's):")
         lines += [f"- `{route.key('<OIN>')}`" for route in outbound]
+    if relayed:
+        lines.append("Relayed, on an organisation's behalf (the OIN is that organisation's):")
+        lines += [f"- `{route.key('<OIN>')}`" for route in relayed]
     lines += [
         "",
         f"All events travel on the topic exchange `{EXCHANGE}` as CloudEvents 1.0 in "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -66,6 +67,53 @@ Bsn = Annotated[str, AfterValidator(_check_bsn)]
 Oin = Annotated[str, AfterValidator(_check_oin)]
 
 
+def _api_root(value: str) -> str:
+    """The root URL of a ZGW API: http(s), a host, no credentials, query or fragment, and a
+    trailing slash (resource paths are joined to it). Production refuses plain http (the ZGW
+    connector's settings check it), development allows it for a local test server."""
+    parts = urlsplit(value)
+    if (
+        parts.scheme not in ("https", "http")
+        or not parts.hostname
+        or parts.username is not None
+        or parts.query
+        or parts.fragment
+        or not value.endswith("/")
+    ):
+        raise ValueError(f"not a ZGW API root URL (http(s)://host/…/ with a trailing /): {value}")
+    return value
+
+
+ApiRoot = Annotated[str, AfterValidator(_api_root)]
+
+
+class ZgwConnection(BaseModel):
+    """How MijnOverheid's ZGW connector serves an organisation that runs its cases in the ZGW
+    APIs (Open Zaak): who may deliver its thin case events, where its APIs are, and which
+    dossier page a case links to. Secrets are settings of the connector, never in here."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # The Zaken and Catalogi APIs the connector reads; only their hosts are ever fetched from.
+    zaken_api: ApiRoot
+    catalogi_api: ApiRoot
+    # The client id the connector signs its ZGW JWTs with (the organisation's API gives it the
+    # read scopes of the Zaken and Catalogi APIs).
+    client_id: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._-]+$")
+    # The OAuth2 client id of the organisation's Open Notificaties subscription (the sender of
+    # the thin events); unique over the registry, so a token names exactly one organisation.
+    notification_client_id: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._-]+$")
+    # The citizen-facing dossier page of a case: https on one of the organisation's
+    # dossier_hosts, with {identificatie} where the case number goes.
+    dossier_url: str = Field(min_length=1, max_length=1000)
+
+    @property
+    def api_hosts(self) -> frozenset[str]:
+        return frozenset(
+            (urlsplit(root).hostname or "").lower() for root in (self.zaken_api, self.catalogi_api)
+        )
+
+
 class Organisation(BaseModel):
     """One connected organisation as the registry describes it."""
 
@@ -86,10 +134,24 @@ class Organisation(BaseModel):
     # Persoonlijke Gegevens: registers it may publish, and those whose changes are e-mailed.
     registers: frozenset[str] = frozenset()
     notify_registers: frozenset[str] = frozenset()
+    # Its cases come from the ZGW APIs through MijnOverheid's ZGW connector (docs/zgw-connector.md).
+    zgw: ZgwConnection | None = None
 
     def model_post_init(self, __context: object) -> None:
         for user in self.certificate_users:
             check_user_for_organisation(user, self.oin)
+        if self.zgw is not None:
+            self._check_zgw(self.zgw)
+
+    def _check_zgw(self, zgw: ZgwConnection) -> None:
+        if "zaken" not in self.services or not self.bsn_allowed:
+            raise ValueError(f"{self.name}: zgw needs the zaken service and bsn_allowed")
+        example = zgw.dossier_url.replace("{identificatie}", "ZAAK-1")
+        parts = urlsplit(example)
+        if "{identificatie}" not in zgw.dossier_url or parts.scheme != "https":
+            raise ValueError(f"{self.name}: zgw.dossier_url must be https with {{identificatie}}")
+        if not self.may_link_to(parts.hostname or ""):
+            raise ValueError(f"{self.name}: zgw.dossier_url is not on one of its dossier_hosts")
 
     @property
     def broker_users(self) -> tuple[str, ...]:
@@ -133,6 +195,10 @@ class OrganisationRegistry(BaseModel):
         for attribute, values in (
             ("oin", [org.oin for org in self.organisations]),
             ("broker user", [user for org in self.organisations for user in org.broker_users]),
+            (
+                "zgw notification client id",
+                [org.zgw.notification_client_id for org in self.organisations if org.zgw],
+            ),
         ):
             duplicates = {value for value in values if values.count(value) > 1}
             if duplicates:
@@ -144,6 +210,18 @@ class OrganisationRegistry(BaseModel):
 
     def by_oin(self, oin: str) -> Organisation | None:
         return next((org for org in self.organisations if org.oin == oin), None)
+
+    def by_notification_client(self, client_id: str) -> Organisation | None:
+        """The organisation whose Open Notificaties authenticates as this OAuth2 client."""
+        return next(
+            (o for o in self.organisations if o.zgw and o.zgw.notification_client_id == client_id),
+            None,
+        )
+
+    @property
+    def zgw_organisations(self) -> tuple[Organisation, ...]:
+        """The organisations whose cases the ZGW connector relays."""
+        return tuple(org for org in self.organisations if org.zgw is not None)
 
     @classmethod
     def load(cls, path: Path) -> OrganisationRegistry:

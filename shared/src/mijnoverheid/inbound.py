@@ -5,6 +5,12 @@ the routing-key OIN and the CloudEvent `source` OIN are one registered organisat
 registered for the service and allowed to use BSNs, and the data is valid. Data is parsed
 strictly: a JSON value of the wrong type (`"true"` or `1` for a boolean, a number for a date)
 is refused, never coerced.
+
+A relay (the ZGW connector) is a platform service that publishes on organisations' behalf.
+Its events carry its own broker user as user_id, so the organisation is the one the
+routing key names, and only an organisation the relay is configured for: the broker's topic
+permissions already let the relay write only those organisations' keys, and the gate checks
+it again, so a relay can never speak for anyone else.
 """
 
 from __future__ import annotations
@@ -30,10 +36,21 @@ ANY_REGISTERED_SERVICE: Final = "notifier"
 
 
 @dataclass(frozen=True)
+class Relay:
+    """A platform service trusted to publish for some organisations: its broker user (in
+    production its certificate's DN) and the OINs it may speak for."""
+
+    broker_user: str
+    oins: frozenset[str]
+
+
+@dataclass(frozen=True)
 class Accepted(Generic[DataT]):
     sender: Organisation
     event: CloudEvent
     data: DataT
+    # The relay's broker user when a relay published it for the sender.
+    relayed_by: str | None = None
 
     @property
     def origin(self) -> Origin:
@@ -66,9 +83,14 @@ def accept_inbound(
     expected_type: str,
     data_model: type[DataT],
     max_bytes: int,
+    relay: Relay | None = None,
 ) -> Accepted[DataT] | Refused:
     """Raises `UnprocessableEventError` when nobody can be told why (dead-letter it)."""
     sender = registry.by_broker_user(delivery.user_id)
+    relayed_by = None
+    if sender is None and relay is not None and delivery.user_id == relay.broker_user:
+        sender = _relayed_for(delivery, registry, relay)
+        relayed_by = relay.broker_user
     if sender is None:
         raise UnprocessableEventError("publisher is not a registered organisation")
     if len(delivery.body) > max_bytes:
@@ -106,7 +128,20 @@ def accept_inbound(
     except ValidationError as error:
         reason, detail = reason_of(error)
         return refuse(reason, detail)
-    return Accepted(sender, event, data)
+    return Accepted(sender, event, data, relayed_by)
+
+
+def _relayed_for(
+    delivery: InboundDelivery, registry: OrganisationRegistry, relay: Relay
+) -> Organisation:
+    """The organisation a relay's event is for: the one its routing key names, and only one
+    the relay is configured for (anything else is a fault for ops: the organisation did not
+    send it, so it is not told)."""
+    oin = oin_of_routing_key(delivery.routing_key)
+    sender = registry.by_oin(oin) if oin is not None else None
+    if sender is None or sender.oin not in relay.oins:
+        raise UnprocessableEventError("relay published for an organisation it does not serve")
+    return sender
 
 
 def _unparsed(sender: Organisation, body: bytes, reason: RejectionReason, detail: str) -> Refused:

@@ -5,6 +5,12 @@ docker compose (`load_definitions`), so all enforce the same rules:
 - an organisation may publish only its own inbound routing keys, with user_id = its broker user;
 - it may declare only queues named `org.<OIN>.*` and bind them only to its own outbound keys.
 
+The ZGW connector (`RELAY_USER`) is a platform service with less than the others: it talks to
+organisations' ZGW APIs and takes events from the internet, so its user may configure only its
+own queues and publish only the relayed keys (`events.ZGW_RELAYED`) of the organisations the
+registry configures for it (`zgw`), besides its own internal keys: it can never speak for
+anyone else, even if it were taken over.
+
 Who logs in how (`BrokerUsers`): on the local stack's plain listener every user has the password
 `<user>-local-secret` (development only); on a TLS broker with the EXTERNAL mechanism the users
 are certificate subjects (DNs) with no password: the platform services' certificates and the
@@ -17,7 +23,6 @@ import argparse
 import base64
 import hashlib
 import json
-import re
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -27,9 +32,19 @@ from typing import Any
 from cryptography import x509
 
 from mijnoverheid.certificates import rabbitmq_username
-from mijnoverheid.contracts import events, routing
 from mijnoverheid.identity import Organisation, OrganisationRegistry
 from mijnoverheid.messaging.definitions import TOPOLOGY_KINDS, topology_definitions
+from mijnoverheid.permissions import (
+    RELAY_USER,
+    inbound_write_pattern,
+    operator_permissions,
+    organisation_permissions,
+    organisation_queue_prefix,
+    organisation_topic_permissions,
+    outbound_read_pattern,
+    relay_permissions,
+    relay_topic_permissions,
+)
 from mijnoverheid.settings import REPOSITORY_ROOT
 
 ADMIN_USER = "mijnoverheid-admin"
@@ -39,24 +54,24 @@ ADMIN_USER = "mijnoverheid-admin"
 OPERATOR_USER = "mijnoverheid-operator"
 SERVICE_USERS = ("berichtenbox", "zaken", "gegevens", "notifier", "portal")
 DEFAULT_VHOSTS = ("mijnoverheid",)
+# Re-exported: tests and tools take the patterns from here.
+__all__ = [
+    "ADMIN_USER",
+    "DEFAULT_VHOSTS",
+    "OPERATOR_USER",
+    "RELAY_USER",
+    "SERVICE_USERS",
+    "BrokerUsers",
+    "definitions",
+    "inbound_write_pattern",
+    "local_password",
+    "organisation_queue_prefix",
+    "outbound_read_pattern",
+]
 
 
 def local_password(user: str) -> str:
     return f"{user}-local-secret"
-
-
-def organisation_queue_prefix(oin: str) -> str:
-    return f"org.{oin}."
-
-
-def inbound_write_pattern(oin: str) -> str:
-    keys = "|".join(re.escape(f"{route.service}.{route.event}") for route in events.INBOUND)
-    return f"^({keys})\\.{oin}$"
-
-
-def outbound_read_pattern(oin: str) -> str:
-    keys = "|".join(re.escape(f"{route.service}.{route.event}") for route in events.OUTBOUND)
-    return f"^({keys})\\.{oin}$"
 
 
 def _password_hash(user: str, password: str) -> str:
@@ -81,7 +96,7 @@ class BrokerUsers:
     operator_certificate: str | None = None
 
     def __post_init__(self) -> None:
-        unknown = set(self.service_certificates) - set(SERVICE_USERS)
+        unknown = set(self.service_certificates) - {*SERVICE_USERS, RELAY_USER}
         if unknown:
             raise ValueError(f"certificates for unknown services: {sorted(unknown)}")
 
@@ -90,8 +105,13 @@ LOCAL_PASSWORDS = BrokerUsers()
 
 
 def service_certificate_users(directory: Path) -> dict[str, str]:
-    """service -> DN, from `<directory>/<service>.pem` (the certificate first) for each service."""
-    return {service: _certificate_user(directory / f"{service}.pem") for service in SERVICE_USERS}
+    """service -> DN, from `<directory>/<service>.pem` (the certificate first) for each service;
+    the ZGW connector's when its certificate is there (a deployment may run without it)."""
+    users = {service: _certificate_user(directory / f"{service}.pem") for service in SERVICE_USERS}
+    relay = directory / f"{RELAY_USER}.pem"
+    if relay.exists():
+        users[RELAY_USER] = _certificate_user(relay)
+    return users
 
 
 def _certificate_user(path: Path) -> str:
@@ -108,7 +128,8 @@ def _user(name: str, tags: list[str], password: str | None) -> dict[str, Any]:
     }
 
 
-# A user, and its organisation (None: the platform; OPERATOR_USER: ops' dead-letter operator).
+# A user, and its organisation (None: the platform; OPERATOR_USER: ops' dead-letter operator;
+# RELAY_USER: the ZGW connector).
 Grant = tuple[str, Organisation | str | None]
 
 
@@ -122,10 +143,12 @@ def _users(
         defined.append(_user(OPERATOR_USER, ["impersonator"], local_password(OPERATOR_USER)))
         grants.append((OPERATOR_USER, OPERATOR_USER))
         defined += [_user(name, [], local_password(name)) for name in SERVICE_USERS]
+        defined.append(_user(RELAY_USER, [], local_password(RELAY_USER)))
         defined += [
             _user(o.broker_user, [], local_password(o.broker_user)) for o in registry.organisations
         ]
         grants += [(name, None) for name in (ADMIN_USER, *SERVICE_USERS)]
+        grants.append((RELAY_USER, RELAY_USER))
         grants += [(org.broker_user, org) for org in registry.organisations]
     elif users.admin_password is not None:
         defined.append(_user(ADMIN_USER, ["administrator"], users.admin_password))
@@ -135,33 +158,14 @@ def _users(
         grants.append((users.operator_certificate, OPERATOR_USER))
     if users.service_certificates:
         defined += [_user(dn, [], None) for dn in users.service_certificates.values()]
-        grants += [(dn, None) for dn in users.service_certificates.values()]
+        grants += [
+            (dn, RELAY_USER if service == RELAY_USER else None)
+            for service, dn in users.service_certificates.items()
+        ]
         for org in registry.organisations:
             defined += [_user(dn, [], None) for dn in org.certificate_users]
             grants += [(dn, org) for dn in org.certificate_users]
     return defined, grants
-
-
-def _organisation_permissions(user: str, org: Organisation, vhost: str) -> dict[str, Any]:
-    own_queues = re.escape(organisation_queue_prefix(org.oin)) + ".*"
-    exchange = re.escape(routing.EXCHANGE)
-    return {
-        "user": user,
-        "vhost": vhost,
-        "configure": f"^{own_queues}$",
-        "write": f"^({exchange}|{own_queues})$",
-        "read": f"^({exchange}|{own_queues})$",
-    }
-
-
-def _operator_permissions(user: str, vhost: str) -> dict[str, Any]:
-    return {
-        "user": user,
-        "vhost": vhost,
-        "configure": "^$",
-        "write": f"^{re.escape(routing.REPLAY_EXCHANGE)}$",
-        "read": r"^.*\.dead-letter$",
-    }
 
 
 def definitions(
@@ -180,19 +184,15 @@ def definitions(
                     {"user": user, "vhost": vhost, "configure": ".*", "write": ".*", "read": ".*"}
                 )
                 continue
-            if isinstance(org, str):
-                permissions.append(_operator_permissions(user, vhost))
+            if org == RELAY_USER:
+                permissions.append(relay_permissions(user, vhost))
+                topic_permissions.append(relay_topic_permissions(user, vhost, registry))
                 continue
-            permissions.append(_organisation_permissions(user, org, vhost))
-            topic_permissions.append(
-                {
-                    "user": user,
-                    "vhost": vhost,
-                    "exchange": routing.EXCHANGE,
-                    "write": inbound_write_pattern(org.oin),
-                    "read": outbound_read_pattern(org.oin),
-                }
-            )
+            if isinstance(org, str):
+                permissions.append(operator_permissions(user, vhost))
+                continue
+            permissions.append(organisation_permissions(user, org, vhost))
+            topic_permissions.append(organisation_topic_permissions(user, org, vhost))
         for kind, found in topology_definitions(vhost).items():
             topology_parts[kind] += found
     return {

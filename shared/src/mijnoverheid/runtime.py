@@ -114,10 +114,15 @@ class Service(Generic[ApiT]):
     api: ApiT
     routers: tuple[APIRouter, ...] = ()
     jobs: tuple[Job, ...] = ()
+    # False: the service may not configure the shared exchanges (the ZGW connector, whose
+    # broker user is limited to its own queues): it declares them passively.
+    declares_shared_topology: bool = True
+    # Organisations' inbound events it publishes on their behalf (a relay: the ZGW connector).
+    relays: tuple[EventRoute, ...] = ()
 
     def __post_init__(self) -> None:
         for subscription in self.subscriptions:
-            subscribe(self.runtime.broker, subscription)
+            subscribe(self.runtime.broker, subscription, shared=self.declares_shared_topology)
 
     @property
     def name(self) -> str:
@@ -129,7 +134,7 @@ class Service(Generic[ApiT]):
 
     @property
     def publishes(self) -> tuple[EventRoute, ...]:
-        return events.published_by(self.name)
+        return events.published_by(self.name) + self.relays
 
 
 def api_of(request: Request) -> Any:
@@ -150,7 +155,9 @@ def service_app(service: Service[Any]) -> FastAPI:
         try:
             await service.create_indexes(runtime.database)
             await runtime.broker.connect()
-            await declare_topology(runtime.broker, service.queues)
+            await declare_topology(
+                runtime.broker, service.queues, shared=service.declares_shared_topology
+            )
             await runtime.broker.start()
             async with asyncio.TaskGroup() as jobs:
                 tasks = [jobs.create_task(job()) for job in service.jobs]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import TypeVar
+from typing import ClassVar, TypeVar
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import yaml
@@ -49,6 +49,8 @@ class TrustedIssuer(BaseModel):
 class ServiceSettings(BaseSettings):
     # A rejected value is not echoed: AMQP_URL and MONGODB_URL carry passwords.
     model_config = SettingsConfigDict(extra="ignore", hide_input_in_errors=True)
+    # Whether the service has citizen APIs (and so must trust a token issuer in production).
+    serves_citizens: ClassVar[bool] = True
 
     mijnoverheid_environment: Environment = Field(
         default=Environment.PRODUCTION,
@@ -153,7 +155,7 @@ class ServiceSettings(BaseSettings):
     def production_problems(self) -> list[str]:
         """What makes this configuration unfit for production: one line per setting."""
         problems: list[str] = []
-        if not self.citizen_token_issuers:
+        if self.serves_citizens and not self.citizen_token_issuers:
             problems.append("CITIZEN_TOKEN_ISSUERS is not set: no token issuer is trusted")
         for issuer in self.citizen_token_issuers:
             if issuer.issuer == DEV_TOKEN_ISSUER or _same_file(issuer.keys, DEV_TOKEN_ISSUER_KEYS):

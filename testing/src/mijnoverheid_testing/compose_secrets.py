@@ -43,7 +43,13 @@ VHOST = "mijnoverheid"
 TRUSTED_USERS = {
     "berichtenbox": ("notifier", "portal"),
     "notifier": ("berichtenbox", "zaken", "gegevens"),
+    "zaken": ("zgw-connector",),  # its relay (ZGW_CONNECTOR_BROKER_USER)
 }
+
+
+def setting_name(service: str) -> str:
+    """The setting naming a service's broker user: ZGW_CONNECTOR_BROKER_USER, …"""
+    return f"{service.upper().replace('-', '_')}_BROKER_USER"
 
 
 def _keep(path: Path, make: Callable[[], bytes]) -> bytes:
@@ -113,10 +119,11 @@ def generate(root: Path, registry: OrganisationRegistry, platform_oin: str) -> N
         volume.put("service.key", issued.key.read_bytes(), private=True)
         volume.put("portal-token.pub", _public_pem(token_key))
         for other in TRUSTED_USERS.get(service, ()):
-            volume.put(f"{other.upper()}_BROKER_USER", services[other].encode())
+            volume.put(setting_name(other), services[other].encode())
     Volume(root, "berichtenbox").put("receipt-signing.key", receipt_key, private=True)
     Volume(root, "notifier").put("NOTIFIER_BOUNCE_SECRET", bounce_secret, private=True)
     Volume(root, "portal").put("portal-token.key", token_key, private=True)
+    _zgw_connector(root, own, pki, registry)
 
     rabbitmq = Volume(root, "rabbitmq")
     server = pki.server("rabbitmq")
@@ -146,6 +153,31 @@ def generate(root: Path, registry: OrganisationRegistry, platform_oin: str) -> N
     relay = pki.server("smtp")  # DNS localhost, smtp and mailpit
     mailpit.put("smtp.pem", relay.certificate.read_bytes())
     mailpit.put("smtp.key", relay.key.read_bytes(), private=True)
+
+
+def _zgw_connector(root: Path, own: Path, pki: TestPki, registry: OrganisationRegistry) -> None:
+    """Its HTTPS endpoint's certificate, and its secrets (settings files): the access tokens'
+    key and, per organisation configured for it, its Open Notificaties client's secret and the
+    secret of its own client at that organisation's ZGW APIs (in reality agreed with the
+    organisation; here made up, kept in init's volume to hand to the organisation)."""
+    volume = Volume(root, "zgw-connector")
+    server = pki.server("zgw-connector")  # DNS localhost and zgw-connector
+    volume.put("zgw-https.pem", server.certificate.read_bytes())
+    volume.put("zgw-https.key", server.key.read_bytes(), private=True)
+
+    def secret() -> bytes:
+        return secrets.token_urlsafe(32).encode()
+
+    token = _keep(own / "zgw-token-secret", secret)
+    clients, apis = {}, {}
+    for org in registry.zgw_organisations:
+        assert org.zgw is not None
+        client = org.zgw.notification_client_id
+        clients[client] = _keep(own / "zgw" / f"notification-client-{client}", secret).decode()
+        apis[org.oin] = _keep(own / "zgw" / f"api-{org.oin}", secret).decode()
+    volume.put("ZGW_TOKEN_SECRET", token, private=True)
+    volume.put("ZGW_NOTIFICATION_CLIENT_SECRETS", json.dumps(clients).encode(), private=True)
+    volume.put("ZGW_API_SECRETS", json.dumps(apis).encode(), private=True)
 
 
 def main() -> int:

@@ -21,7 +21,7 @@ _NOT_WORK_SUFFIXES = (".dead-letter",)
 _UNROUTED = "mijnoverheid.unrouted"
 
 
-def busy_queues(queues: list[dict[str, Any]], prefix: str = "") -> list[str]:
+def busy_queues(queues: list[dict[str, Any]], prefix: str | tuple[str, ...] = "") -> list[str]:
     """The work queues (delay queues included: a retry is work to come) holding messages."""
     return [
         queue["name"]
@@ -40,10 +40,11 @@ async def drained(
     *,
     settle: float = STATISTICS_INTERVAL_SECONDS + 1.0,
     timeout: float = 120.0,
-    prefix: str = "",
+    prefix: str | tuple[str, ...] = "",
 ) -> None:
-    """Return once every work queue of `vhost` (whose name starts with `prefix`: one
-    service's, say, when the others do not run) has been empty for `settle` seconds on end."""
+    """Return once every work queue of `vhost` (whose name starts with `prefix`, or one of
+    several: the services that run, when the others do not) has been empty for `settle`
+    seconds on end."""
     empty_since: float | None = None
 
     def settled() -> bool:

@@ -24,7 +24,13 @@ import aio_pika
 from aio_pika.abc import AbstractConnection
 
 from mijnoverheid.identity import OrganisationRegistry
-from mijnoverheid.provisioning import DEFAULT_VHOSTS, SERVICE_USERS, BrokerUsers, definitions
+from mijnoverheid.provisioning import (
+    DEFAULT_VHOSTS,
+    RELAY_USER,
+    SERVICE_USERS,
+    BrokerUsers,
+    definitions,
+)
 from mijnoverheid.settings import REPOSITORY_ROOT
 from mijnoverheid_testing.pki.catalogue import PLATFORM_OIN
 from mijnoverheid_testing.pki.index import Issued, TestPki
@@ -51,7 +57,9 @@ def certificate_users(
                 f"the test PKI's certificate of {org.name} is {issued!r}, which the registry "
                 f"does not list among its certificate_users {org.certificate_users}"
             )
-    services = {service: pki.service(service).rabbitmq_user for service in SERVICE_USERS}
+    services = {
+        service: pki.service(service).rabbitmq_user for service in (*SERVICE_USERS, RELAY_USER)
+    }
     return BrokerUsers(
         local_passwords=False, service_certificates=services, admin_password=admin_password
     )

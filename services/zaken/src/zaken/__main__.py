@@ -1,10 +1,10 @@
 from mijnoverheid.runtime import run
-from mijnoverheid.settings import PlatformSettings
 from zaken.app import compose
+from zaken.settings import ZakenSettings
 
 
 def main() -> None:
-    run(compose, PlatformSettings)
+    run(compose, ZakenSettings)
 
 
 if __name__ == "__main__":

@@ -8,9 +8,9 @@ from mijnoverheid.contracts import events
 from mijnoverheid.contracts.envelope import utc_now
 from mijnoverheid.contracts.zaken import SERVICE
 from mijnoverheid.identity import OrganisationRegistry
+from mijnoverheid.inbound import Relay
 from mijnoverheid.messaging.gate import RejectWith
 from mijnoverheid.runtime import PlatformRuntime, Service
-from mijnoverheid.settings import PlatformSettings
 from zaken.adapters import mongo
 from zaken.entrypoints import api
 from zaken.entrypoints.subscriptions import Handlers, subscriptions
@@ -20,6 +20,7 @@ from zaken.handlers import (
     CaseWithdrawnHandler,
 )
 from zaken.ports import CaseQueries
+from zaken.settings import ZakenSettings
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class ZakenApi:
     registry: OrganisationRegistry
 
 
-def compose(settings: PlatformSettings) -> Service[ZakenApi]:
+def compose(settings: ZakenSettings) -> Service[ZakenApi]:
     runtime = PlatformRuntime(SERVICE, settings)
     registry, publisher, source = runtime.registry, runtime.publisher, runtime.source
     cases = mongo.CaseRepository(runtime.database)
@@ -43,8 +44,17 @@ def compose(settings: PlatformSettings) -> Service[ZakenApi]:
     return Service(
         title="Lopende Zaken",
         runtime=runtime,
-        subscriptions=subscriptions(handlers, registry, reject),
+        subscriptions=subscriptions(handlers, registry, reject, zgw_relay(settings, registry)),
         create_indexes=mongo.create_indexes,
         api=ZakenApi(cases, registry),
         routers=(api.router,),
     )
+
+
+def zgw_relay(settings: ZakenSettings, registry: OrganisationRegistry) -> Relay | None:
+    """The ZGW connector, trusted to publish case events for the organisations configured for
+    it in the registry (and, on the broker, for no others): docs/security.md."""
+    user = settings.zgw_connector_broker_user
+    if user is None:
+        return None
+    return Relay(user, frozenset(org.oin for org in registry.zgw_organisations))

@@ -32,6 +32,8 @@ class CaseStatusChangedHandler:
         # redelivery decides the same, and the status a case ends in is always notified.
         if not ordering.is_current(report, recorded.known):
             return
+        if not report.informeren:
+            return  # shown, but the organisation does not want the citizen told of it
         if await self.store.is_withdrawn(report.organisation_oin, report.identificatie):
             return
         trigger = outbound.case_status_recorded(report, self.source)

@@ -53,6 +53,20 @@ async def test_the_same_status_under_a_new_event_id_triggers_nothing(
     assert len(zaken.triggers()) == 1
 
 
+async def test_a_status_not_to_inform_about_is_shown_but_triggers_nothing(
+    zaken: Zaken, gemeente: Organisation, status_event: Callable[..., dict[str, Any]]
+) -> None:
+    """ZGW StatusType.informeren false: the citizen sees it in the overview, gets no mail."""
+    quiet = status_event(gemeente, BSN, "Z-1", code="intern", informeren=False)
+    await zaken.send(gemeente, quiet)
+    [case] = await zaken.store.cases_of_citizen(BSN)
+    assert case.current.statustype_code == "intern"
+    assert zaken.triggers() == []
+    later = status_event(gemeente, BSN, "Z-1", code="besluit", at=T0 + timedelta(days=1))
+    await zaken.send(gemeente, later)
+    assert [t.data["status_event_id"] for t in zaken.triggers()] == [later["id"]]
+
+
 async def test_a_stale_status_is_kept_in_the_history_but_triggers_nothing(
     zaken: Zaken, gemeente: Organisation, status_event: Callable[..., dict[str, Any]]
 ) -> None:

@@ -173,6 +173,8 @@ OUTBOUND = (
     DIGITAL_DELIVERY,
 )
 INTERNAL_EVENTS = (ACCOUNT_ACTIVATED, DIGITAL_CONSENT_CHANGED)
+# What the ZGW connector may publish on behalf of the organisations it serves (and nothing else).
+ZGW_RELAYED = (CASE_STATUS_CHANGED, CASE_WITHDRAWN)
 
 
 def published_by(service: str) -> tuple[EventRoute, ...]:

@@ -107,6 +107,11 @@ class CaseStatusChanged(BaseModel):
         description="https link to the dossier, on a host registered for the organisation"
     )
     einddatum_gepland: date | None = Field(default=None, description="expected completion")
+    informeren: bool = Field(
+        default=True,
+        description="false: the status is recorded and shown, but the citizen is not e-mailed "
+        "about it (ZGW StatusType.informeren)",
+    )
 
 
 class CaseWithdrawn(BaseModel):

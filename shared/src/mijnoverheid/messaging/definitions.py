@@ -42,6 +42,11 @@ def topology_definitions(vhost: str) -> dict[str, list[dict[str, Any]]]:
             queues.append(_queue(queue.dead_letter_name, vhost, _QUORUM))
             queues += [_queue(d.name, vhost, d.arguments()) for d in queue.delays]
             bindings += [
+                _binding(routing.EXCHANGE, d.name, d.binding_key, vhost)
+                for d in queue.delays
+                if d.binding_key is not None
+            ]
+            bindings += [
                 _binding(routing.EXCHANGE, queue.name, queue.binding_key, vhost),
                 _binding(routing.REPLAY_EXCHANGE, queue.name, "", vhost, queue.replay_binding()),
                 _binding(routing.DEAD_LETTER_EXCHANGE, queue.dead_letter_name, queue.name, vhost),

@@ -26,7 +26,7 @@ from mijnoverheid.contracts.envelope import CloudEvent
 from mijnoverheid.contracts.rejection import Rejected
 from mijnoverheid.contracts.routing import EventRoute, oin_of_routing_key
 from mijnoverheid.identity import OrganisationRegistry, ServiceName
-from mijnoverheid.inbound import Accepted, Refused, accept_inbound
+from mijnoverheid.inbound import Accepted, Refused, Relay, accept_inbound
 from mijnoverheid.kernel import Refusal, UnprocessableEventError, derived_event_id
 from mijnoverheid.messaging.consumer import InboundDelivery
 from mijnoverheid.messaging.publisher import EventPublisher
@@ -82,6 +82,8 @@ class FromOrganisations(Generic[DataT, CommandT]):
     # The edge: the accepted contract as the handler's command (no wire model beyond it).
     command: Callable[[Accepted[DataT]], CommandT]
     handle: Callable[[CommandT], Awaitable[None]]
+    # A platform service that may publish these events for some organisations (inbound.Relay).
+    relay: Relay | None = None
 
     @property
     def payload(self) -> type[BaseModel]:
@@ -95,6 +97,7 @@ class FromOrganisations(Generic[DataT, CommandT]):
             self.route.type,
             self.route.data,
             self.route.max_bytes,
+            self.relay,
         )
         if isinstance(outcome, Refused):
             await self.answer(outcome)

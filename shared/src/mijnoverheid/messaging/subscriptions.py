@@ -13,12 +13,13 @@ from pydantic import BaseModel
 from mijnoverheid.contracts.envelope import TypedCloudEvent
 from mijnoverheid.messaging.consumer import documented_as, process, raw_body
 from mijnoverheid.messaging.gate import OwnCommands, Subscription
-from mijnoverheid.messaging.topology import EXCHANGE
+from mijnoverheid.messaging.topology import EXCHANGE, PASSIVE_EXCHANGE
 
 
-def subscribe(broker: RabbitBroker, subscription: Subscription) -> None:
+def subscribe(broker: RabbitBroker, subscription: Subscription, *, shared: bool = True) -> None:
     """Consume the subscription's queue through its gate: manual acks (see `process`), raw
-    bodies, the payload documented for AsyncAPI."""
+    bodies, the payload documented for AsyncAPI. `shared=False`: the service may not configure
+    the main exchange, so it is declared passively (topology.declare_topology)."""
     queue = subscription.queue
     schema: type[BaseModel] = subscription.payload
     if not isinstance(subscription, OwnCommands):
@@ -31,7 +32,7 @@ def subscribe(broker: RabbitBroker, subscription: Subscription) -> None:
     consume.__name__ = consume.__qualname__ = queue.name.replace(".", "_").replace("-", "_")
     broker.subscriber(
         queue.rabbit_queue(),
-        EXCHANGE,
+        EXCHANGE if shared else PASSIVE_EXCHANGE,
         ack_policy=AckPolicy.MANUAL,
         decoder=raw_body,
         title=queue.name,

@@ -35,6 +35,10 @@ class DelayQueue:
     name: str
     seconds: int
     target_routing_key: str
+    # Bound on the main exchange with this key, for a publisher that may not write the default
+    # exchange (the ZGW connector: the default exchange reaches every queue by name, past the
+    # topic permissions); None: published straight into the queue by name (the Notifier).
+    binding_key: str | None = None
 
     def arguments(self) -> dict[str, Any]:
         return {
@@ -145,6 +149,27 @@ NOTIFIER_RETRY = WorkQueue(
     ),
 )
 
+# The ZGW connector: a thin case event accepted over HTTPS waits here until it is processed; one
+# that finds its case not yet complete in the ZGW API waits in a delay queue (bound on the main
+# exchange: the connector may not write the default exchange) and comes back. Only the
+# connector may publish these keys (topic permissions), and it checks user_id too.
+ZGW_CONNECTOR = "zgw-connector"
+ZGW_THIN_EVENT_KEY = f"{ZGW_CONNECTOR}.thin-event"
+ZGW_RETRY_DELAYS = ((10, "10s"), (60, "1m"), (600, "10m"), (3600, "1h"))
+ZGW_THIN_EVENT = WorkQueue(
+    ZGW_THIN_EVENT_KEY,
+    ZGW_THIN_EVENT_KEY,
+    delays=tuple(
+        DelayQueue(
+            f"{ZGW_THIN_EVENT_KEY}.{label}",
+            seconds,
+            ZGW_THIN_EVENT_KEY,
+            binding_key=f"{ZGW_THIN_EVENT_KEY}.{label}",
+        )
+        for seconds, label in ZGW_RETRY_DELAYS
+    ),
+)
+
 # Every queue a service consumes; provisioning declares them all up front, so that nothing
 # published before a service first starts is lost.
 SERVICE_QUEUES: dict[str, tuple[WorkQueue, ...]] = {
@@ -166,18 +191,47 @@ SERVICE_QUEUES: dict[str, tuple[WorkQueue, ...]] = {
         NOTIFIER_NOTIFICATION_STATUS_REQUESTED,
         NOTIFIER_RETRY,
     ),
+    ZGW_CONNECTOR: (ZGW_THIN_EVENT,),
 }
 UNROUTED_QUEUE = RabbitQueue(routing.UNROUTED_QUEUE, queue_type=QueueType.QUORUM, durable=True)
 
 
-async def declare_topology(broker: RabbitBroker, queues: tuple[WorkQueue, ...]) -> None:
-    """Declare (idempotently) everything a service relies on before it publishes or consumes."""
-    await broker.declare_exchange(UNROUTED_EXCHANGE)
-    unrouted = await broker.declare_queue(UNROUTED_QUEUE)
-    await unrouted.bind(routing.UNROUTED_EXCHANGE)
-    await broker.declare_exchange(EXCHANGE)
-    await broker.declare_exchange(DEAD_LETTER_EXCHANGE)
-    await broker.declare_exchange(REPLAY_EXCHANGE)
+# The exchanges as a service that may not configure them sees them: declared passively (they
+# must exist already, provisioned), which needs no permission on them.
+PASSIVE_EXCHANGE = RabbitExchange(
+    routing.EXCHANGE,
+    type=ExchangeType.TOPIC,
+    durable=True,
+    arguments=EXCHANGE_ARGUMENTS,
+    declare=False,
+)
+_PASSIVE = (
+    PASSIVE_EXCHANGE,
+    RabbitExchange(
+        routing.DEAD_LETTER_EXCHANGE, type=ExchangeType.DIRECT, durable=True, declare=False
+    ),
+    RabbitExchange(routing.REPLAY_EXCHANGE, type=ExchangeType.HEADERS, durable=True, declare=False),
+)
+
+
+async def declare_topology(
+    broker: RabbitBroker, queues: tuple[WorkQueue, ...], *, shared: bool = True
+) -> None:
+    """Declare (idempotently) everything a service relies on before it publishes or consumes.
+
+    `shared=False`: a service without configure permission on the shared exchanges (the ZGW
+    connector) only checks that they exist and declares its own queues.
+    """
+    if shared:
+        await broker.declare_exchange(UNROUTED_EXCHANGE)
+        unrouted = await broker.declare_queue(UNROUTED_QUEUE)
+        await unrouted.bind(routing.UNROUTED_EXCHANGE)
+        await broker.declare_exchange(EXCHANGE)
+        await broker.declare_exchange(DEAD_LETTER_EXCHANGE)
+        await broker.declare_exchange(REPLAY_EXCHANGE)
+    else:
+        for exchange in _PASSIVE:
+            await broker.declare_exchange(exchange)
     for queue in queues:
         dead_letters = await broker.declare_queue(queue.dead_letter_queue())
         await dead_letters.bind(routing.DEAD_LETTER_EXCHANGE, routing_key=queue.name)
@@ -185,4 +239,6 @@ async def declare_topology(broker: RabbitBroker, queues: tuple[WorkQueue, ...]) 
         await work.bind(routing.EXCHANGE, routing_key=queue.binding_key)
         await work.bind(routing.REPLAY_EXCHANGE, routing_key="", arguments=queue.replay_binding())
         for delay in queue.delays:
-            await broker.declare_queue(delay.rabbit_queue())
+            delayed = await broker.declare_queue(delay.rabbit_queue())
+            if delay.binding_key is not None:
+                await delayed.bind(routing.EXCHANGE, routing_key=delay.binding_key)

@@ -6,7 +6,8 @@ TEST Staat der Nederlanden Private Root CA          (root; like Staat der Nederl
        ├ one certificate per organisation of the registry: C=NL, O=<name>,
        │   serialNumber=<OIN>, CN=<system name> (clientAuth)
        ├ one per platform service (clientAuth) and per server: RabbitMQ, FerretDB, the SMTP
-       │   relay (serverAuth, DNS localhost and IP 127.0.0.1)
+       │   relay, the ZGW connector's endpoint, the test ZGW API (serverAuth, DNS localhost
+       │   and IP 127.0.0.1)
        └ for tests: an expired one, a revoked one, one whose serialNumber is another
          organisation's OIN; and one from a foreign CA the broker does not trust.
 """
@@ -22,13 +23,16 @@ from mijnoverheid_testing.pki.issuing import LeafProfile, Subject
 
 PLATFORM_NAME = "MijnOverheid (TEST)"
 PLATFORM_OIN = "00000001234567890000"  # the services' default PLATFORM_OIN
-SERVICES = ("berichtenbox", "zaken", "gegevens", "notifier", "portal")
+SERVICES = ("berichtenbox", "zaken", "gegevens", "notifier", "portal", "zgw-connector")
 # Server certificates: the compose host names beside localhost (and those of the cluster's
 # nodes and replica set members, docker-compose.cluster.yml, which share one certificate each).
 SERVERS = {
     "rabbitmq": ("localhost", "rabbitmq", "rabbitmq-1", "rabbitmq-2", "rabbitmq-3"),
     "ferretdb": ("localhost", "ferretdb", "mongo", "mongo-1", "mongo-2", "mongo-3"),
     "smtp": ("localhost", "smtp", "mailpit"),
+    # The ZGW connector's HTTPS endpoint for Open Notificaties, and the test ZGW API.
+    "zgw-connector": ("localhost", "zgw-connector"),
+    "zgw-api": ("localhost", "zgw-api"),
 }
 _TEST_NL = (("C", "NL"), ("O", "Staat der Nederlanden (TEST)"))
 _PLATFORM = (("C", "NL"), ("O", PLATFORM_NAME))

@@ -192,7 +192,8 @@ def _report_document(report: StatusReport, report_id: str, slot_id: str) -> Docu
 
 
 def to_report(document: Document) -> StatusReport:
-    values = {name: document[name] for name in _REPORT_FIELDS}
+    # Reports stored before a field existed take its default (informeren: true).
+    values = {name: document[name] for name in _REPORT_FIELDS if name in document}
     planned = values["einddatum_gepland"]
     values["einddatum_gepland"] = date.fromisoformat(planned) if planned else None
     return StatusReport(**values)

@@ -25,6 +25,8 @@ class StatusSubmission:
     is_eindstatus: bool
     dossier_url: str
     einddatum_gepland: date | None = None
+    # False: recorded and shown, never e-mailed (ZGW StatusType.informeren).
+    informeren: bool = True
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ class StatusReport:
     is_eindstatus: bool
     dossier_url: str
     einddatum_gepland: date | None
+    informeren: bool = True
 
     @property
     def status_key(self) -> StatusKey:
@@ -139,6 +142,7 @@ def report(command: ReportStatus, *, now: datetime) -> StatusReport:
         is_eindstatus=data.is_eindstatus,
         dossier_url=data.dossier_url,
         einddatum_gepland=data.einddatum_gepland,
+        informeren=data.informeren,
     )
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from mijnoverheid.contracts import events
 from mijnoverheid.contracts.zaken import CaseStateRequested, CaseStatusChanged, CaseWithdrawn
 from mijnoverheid.identity import OrganisationRegistry
-from mijnoverheid.inbound import Accepted
+from mijnoverheid.inbound import Accepted, Relay
 from mijnoverheid.messaging import topology
 from mijnoverheid.messaging.gate import AnswerRefusal, FromOrganisations, Subscription
 from zaken.domain.model import AskCaseState, ReportStatus, StatusSubmission, WithdrawCase
@@ -22,8 +22,13 @@ class Handlers:
 
 
 def subscriptions(
-    handlers: Handlers, registry: OrganisationRegistry, reject: AnswerRefusal
+    handlers: Handlers,
+    registry: OrganisationRegistry,
+    reject: AnswerRefusal,
+    relay: Relay | None = None,
 ) -> tuple[Subscription, ...]:
+    """`relay`: the ZGW connector, which may report statuses and withdrawals (never ask for
+    case states) for the organisations it serves."""
     return (
         FromOrganisations(
             topology.ZAKEN_CASE_STATUS_CHANGED,
@@ -36,6 +41,7 @@ def subscriptions(
             reject,
             command=report_status,
             handle=handlers.status_changed,
+            relay=relay,
         ),
         FromOrganisations(
             topology.ZAKEN_CASE_WITHDRAWN,
@@ -47,6 +53,7 @@ def subscriptions(
             reject,
             command=withdraw_case,
             handle=handlers.withdrawn,
+            relay=relay,
         ),
         FromOrganisations(
             topology.ZAKEN_CASE_STATE_REQUESTED,
