@@ -16,8 +16,6 @@ import httpx
 import pytest
 
 from mijnoverheid.contracts import events
-from mijnoverheid.contracts.envelope import source_for, utc_now
-from mijnoverheid.contracts.routing import EventRoute
 from mijnoverheid.processing_log.model import (
     DATA_SUBJECT_ID,
     DATA_SUBJECT_ID_TYPE,
@@ -27,9 +25,10 @@ from mijnoverheid.processing_log.model import (
 from mijnoverheid.processing_log.subjects import SubjectPseudonyms
 from mijnoverheid.settings import DEV_TOKEN_ISSUER
 from mijnoverheid_testing.citizens import random_bsn
-from mijnoverheid_testing.organisation import OrganisationClient, about, message_sent
+from mijnoverheid_testing.organisation import about, message_sent
 from mijnoverheid_testing.otlp import OtlpReceiver
 from mijnoverheid_testing.platform import Platform
+from mijnoverheid_testing.processing_log import ask
 from mijnoverheid_testing.waiting import wait_until
 from services.gegevens.tests.events import registration_changed
 from tests.security.test_inbound_attacks import _case_status
@@ -66,34 +65,6 @@ async def urls(platform: Platform, receiver: OtlpReceiver) -> dict[str, str]:
 def citizen(platform: Platform, base_url: str, bsn: str) -> httpx.AsyncClient:
     token = platform.stack.citizen_token(bsn)
     return httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {token}"})
-
-
-def query(client: OrganisationClient, route: EventRoute, data: dict[str, Any]) -> Any:
-    return {
-        "specversion": "1.0",
-        "id": str(uuid.uuid4()),
-        "source": source_for(client.organisation.oin, "zaaksysteem"),
-        "type": route.type,
-        "time": utc_now().isoformat(),
-        "data": data,
-    }
-
-
-async def ask(
-    client: OrganisationClient, route: EventRoute, data: dict[str, Any], answered: str
-) -> Any:
-    """An organisation's query and its answer (every answer names the request's id)."""
-    request = query(client, route, data)
-    await client.publish(request, routing_key=route.key(client.organisation.oin))
-
-    def answers(event: dict[str, Any]) -> bool:
-        return request["id"] in (
-            event["data"].get("request_id"),
-            event["data"].get("requested_event_id"),
-        )
-
-    answer = await client.next_event(answered, answers)
-    return request, answer
 
 
 async def own_log(platform: Platform, url: str, bsn: str, party: str) -> list[dict[str, Any]]:

@@ -1,13 +1,19 @@
-"""A processing log in memory, for fast unit tests of handlers that record their reads."""
+"""A processing log in memory, for fast unit tests of handlers that record their reads, and
+an organisation's query over the broker, for the tests that read the records."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
+from mijnoverheid.contracts.envelope import source_for, utc_now
+from mijnoverheid.contracts.routing import EventRoute
 from mijnoverheid.processing_log.activities import Action
 from mijnoverheid.processing_log.model import Caller, Party, PartyGroup, ProcessingRecord
+from mijnoverheid_testing.organisation import OrganisationClient
 
 
 @dataclass(frozen=True)
@@ -40,3 +46,24 @@ class ReadsInMemory:
         self, bsn: str, group: PartyGroup, skip: int, limit: int
     ) -> tuple[list[ProcessingRecord], int]:
         return [], 0
+
+
+async def ask(
+    client: OrganisationClient, route: EventRoute, data: dict[str, Any], answered: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """An organisation's query over the broker, and the answer that names it."""
+    request = {
+        "specversion": "1.0",
+        "id": str(uuid.uuid4()),
+        "source": source_for(client.organisation.oin, "zaaksysteem"),
+        "type": route.type,
+        "time": utc_now().isoformat(),
+        "data": data,
+    }
+    await client.publish(request, routing_key=route.key(client.organisation.oin))
+
+    def answers(event: dict[str, Any]) -> bool:
+        named = (event["data"].get("request_id"), event["data"].get("requested_event_id"))
+        return request["id"] in named
+
+    return request, await client.next_event(answered, answers)
