@@ -150,3 +150,14 @@ async def test_each_read_is_recorded_once_and_what_reads_nothing_is_not(
     ]
     assert {read.caller.processor for read in reads.reads} == {DEV_ISSUER}
     assert not any(read.failed for read in reads.reads)
+
+
+async def test_a_read_that_cannot_be_recorded_is_not_answered(
+    client: httpx.AsyncClient, reads: ReadsInMemory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def unavailable(*_: object, **__: object) -> None:
+        raise ConnectionError("the database is away")
+
+    monkeypatch.setattr(reads, "record", unavailable)
+    with pytest.raises(ConnectionError):  # the server's 500: the cases never went out
+        await client.get("/api/v1/cases", headers=_auth(ME))

@@ -3,7 +3,7 @@ citizen's own copy (`GET /api/v1/processing-log`).
 
 A route records with one line in its decorator, `dependencies=[records(MESSAGE_READ)]`: once
 the route has its answer, and before that answer is sent, the read is recorded (a read that
-cannot be recorded is a 503-like failure, never an unrecorded read). An answer that reads
+cannot be recorded fails with a 500, never goes out unrecorded). An answer that reads
 nothing (4xx: not found, not yours, invalid) records nothing; a failure inside the service
 (5xx) is recorded with status error.
 """
