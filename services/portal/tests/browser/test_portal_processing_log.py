@@ -53,7 +53,8 @@ async def test_who_viewed_my_data(system: PortalSystem, browser: WebDriver) -> N
         asked = {"bsns": [JANSEN]}
         await ask(belastingdienst, events.DIGITAL_DELIVERY_REQUESTED, asked, "digital-delivery")
 
-    browser.get(f"{system.url}/lopende-zaken")  # a read of the citizen's own
+    browser.get(f"{system.url}/overzicht")  # the citizen's own reads: two services, one page
+    browser.get(f"{system.url}/lopende-zaken")
     browser.find_element(By.LINK_TEXT, "Wie heeft mijn gegevens ingezien").click()
     wait_for(browser, lambda d: d.find_elements(By.ID, "verwerkingen"), "the page")
     assert heading(browser) == "Wie heeft mijn gegevens ingezien"
@@ -69,6 +70,16 @@ async def test_who_viewed_my_data(system: PortalSystem, browser: WebDriver) -> N
     own = rows(browser)
     assert ("zaken", "cases-listed", "Uzelf") in own
     assert {who for _, _, who in own} == {"Uzelf"}
+    # The overview asked the Berichtenbox and Zaken: one page view, one trace, in both logs;
+    # the case list after it (the newest cases-listed) is a page view of its own.
+    traced = [
+        (str(row.get_attribute("data-action")), str(row.get_attribute("data-trace")))
+        for row in browser.find_elements(By.CSS_SELECTOR, "#verwerkingen tbody tr[data-action]")
+    ]
+    folders = {trace for action, trace in traced if action == "folders-listed"}
+    cases = [trace for action, trace in traced if action == "cases-listed"]
+    assert folders & set(cases)
+    assert cases[0] not in folders
     assert_accessible(browser)
 
     browser.get(f"{system.url}{PAGE}")
