@@ -273,6 +273,23 @@ async def test_a_callers_trace_context_is_the_records_parent(
     assert (spans[0].trace_id, spans[0].parent_span_id) == (trace_id, parent_id)
 
 
+async def test_an_organisations_trace_context_is_the_parent_of_its_querys_records(
+    platform: Platform, urls: dict[str, str], receiver: OtlpReceiver
+) -> None:
+    """The CloudEvents Distributed Tracing extension: the query's `traceparent`."""
+    asked, trace_id, parent_id = random_bsn(), uuid.uuid4().hex, uuid.uuid4().hex[:16]
+    async with platform.client("belastingdienst") as belastingdienst:
+        route, data = events.DIGITAL_DELIVERY_REQUESTED, {"bsns": [asked]}
+        traceparent = f"00-{trace_id}-{parent_id}-01"
+        await ask(belastingdienst, route, data, "digital-delivery", traceparent=traceparent)
+    [item] = await own_log(platform, urls["berichtenbox"], asked, "others")
+    assert item["trace_id"] == trace_id
+    spans = await wait_until(
+        lambda: [s for s in receiver.spans if s.span_id == item["span_id"]], what="its span"
+    )
+    assert spans[0].parent_span_id == parent_id
+
+
 async def test_another_citizen_never_sees_them_and_no_log_line_names_a_citizen(
     platform: Platform, urls: dict[str, str], reads: dict[str, Any]
 ) -> None:

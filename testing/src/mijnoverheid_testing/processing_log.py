@@ -49,9 +49,14 @@ class ReadsInMemory:
 
 
 async def ask(
-    client: OrganisationClient, route: EventRoute, data: dict[str, Any], answered: str
+    client: OrganisationClient,
+    route: EventRoute,
+    data: dict[str, Any],
+    answered: str,
+    **extensions: str,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """An organisation's query over the broker, and the answer that names it."""
+    """An organisation's query over the broker (with CloudEvents extension attributes, e.g.
+    `traceparent`), and the answer that names it."""
     request = {
         "specversion": "1.0",
         "id": str(uuid.uuid4()),
@@ -59,6 +64,7 @@ async def ask(
         "type": route.type,
         "time": utc_now().isoformat(),
         "data": data,
+        **extensions,
     }
     await client.publish(request, routing_key=route.key(client.organisation.oin))
 

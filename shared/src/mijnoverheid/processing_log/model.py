@@ -18,6 +18,7 @@ it can say who: the organisation's OIN, or the authorisation (never the helper's
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -29,6 +30,11 @@ PROCESSING_ACTIVITY_ID = "dpl.core.processing_activity_id"
 DATA_SUBJECT_ID = "dpl.core.data_subject_id"
 DATA_SUBJECT_ID_TYPE = "dpl.core.data_subject_id_type"
 FOREIGN_OPERATION_PROCESSOR = "dpl.core.foreign_operation.processor"
+
+
+# The W3C trace context of the organisation's event being handled (the CloudEvents
+# Distributed Tracing extension, `traceparent`), set by the inbound gate around the handler.
+inbound_traceparent: ContextVar[str | None] = ContextVar("inbound_traceparent", default=None)
 
 
 class RecordStatus(StrEnum):

@@ -28,6 +28,7 @@ from mijnoverheid.processing_log.model import (
     PartyGroup,
     ProcessingRecord,
     RecordStatus,
+    inbound_traceparent,
 )
 from mijnoverheid.processing_log.store import ProcessingLogStore
 from mijnoverheid.processing_log.subjects import SubjectPseudonyms
@@ -170,7 +171,8 @@ async def record_query(
 ) -> None:
     """An organisation's query over the broker read these citizens' data: one record each.
 
-    The calling application is the request's CloudEvent `source` (the organisation's system).
+    The calling application is the request's CloudEvent `source` (the organisation's system);
+    the event's `traceparent`, if it had one, is the parent of the records.
     """
-    caller = Caller(request_source)
+    caller = Caller(request_source, inbound_traceparent.get())
     await log.record(action, list(bsns), Party.organisation(asker_oin), caller)
