@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from berichtenbox.settings import BerichtenboxSettings
 from mijnoverheid.auth import load_private_key
 from mijnoverheid.identity import OrganisationRegistry
+from mijnoverheid.processing_log.settings import ProcessingLogSettings
 from mijnoverheid.runtime import load_settings
 from mijnoverheid.settings import PlatformSettings
 from mijnoverheid.tls import certificate_problems
@@ -166,6 +167,8 @@ def test_each_service_is_fit_for_its_environment_with_what_init_generated(
     assert settings.mijnoverheid_environment.value == expected
     assert settings.configuration_problems() == []  # production's checks included
     assert certificate_problems(settings) == []
+    if service != "portal":  # the processing log's key, from a file of the settings directory
+        assert load_settings(ProcessingLogSettings).problems() == []
     if service == "notifier":  # from files named after the settings (MIJNOVERHEID_SETTINGS_DIR)
         assert not settings.bounce_secret_is_the_development_default
         assert settings.berichtenbox_broker_user.startswith("CN=berichtenbox,")
@@ -187,6 +190,7 @@ def test_keys_are_readable_only_by_their_owner_and_kept_across_starts(secrets_ro
         secrets_root / "zgw-connector" / "ZGW_TOKEN_SECRET",
         secrets_root / "zgw-connector" / "ZGW_API_SECRETS",
         secrets_root / "zgw-connector" / "ZGW_NOTIFICATION_CLIENT_SECRETS",
+        *sorted(secrets_root.glob("*/PROCESSING_LOG_SUBJECT_KEY")),
         secrets_root / "mongo" / "server.pem",
         secrets_root / "rabbitmq" / "definitions.json",
         secrets_root / "rabbitmq" / "admin-password",

@@ -19,6 +19,7 @@ import pytest
 
 from berichtenbox.settings import DEV_RECEIPT_KEY, BerichtenboxSettings
 from mijnoverheid.identity import OrganisationRegistry
+from mijnoverheid.processing_log.settings import ProcessingLogSettings
 from mijnoverheid.runtime import load_settings
 from mijnoverheid.settings import DEV_TOKEN_ISSUER, DEV_TOKEN_ISSUER_KEYS, PlatformSettings
 from mijnoverheid.tls import certificate_problems
@@ -78,6 +79,7 @@ def fit_for_production(
             "CITIZEN_TOKEN_ISSUERS": json.dumps(issuers),
             "RECEIPT_SIGNING_KEY": str(secrets.receipt_signing_key),
             "NOTIFIER_BOUNCE_SECRET": secrets.bounce_secret,
+            "PROCESSING_LOG_SUBJECT_KEY": secrets.processing_log_subject_key,
             "SMTP_STARTTLS": "true",
             "OIDC_ISSUER": "https://digid.example",
             "OIDC_CLIENT_KEY": str(work / "oidc-client.jwk.json"),
@@ -108,6 +110,8 @@ def test_the_baseline_is_fit_for_production(
             settings: Any = load_settings(settings_class)
             assert settings.configuration_problems() == [], service
             assert certificate_problems(settings) == [], service
+            if service != "portal":  # it records no reads
+                assert load_settings(ProcessingLogSettings).problems() == [], service
 
 
 DEV_RETIRED = json.dumps(
@@ -179,6 +183,13 @@ CASES: list[tuple[str, dict[str, str | None], list[str]]] = [
     # A missing, unreadable or unusable setting fails closed too.
     ("zaken", {"AMQP_URL": None}, ["AMQP_URL: Field required"]),
     ("notifier", {"AMQP_KEY_FILE": "/nonexistent/notifier.key"}, ["AMQP_KEY_FILE cannot be read"]),
+    # The processing log: its development key, and a collector reached without TLS.
+    ("zaken", {"PROCESSING_LOG_SUBJECT_KEY": None}, ["PROCESSING_LOG_SUBJECT_KEY"]),
+    (
+        "gegevens",
+        {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector.example:4318"},
+        ["OTEL_EXPORTER_OTLP_ENDPOINT is not https"],
+    ),
 ]
 
 
@@ -233,5 +244,7 @@ def test_the_cases_cover_every_kind_of_problem() -> None:
         "MONGODB_URL",
         "SMTP_STARTTLS",
         "AMQP_CERT_FILE",
+        "PROCESSING_LOG_SUBJECT_KEY",
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
     ):
         assert kind in named, kind

@@ -20,6 +20,7 @@ from mijnoverheid.contracts.envelope import CloudEvent
 from mijnoverheid.identity import OrganisationRegistry
 from mijnoverheid.messaging.consumer import InboundDelivery
 from mijnoverheid.messaging.gate import FromOrganisations, RejectWith
+from mijnoverheid_testing.processing_log import ReadsInMemory
 from zaken.adapters.slots import record_in_order
 from zaken.domain.case import Case, CaseName, cases_of
 from zaken.domain.model import StatusReport, Withdrawal
@@ -166,7 +167,7 @@ def gates(
     handlers = Handlers(
         status_changed=CaseStatusChangedHandler(store, publisher, source, clock),
         withdrawn=CaseWithdrawnHandler(store, clock),
-        state_requested=CaseStateRequestedHandler(store, publisher, source, clock),
+        state_requested=CaseStateRequestedHandler(store, publisher, source, clock, ReadsInMemory()),
     )
     reject = RejectWith(events.ZAKEN_EVENT_REJECTED, publisher, source, clock)
     found = subscriptions(handlers, registry, reject)

@@ -42,6 +42,7 @@ _PEM_END = "-----END PUBLIC KEY-----"
 @dataclass(frozen=True)
 class Citizen:
     bsn: str
+    issuer: str = ""  # who vouched for the citizen (the portal): the processing log's caller
 
 
 def key_id(key: Ed25519PublicKey) -> str:
@@ -102,7 +103,7 @@ class CitizenTokenVerifier:
         bsn = str(claims["sub"])
         if not is_valid_bsn(bsn):
             raise _unauthorized("token subject is not a valid BSN")
-        return Citizen(bsn)
+        return Citizen(bsn, issuer)
 
     @staticmethod
     def _decode(token: str, key: Ed25519PublicKey, issuer: str) -> dict[str, Any]:

@@ -9,6 +9,7 @@ import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Generic, TypeVar
 
 import uvicorn
@@ -16,6 +17,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from faststream.rabbit import Channel, RabbitBroker
 from pydantic import ValidationError
+from pydantic_settings import BaseSettings
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -23,7 +25,7 @@ from mijnoverheid import logs, metrics, problems, storage, tls
 from mijnoverheid.api import NeverCached, with_problem_answers
 from mijnoverheid.auth import CitizenTokenVerifier
 from mijnoverheid.contracts import events
-from mijnoverheid.contracts.envelope import source_for
+from mijnoverheid.contracts.envelope import source_for, utc_now
 from mijnoverheid.contracts.routing import EventRoute
 from mijnoverheid.identity import OrganisationRegistry
 from mijnoverheid.messaging.connection import rabbit_broker
@@ -31,10 +33,14 @@ from mijnoverheid.messaging.gate import Subscription
 from mijnoverheid.messaging.publisher import RabbitEventPublisher
 from mijnoverheid.messaging.subscriptions import subscribe
 from mijnoverheid.messaging.topology import WorkQueue, declare_topology
+from mijnoverheid.processing_log import Recorder, open_processing_log
+from mijnoverheid.processing_log.http import router as processing_log_routes
+from mijnoverheid.processing_log.settings import ProcessingLogSettings
 from mijnoverheid.settings import PlatformSettings, ServiceSettings
 from mijnoverheid.storage import Document
 
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+LoadedT = TypeVar("LoadedT", bound=BaseSettings)
 
 
 def create_broker(settings: ServiceSettings, service: str) -> RabbitBroker:
@@ -79,6 +85,12 @@ class ServiceRuntime:
     async def ready(self) -> bool:
         broker_ok = await self.broker.ping(timeout=2.0)
         return broker_ok and await storage.ping(self.database)
+
+    @cached_property
+    def processing_log(self) -> Recorder:
+        """Where the service records every read of personal data (its own settings)."""
+        settings = load_settings(ProcessingLogSettings)
+        return open_processing_log(self.name, self.database, settings, utc_now)
 
 
 @dataclass
@@ -149,11 +161,13 @@ def service_app(service: Service[Any]) -> FastAPI:
     are long-running tasks (e.g. schedulers) run while the service is up.
     """
     runtime = service.runtime
+    processing_log = runtime.processing_log
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         try:
             await service.create_indexes(runtime.database)
+            await processing_log.store.create_indexes()
             await runtime.broker.connect()
             await declare_topology(
                 runtime.broker, service.queues, shared=service.declares_shared_topology
@@ -161,12 +175,14 @@ def service_app(service: Service[Any]) -> FastAPI:
             await runtime.broker.start()
             async with asyncio.TaskGroup() as jobs:
                 tasks = [jobs.create_task(job()) for job in service.jobs]
+                tasks.append(jobs.create_task(processing_log.sweep_periodically()))
                 yield
                 for task in tasks:
                     task.cancel()
         finally:
             await runtime.broker.stop()
             await runtime.mongo.close()
+            processing_log.shutdown()  # what is still queued goes out to the collector
 
     app = FastAPI(
         title=service.title,
@@ -178,12 +194,13 @@ def service_app(service: Service[Any]) -> FastAPI:
     app.add_middleware(NeverCached)
     _document_problem_answers(app)
     app.state.api = service.api
+    app.state.processing_log = processing_log
     if service.routers:
         settings = runtime.settings
         app.state.citizen_tokens = CitizenTokenVerifier.from_files(
             settings.trusted_issuers(), settings.citizen_token_max_lifetime_seconds
         )
-        for router in service.routers:
+        for router in (*service.routers, processing_log_routes):
             app.include_router(router)
 
     @app.get("/health", include_in_schema=False)
@@ -217,7 +234,7 @@ def _document_problem_answers(app: FastAPI) -> None:
 def run(compose: Callable[[SettingsT], Service[Any]], settings_class: type[SettingsT]) -> None:
     """A service's `__main__`: settings from the environment, then serve until stopped."""
     settings = load_settings(settings_class)
-    refuse_unsafe_production(settings)
+    refuse_unsafe_production(settings, load_settings(ProcessingLogSettings).problems())
     service = compose(settings)
     serve(service_app(service), settings, service.name)
 
@@ -225,7 +242,7 @@ def run(compose: Callable[[SettingsT], Service[Any]], settings_class: type[Setti
 SETTINGS_DIR = "MIJNOVERHEID_SETTINGS_DIR"
 
 
-def load_settings(settings_class: type[SettingsT]) -> SettingsT:
+def load_settings(settings_class: type[LoadedT]) -> LoadedT:
     """The settings from the environment and, when MIJNOVERHEID_SETTINGS_DIR names one, from
     files in that directory named after a setting (e.g. NOTIFIER_BOUNCE_SECRET), which is how
     secrets arrive without being in the environment; the environment wins. A missing or
@@ -242,10 +259,11 @@ def load_settings(settings_class: type[SettingsT]) -> SettingsT:
         raise SystemExit(2) from None
 
 
-def refuse_unsafe_production(settings: ServiceSettings) -> None:
+def refuse_unsafe_production(settings: ServiceSettings, more: list[str] | None = None) -> None:
     """Exit with one clear line per setting that contradicts another or cannot be used and, in
-    production, per setting that is only fit for development."""
+    production, per setting that is only fit for development (`more`: another part's)."""
     problems = settings.configuration_problems() + tls.certificate_problems(settings)
+    problems += more or []
     if problems:
         environment = settings.mijnoverheid_environment.value
         for problem in problems:

@@ -72,7 +72,7 @@ def unauthorized(verifier: CitizenTokenVerifier, presented: str) -> ProblemError
 def test_a_token_of_a_trusted_issuer_names_the_citizen(
     private_key: Ed25519PrivateKey, verifier: CitizenTokenVerifier
 ) -> None:
-    assert verifier.verify(token(private_key)) == Citizen(BSN)
+    assert verifier.verify(token(private_key)) == Citizen(BSN, PORTAL)
 
 
 def test_a_token_of_another_issuer_is_refused_even_with_a_trusted_key(
@@ -103,7 +103,7 @@ def test_a_token_living_longer_than_five_minutes_is_refused(
     now = int(utc_now().timestamp())
     problem = unauthorized(verifier, token(private_key, iat=now, exp=now + 301))
     assert "300" in problem.detail
-    assert verifier.verify(token(private_key, iat=now, exp=now + 300)) == Citizen(BSN)
+    assert verifier.verify(token(private_key, iat=now, exp=now + 300)) == Citizen(BSN, PORTAL)
 
 
 def test_clock_skew_is_tolerated_up_to_the_leeway_only(
@@ -111,7 +111,7 @@ def test_clock_skew_is_tolerated_up_to_the_leeway_only(
 ) -> None:
     now = int(utc_now().timestamp())
     just_expired = token(private_key, iat=now - 120, exp=now - LEEWAY_SECONDS + 5)
-    assert verifier.verify(just_expired) == Citizen(BSN)
+    assert verifier.verify(just_expired) == Citizen(BSN, PORTAL)
     unauthorized(verifier, token(private_key, iat=now - 200, exp=now - LEEWAY_SECONDS - 5))
     unauthorized(verifier, token(private_key, iat=now + 120, exp=now + 180))  # issued later
 
@@ -171,8 +171,8 @@ def test_keys_come_from_a_pem_file_by_issuer(tmp_path: Path) -> None:
     path = tmp_path / "portal.pub"
     path.write_bytes(pem)
     verifier = CitizenTokenVerifier.from_files({PORTAL: path})
-    assert verifier.verify(mint_token(second, BSN, LIFETIME, issuer=PORTAL)) == Citizen(BSN)
-    assert verifier.verify(mint_token(first, BSN, LIFETIME, issuer=PORTAL)) == Citizen(BSN)
+    assert verifier.verify(mint_token(second, BSN, LIFETIME, issuer=PORTAL)) == Citizen(BSN, PORTAL)
+    assert verifier.verify(mint_token(first, BSN, LIFETIME, issuer=PORTAL)) == Citizen(BSN, PORTAL)
     unauthorized(verifier, mint_token(first, BSN, LIFETIME))  # the development issuer's
 
 
@@ -180,7 +180,7 @@ def test_the_development_key_is_trusted_only_where_the_environment_says_developm
     dev_token = mint_token(load_private_key(DEV_PRIVATE_KEY), BSN, LIFETIME)
     development = ServiceSettings(amqp_url="amqp://x", mijnoverheid_environment="development")
     verifier = CitizenTokenVerifier.from_files(development.trusted_issuers())
-    assert verifier.verify(dev_token) == Citizen(BSN)
+    assert verifier.verify(dev_token) == Citizen(BSN, DEV_ISSUER)
 
     production = ServiceSettings(amqp_url="amqps://x")
     assert production.trusted_issuers() == {}

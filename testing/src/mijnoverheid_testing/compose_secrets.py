@@ -104,6 +104,8 @@ def generate(root: Path, registry: OrganisationRegistry, platform_oin: str) -> N
     receipt_key = _keep(own / "receipt-signing.key", _ed25519_pem)
     token_key = _keep(own / "portal-token.key", _ed25519_pem)
     bounce_secret = _keep(own / "notifier-bounce-secret", lambda: secrets.token_hex(32).encode())
+    # One key for the four services: a citizen's pseudonym in the processing log is the same.
+    subject_key = _keep(own / "processing-log-subject-key", lambda: secrets.token_hex(32).encode())
     admin_password = _keep(
         own / "rabbitmq-admin-password", lambda: secrets.token_urlsafe(24).encode()
     )
@@ -122,6 +124,8 @@ def generate(root: Path, registry: OrganisationRegistry, platform_oin: str) -> N
             volume.put(setting_name(other), services[other].encode())
     Volume(root, "berichtenbox").put("receipt-signing.key", receipt_key, private=True)
     Volume(root, "notifier").put("NOTIFIER_BOUNCE_SECRET", bounce_secret, private=True)
+    for service in ("berichtenbox", "zaken", "gegevens", "notifier"):
+        Volume(root, service).put("PROCESSING_LOG_SUBJECT_KEY", subject_key, private=True)
     Volume(root, "portal").put("portal-token.key", token_key, private=True)
     _zgw_connector(root, own, pki, registry)
 

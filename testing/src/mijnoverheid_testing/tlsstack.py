@@ -62,6 +62,7 @@ class ProductionSecrets:
     token_issuer_key: Path
     token_issuer_keys: Path  # its public key, which the services trust
     bounce_secret: str
+    processing_log_subject_key: str  # the same for every service (their pseudonyms agree)
 
     @classmethod
     def generate(cls, directory: Path) -> ProductionSecrets:
@@ -76,7 +77,7 @@ class ProductionSecrets:
         issuer_keys.write_bytes(
             issuer.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
         )
-        return cls(receipt, issuer_key, issuer_keys, secrets.token_hex(32))
+        return cls(receipt, issuer_key, issuer_keys, secrets.token_hex(32), secrets.token_hex(32))
 
 
 @contextlib.contextmanager
@@ -208,6 +209,7 @@ class TlsStack(CertificateStack):
             "CITIZEN_TOKEN_ISSUERS": json.dumps(issuers),
             "RECEIPT_SIGNING_KEY": str(self.secrets.receipt_signing_key),
             "NOTIFIER_BOUNCE_SECRET": self.secrets.bounce_secret,
+            "PROCESSING_LOG_SUBJECT_KEY": self.secrets.processing_log_subject_key,
             **trusted,
         }
 

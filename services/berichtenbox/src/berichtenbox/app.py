@@ -70,10 +70,12 @@ def compose(settings: BerichtenboxSettings) -> Service[BerichtenboxApi]:
         message_sent=MessageSentHandler(
             store, citizens, trails, publisher, signer, settings.retention(), source, utc_now
         ),
-        status_requested=MessageStatusQueryHandler(store, trails, publisher, source, utc_now),
+        status_requested=MessageStatusQueryHandler(
+            store, trails, publisher, source, utc_now, runtime.processing_log
+        ),
         notification_changed=NotificationStatusHandler(store, trails),
         digital_delivery_requested=DigitalDeliveryQueryHandler(
-            citizens, publisher, source, utc_now
+            citizens, publisher, source, utc_now, runtime.processing_log
         ),
         account_activated=projection.activated,
         consent_changed=projection.consent_changed,

@@ -16,6 +16,7 @@ from mijnoverheid.auth import DEV_ISSUER, CitizenTokenVerifier, load_private_key
 from mijnoverheid.contracts.envelope import utc_now
 from mijnoverheid.devtokens import DEV_PRIVATE_KEY, DEV_PUBLIC_KEYS
 from mijnoverheid.identity import Organisation, OrganisationRegistry
+from mijnoverheid_testing.processing_log import ReadsInMemory
 from services.gegevens.tests.events import delivery, registration_changed, registration_removed
 from services.gegevens.tests.unit.conftest import Service
 
@@ -46,6 +47,7 @@ async def client(
     problems.install(app)
     app.state.citizen_tokens = CitizenTokenVerifier.from_files({DEV_ISSUER: DEV_PUBLIC_KEYS})
     app.state.api = GegevensApi(service.store, registry)
+    app.state.processing_log = ReadsInMemory()
     app.include_router(api.router)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://gegevens") as client:

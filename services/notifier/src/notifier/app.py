@@ -80,7 +80,7 @@ def compose(settings: NotifierSettings) -> Service[NotifierApi]:
         ),
         clock=utc_now,
     )
-    query = StatusQueryHandler(store, publisher, source, utc_now)
+    query = StatusQueryHandler(store, publisher, source, utc_now, runtime.processing_log)
     publishers = TrustedPublishers(
         berichtenbox=settings.berichtenbox_broker_user,
         zaken=settings.zaken_broker_user,

@@ -13,6 +13,7 @@ from mijnoverheid.contracts.envelope import CloudEvent
 from mijnoverheid.identity import OrganisationRegistry
 from mijnoverheid.messaging.gate import Subscription
 from mijnoverheid.messaging.publisher import EventPublisher
+from mijnoverheid_testing.processing_log import ReadsInMemory
 from notifier.adapters.outbound import RefusedInReport
 from notifier.domain.attempt import Accepted, Outcome, smtp_reply
 from notifier.domain.contact import Contact
@@ -139,7 +140,9 @@ def gates(
     """The Notifier's subscriptions (their gates in front of the handlers), by queue name."""
     source = "urn:nld:oin:00000001234567890000:systeem:notifier"
     recording = publisher or RecordingPublisher()
-    query = query or StatusQueryHandler(NoNotifications(), recording, source, dispatcher.clock)
+    query = query or StatusQueryHandler(
+        NoNotifications(), recording, source, dispatcher.clock, ReadsInMemory()
+    )
     answer = RefusedInReport(recording, source, dispatcher.clock)
     found = subscriptions(dispatcher, query, registry, answer, PUBLISHERS)
     return {subscription.queue.name: subscription for subscription in found}

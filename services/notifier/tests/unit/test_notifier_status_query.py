@@ -16,6 +16,7 @@ from mijnoverheid.identity import OrganisationRegistry
 from mijnoverheid.messaging.consumer import InboundDelivery
 from mijnoverheid.messaging.gate import Subscription
 from mijnoverheid.settings import REPOSITORY_ROOT
+from mijnoverheid_testing.processing_log import ReadsInMemory
 from notifier.adapters.outbound import RefusedInReport
 from notifier.entrypoints.subscriptions import subscriptions
 from notifier.handlers.dispatch import Dispatcher
@@ -50,7 +51,7 @@ def publisher() -> Publisher:
 @pytest.fixture
 def handler(registry: OrganisationRegistry, publisher: Publisher) -> Subscription:
     """The status request's subscription (its gate in front of the handler)."""
-    query = StatusQueryHandler(NoNotifications(), publisher, NOTIFIER, lambda: NOW)
+    query = StatusQueryHandler(NoNotifications(), publisher, NOTIFIER, lambda: NOW, ReadsInMemory())
     answer = RefusedInReport(publisher, NOTIFIER, lambda: NOW)
     placeholder = cast(Dispatcher, None)  # only the triggers' subscriptions use it
     found = subscriptions(placeholder, query, registry, answer, PUBLISHERS)

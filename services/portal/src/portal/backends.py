@@ -6,13 +6,24 @@ yours or not there", which the portal shows as not found, never as someone else'
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 from portal.tokens import TokenMinter
+
+# The W3C trace context of the page being served: every service call for one page is one trace,
+# so the services' processing-log records of a page view belong together (Logboek
+# Dataverwerkingen asks an application to pass its trace context to the ones it calls).
+_page_trace: ContextVar[str | None] = ContextVar("page_trace", default=None)
+
+
+def start_page_trace() -> None:
+    _page_trace.set(f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-01")
 
 
 class BackendError(Exception):
@@ -31,7 +42,11 @@ class Backend:
     tokens: TokenMinter
 
     def _headers(self, bsn: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.tokens.mint(bsn)}", "Accept": "application/json"}
+        headers = {"Authorization": f"Bearer {self.tokens.mint(bsn)}", "Accept": "application/json"}
+        trace = _page_trace.get()
+        if trace is not None:
+            headers["traceparent"] = trace
+        return headers
 
     async def call(
         self,

@@ -38,7 +38,9 @@ def compose(settings: ZakenSettings) -> Service[ZakenApi]:
     handlers = Handlers(
         status_changed=CaseStatusChangedHandler(cases, publisher, source, utc_now),
         withdrawn=CaseWithdrawnHandler(cases, utc_now),
-        state_requested=CaseStateRequestedHandler(cases, publisher, source, utc_now),
+        state_requested=CaseStateRequestedHandler(
+            cases, publisher, source, utc_now, runtime.processing_log
+        ),
     )
     reject = RejectWith(events.ZAKEN_EVENT_REJECTED, publisher, source, utc_now)
     return Service(

@@ -9,6 +9,8 @@ from datetime import datetime
 from mijnoverheid.contracts import events
 from mijnoverheid.faults import failpoint
 from mijnoverheid.messaging.publisher import EventPublisher
+from mijnoverheid.processing_log import activities
+from mijnoverheid.processing_log.recorder import ProcessingLog, record_query
 from zaken.adapters import outbound
 from zaken.domain import model, ordering
 from zaken.ports import CaseStore
@@ -64,11 +66,14 @@ class CaseStateRequestedHandler:
     publisher: EventPublisher
     source: str
     clock: Callable[[], datetime]
+    processing_log: ProcessingLog
 
     async def __call__(self, question: model.AskCaseState) -> None:
         oin = question.asker_oin
         identificaties = list(dict.fromkeys(question.identificaties))
         cases, withdrawn = await self.store.cases_of_organisation(oin, identificaties)
+        action, bsns = activities.CASE_STATE_QUERIED, [case.bsn for case in cases]
+        await record_query(self.processing_log, action, oin, question.request_source, bsns)
         answer = outbound.case_state(
             question, identificaties, cases, withdrawn, self.source, self.clock()
         )

@@ -14,7 +14,10 @@ from mijnoverheid import problems
 from mijnoverheid.auth import DEV_ISSUER, CitizenTokenVerifier, load_private_key, mint_token
 from mijnoverheid.devtokens import DEV_PRIVATE_KEY
 from mijnoverheid.identity import Organisation, OrganisationRegistry
+from mijnoverheid.processing_log import activities
+from mijnoverheid.processing_log.model import Party
 from mijnoverheid.settings import REPOSITORY_ROOT
+from mijnoverheid_testing.processing_log import ReadsInMemory
 from services.zaken.tests.memory import MemoryCaseStore, MemoryPublisher, gates
 from zaken.app import ZakenApi
 from zaken.entrypoints import api
@@ -29,7 +32,13 @@ def _auth(bsn: str) -> dict[str, str]:
 
 
 @pytest.fixture
+def reads() -> ReadsInMemory:
+    return ReadsInMemory()
+
+
+@pytest.fixture
 async def client(
+    reads: ReadsInMemory,
     registry: OrganisationRegistry,
     gemeente: Organisation,
     status_event: Callable[..., dict[str, Any]],
@@ -58,6 +67,7 @@ async def client(
         {DEV_ISSUER: REPOSITORY_ROOT / "config" / "dev-token-issuer.pub"}
     )
     app.state.api = ZakenApi(store, registry)
+    app.state.processing_log = reads
     app.include_router(api.router)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://zaken.test") as client:
@@ -124,3 +134,30 @@ async def test_unknown_and_withdrawn_cases_are_not_found_and_a_token_is_required
         response = await client.get(path)
         assert response.status_code == 401
         assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_each_read_is_recorded_once_and_what_reads_nothing_is_not(
+    client: httpx.AsyncClient, reads: ReadsInMemory
+) -> None:
+    """The processing log: a list and a case are one record each, for the token's citizen, by
+    the citizen, through the token's issuer; another citizen's case (404) records nothing."""
+    listed = (await client.get("/api/v1/cases", headers=_auth(ME))).json()["items"]
+    await client.get(listed[0]["_links"]["self"], headers=_auth(ME))
+    assert (await client.get(listed[0]["_links"]["self"], headers=_auth(OTHER))).status_code == 404
+    assert [(read.action, read.bsns, read.party) for read in reads.reads] == [
+        (activities.CASES_LISTED, (ME,), Party.citizen()),
+        (activities.CASE_READ, (ME,), Party.citizen()),
+    ]
+    assert {read.caller.processor for read in reads.reads} == {DEV_ISSUER}
+    assert not any(read.failed for read in reads.reads)
+
+
+async def test_a_read_that_cannot_be_recorded_is_not_answered(
+    client: httpx.AsyncClient, reads: ReadsInMemory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def unavailable(*_: object, **__: object) -> None:
+        raise ConnectionError("the database is away")
+
+    monkeypatch.setattr(reads, "record", unavailable)
+    with pytest.raises(ConnectionError):  # the server's 500: the cases never went out
+        await client.get("/api/v1/cases", headers=_auth(ME))

@@ -31,6 +31,7 @@ from mijnoverheid.kernel import Refusal, UnprocessableEventError, derived_event_
 from mijnoverheid.messaging.consumer import InboundDelivery
 from mijnoverheid.messaging.publisher import EventPublisher
 from mijnoverheid.messaging.topology import WorkQueue
+from mijnoverheid.processing_log.model import inbound_traceparent
 
 DataT = TypeVar("DataT", bound=BaseModel)
 CommandT = TypeVar("CommandT")
@@ -102,6 +103,8 @@ class FromOrganisations(Generic[DataT, CommandT]):
         if isinstance(outcome, Refused):
             await self.answer(outcome)
             return
+        traceparent = (outcome.event.model_extra or {}).get("traceparent")
+        trace = inbound_traceparent.set(traceparent if isinstance(traceparent, str) else None)
         try:
             await self.handle(self.command(outcome))
         except Refusal as refusal:
@@ -116,6 +119,8 @@ class FromOrganisations(Generic[DataT, CommandT]):
                     event.source,
                 )
             )
+        finally:
+            inbound_traceparent.reset(trace)
 
 
 @dataclass(frozen=True)

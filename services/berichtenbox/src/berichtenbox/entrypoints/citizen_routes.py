@@ -28,6 +28,8 @@ from mijnoverheid.api import (
 )
 from mijnoverheid.auth import CurrentCitizen
 from mijnoverheid.problems import ProblemError
+from mijnoverheid.processing_log import activities
+from mijnoverheid.processing_log.http import records
 from mijnoverheid.runtime import api_of
 
 router = APIRouter(prefix=views.PREFIX, tags=["messages"])
@@ -74,6 +76,7 @@ def as_problems() -> Iterator[None]:
     "/messages",
     response_model=Page[views.MessageSummaryView],
     responses={**UNAUTHORIZED, **INVALID},
+    dependencies=[records(activities.MESSAGES_LISTED)],
 )
 async def list_messages(
     request: Request,
@@ -118,7 +121,12 @@ async def list_messages(
     return page_of(request, paging, [views.summary_view(item) for item in items], total)
 
 
-@router.get("/folders", response_model=views.Folders, responses=UNAUTHORIZED)
+@router.get(
+    "/folders",
+    response_model=views.Folders,
+    responses=UNAUTHORIZED,
+    dependencies=[records(activities.FOLDERS_LISTED)],
+)
 async def list_folders(
     citizen: CurrentCitizen, mailbox: InboxDep, response: Response
 ) -> views.Folders:
@@ -134,6 +142,7 @@ async def list_folders(
     "/messages/{message_id}",
     response_model=views.MessageView,
     responses={**UNAUTHORIZED, **NOT_FOUND, **GONE},
+    dependencies=[records(activities.MESSAGE_READ)],
 )
 async def read_message(
     message_id: MessageId, citizen: CurrentCitizen, mailbox: InboxDep, response: Response
@@ -158,6 +167,7 @@ async def read_message(
         **NOT_FOUND,
         **GONE,
     },
+    dependencies=[records(activities.ATTACHMENT_READ)],
 )
 async def download_attachment(
     message_id: MessageId,

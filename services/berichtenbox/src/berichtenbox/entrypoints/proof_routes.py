@@ -13,6 +13,8 @@ from berichtenbox.entrypoints.citizen_routes import NOT_FOUND, InboxDep, Message
 from mijnoverheid.api import PERSONAL, UNAUTHORIZED
 from mijnoverheid.auth import CurrentCitizen
 from mijnoverheid.contracts.berichtenbox import SignedReceipt
+from mijnoverheid.processing_log import activities
+from mijnoverheid.processing_log.http import records
 
 router = APIRouter(prefix=views.PREFIX)
 
@@ -22,6 +24,7 @@ router = APIRouter(prefix=views.PREFIX)
     response_model=SignedReceipt,
     tags=["receipts"],
     responses={**UNAUTHORIZED, **NOT_FOUND},
+    dependencies=[records(activities.RECEIPT_READ)],
 )
 async def message_receipt(
     message_id: MessageId, citizen: CurrentCitizen, mailbox: InboxDep, response: Response
@@ -42,6 +45,7 @@ async def message_receipt(
     response_model=views.TrailView,
     tags=["trail"],
     responses={**UNAUTHORIZED, **NOT_FOUND},
+    dependencies=[records(activities.TRAIL_READ)],
 )
 async def message_trail(
     message_id: MessageId, citizen: CurrentCitizen, mailbox: InboxDep, response: Response
@@ -62,6 +66,7 @@ async def message_trail(
         **UNAUTHORIZED,
         **NOT_FOUND,
     },
+    dependencies=[records(activities.TRAIL_READ)],
 )
 async def message_trail_text(
     message_id: MessageId, citizen: CurrentCitizen, mailbox: InboxDep
@@ -76,6 +81,7 @@ async def message_trail_text(
     response_model=views.Verification,
     tags=["trail"],
     responses={**UNAUTHORIZED, **NOT_FOUND},
+    dependencies=[records(activities.TRAIL_READ)],
 )
 async def verify_message_trail(
     message_id: MessageId, citizen: CurrentCitizen, mailbox: InboxDep

@@ -18,6 +18,8 @@ from berichtenbox.ports import CitizenDirectory
 from mijnoverheid.contracts import events
 from mijnoverheid.kernel import RejectionReason
 from mijnoverheid.messaging.publisher import EventPublisher
+from mijnoverheid.processing_log import activities
+from mijnoverheid.processing_log.recorder import ProcessingLog, record_query
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class DigitalDeliveryQueryHandler:
     publisher: EventPublisher
     source: str
     clock: Callable[[], datetime]
+    processing_log: ProcessingLog
 
     async def __call__(self, question: AskDigitalDelivery) -> None:
         answers: dict[str, RejectionReason | None] = {}
@@ -44,5 +47,7 @@ class DigitalDeliveryQueryHandler:
             activated_at = await self.citizens.activated_at(bsn)
             changes = await self.citizens.consent_changes(bsn, question.asker_oin)
             answers[bsn] = why_not_digital(activated_at, changes, question.asker_oin)
+        action, source = activities.DIGITAL_DELIVERY_QUERIED, question.request_source
+        await record_query(self.processing_log, action, question.asker_oin, source, answers)
         reply = outbound.digital_delivery(question, answers, self.source, self.clock())
         await self.publisher.publish(reply, events.DIGITAL_DELIVERY.key(question.asker_oin))

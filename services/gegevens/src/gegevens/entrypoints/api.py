@@ -12,6 +12,8 @@ from mijnoverheid.api import problem
 from mijnoverheid.auth import CurrentCitizen
 from mijnoverheid.identity import OrganisationRegistry
 from mijnoverheid.problems import ProblemError
+from mijnoverheid.processing_log import activities
+from mijnoverheid.processing_log.http import records
 from mijnoverheid.runtime import api_of
 
 router = APIRouter(prefix="/api/v1", tags=["persoonlijke gegevens"])
@@ -39,7 +41,11 @@ def _linker(request: Request) -> views.Link:
     return link
 
 
-@router.get("/registrations", response_model=views.Overview)
+@router.get(
+    "/registrations",
+    response_model=views.Overview,
+    dependencies=[records(activities.REGISTRATIONS_LISTED)],
+)
 async def list_registrations(
     request: Request, citizen: CurrentCitizen, registrations: Registrations, registry: Registry
 ) -> views.Overview:
@@ -56,6 +62,7 @@ async def list_registrations(
     "/registrations/{registration_id}",
     response_model=views.RegistrationDetail,
     responses=_NOT_FOUND,
+    dependencies=[records(activities.REGISTRATION_READ)],
 )
 async def get_registration(
     request: Request,

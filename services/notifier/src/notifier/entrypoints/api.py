@@ -12,6 +12,8 @@ from pydantic import BaseModel, EmailStr, Field
 from mijnoverheid.api import problem
 from mijnoverheid.auth import CurrentCitizen
 from mijnoverheid.problems import ProblemError
+from mijnoverheid.processing_log import activities
+from mijnoverheid.processing_log.http import records
 from mijnoverheid.runtime import api_of
 from notifier.domain.contact import Contact, Language, Preferences
 from notifier.handlers.contacts import ContactRefusedError, ContactService
@@ -76,7 +78,9 @@ async def _refusals(call: Awaitable[Contact]) -> ContactDetails:
     return _view(contact)
 
 
-@router.get("", response_model=ContactDetails)
+@router.get(
+    "", response_model=ContactDetails, dependencies=[records(activities.CONTACT_DETAILS_READ)]
+)
 async def get_contact_details(citizen: CurrentCitizen, service: Service) -> ContactDetails:
     return _view(await service.view(citizen.bsn))
 

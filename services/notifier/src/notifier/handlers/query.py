@@ -8,6 +8,8 @@ from datetime import datetime
 
 from mijnoverheid.contracts import events
 from mijnoverheid.messaging.publisher import EventPublisher
+from mijnoverheid.processing_log import activities
+from mijnoverheid.processing_log.recorder import ProcessingLog, record_query
 from notifier.adapters import outbound
 from notifier.domain.notification import Notification
 from notifier.ports import NotificationQueries
@@ -31,9 +33,13 @@ class StatusQueryHandler:
     publisher: EventPublisher
     source: str
     clock: Callable[[], datetime]
+    processing_log: ProcessingLog
 
     async def __call__(self, question: AskNotifications) -> None:
         found = await self._own(question)
+        bsns = [notification.request.recipient_bsn for notification in found]
+        action, source = activities.NOTIFICATION_STATUS_QUERIED, question.request_source
+        await record_query(self.processing_log, action, question.asker_oin, source, bsns)
         records = [
             outbound.record(
                 notification, await self.store.overdue_reported_at(notification.notification_id)

@@ -12,7 +12,7 @@ from mijnoverheid.contracts.envelope import utc_now
 from mijnoverheid.forms import FormError, read_form
 from mijnoverheid.identity import OrganisationRegistry
 from portal.accounts import Accounts
-from portal.backends import Backends
+from portal.backends import Backends, start_page_trace
 from portal.oidc import OidcClient
 from portal.sessions import Citizen, Session, SessionStore, csrf_matches
 from portal.settings import PortalSettings
@@ -65,6 +65,7 @@ SessionDep = Annotated[Session | None, Depends(current_session)]
 
 
 async def logged_in(request: Request, session: SessionDep) -> tuple[Session, Citizen]:
+    start_page_trace()  # the services this page calls see one trace
     if session is None or session.citizen is None:
         # Back to the same page after login, query included (the code of a confirmation link).
         query = f"?{request.url.query}" if request.url.query else ""

@@ -12,6 +12,8 @@ from mijnoverheid.api import Page, PagingQuery, page_of, problem
 from mijnoverheid.auth import CurrentCitizen
 from mijnoverheid.identity import OrganisationRegistry
 from mijnoverheid.problems import ProblemError
+from mijnoverheid.processing_log import activities
+from mijnoverheid.processing_log.http import records
 from mijnoverheid.runtime import api_of
 from zaken.domain.case import Case, overview
 from zaken.domain.model import StatusReport
@@ -66,7 +68,9 @@ Cases = Annotated[CaseQueries, Depends(_cases)]
 Registry = Annotated[OrganisationRegistry, Depends(_registry)]
 
 
-@router.get("/cases", response_model=Page[CaseSummary])
+@router.get(
+    "/cases", response_model=Page[CaseSummary], dependencies=[records(activities.CASES_LISTED)]
+)
 async def list_cases(
     request: Request, citizen: CurrentCitizen, cases: Cases, registry: Registry, paging: PagingQuery
 ) -> Page[CaseSummary]:
@@ -77,7 +81,12 @@ async def list_cases(
     return page_of(request, paging, items, len(visible))
 
 
-@router.get("/cases/{case_id}", response_model=CaseDetail, responses=NOT_FOUND)
+@router.get(
+    "/cases/{case_id}",
+    response_model=CaseDetail,
+    responses=NOT_FOUND,
+    dependencies=[records(activities.CASE_READ)],
+)
 async def get_case(
     request: Request, case_id: str, citizen: CurrentCitizen, cases: Cases, registry: Registry
 ) -> CaseDetail:
