@@ -58,7 +58,9 @@ class GrantGiven(BaseModel):
     )
     organisation_oins: list[Oin] = Field(min_length=1, max_length=MAX_GRANT_ORGANISATIONS)
     granted_at: datetime
-    valid_until: datetime | None = Field(description="the first moment it no longer holds")
+    valid_until: datetime | None = Field(
+        default=None, description="the first moment it no longer holds; absent: until withdrawn"
+    )
 
     @model_validator(mode="after")
     def _coherent(self) -> GrantGiven:
