@@ -245,7 +245,7 @@ async def test_a_helper_reads_nothing_that_the_grant_does_not_cover() -> None:
 async def test_after_withdrawal_or_the_end_nothing_is_read_not_even_the_listing() -> None:
     w = world(a_message(), grant=a_grant(valid_until=NOW + timedelta(days=1)))
     assert [g.grant_id for g in await w.helper.grants_of(HELPER)] == ["g-1"]
-    await GrantProjection(w.grants).withdrawn(_withdraw("g-1"))
+    await GrantProjection(w.grants).withdrawn(WithdrawGrant("g-1", NOW))
     for read in (
         w.helper.grant(HELPER, "g-1"),
         w.helper.listing(HELPER, "g-1", None, skip=0, limit=20),
@@ -266,9 +266,9 @@ async def test_after_withdrawal_or_the_end_nothing_is_read_not_even_the_listing(
 async def test_a_withdrawal_that_arrives_before_its_grant_still_holds() -> None:
     w = world(a_message())
     projection = GrantProjection(w.grants)
-    await projection.withdrawn(_withdraw("g-1"))
-    await projection.given(_give(a_grant()))
-    await projection.given(_give(a_grant()))  # redelivered
+    await projection.withdrawn(WithdrawGrant("g-1", NOW))
+    await projection.given(GiveGrant(a_grant()))
+    await projection.given(GiveGrant(a_grant()))  # redelivered
     with pytest.raises(GrantEndedError):
         await w.helper.open(HELPER, "g-1", "m-1")
 
@@ -284,9 +284,15 @@ async def test_the_listing_asks_only_for_the_granted_senders_and_records_nothing
     assert w.trail.chains == {}
 
 
-def _withdraw(grant_id: str) -> WithdrawGrant:
-    return WithdrawGrant(grant_id, NOW)
+class UnwritableTrail(InMemoryTrail):
+    async def append(self, message_id: str, record: Record) -> None:
+        raise ConnectionError("database away")
 
 
-def _give(grant: Grant) -> GiveGrant:
-    return GiveGrant(grant)
+async def test_a_view_that_cannot_be_recorded_shows_nothing() -> None:
+    w = world(a_message(), grant=a_grant())
+    helper = replace(w.helper, trail=UnwritableTrail())
+    with pytest.raises(ConnectionError):
+        await helper.open(HELPER, "g-1", "m-1")
+    with pytest.raises(ConnectionError):
+        await helper.attachment(HELPER, "g-1", "m-1", 0)
