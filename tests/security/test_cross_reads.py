@@ -18,6 +18,7 @@ import pytest
 
 from mijnoverheid.contracts import events
 from mijnoverheid.contracts.envelope import source_for, utc_now
+from mijnoverheid_testing.accounts import grant_given, publish_as_portal
 from mijnoverheid_testing.citizens import random_bsn
 from mijnoverheid_testing.organisation import about, message_sent
 from mijnoverheid_testing.platform import Platform
@@ -27,7 +28,7 @@ from tests.security.test_inbound_attacks import _case_status
 
 pytestmark = pytest.mark.integration
 
-OWNER, OTHER = random_bsn(), random_bsn()
+OWNER, OTHER, HELPER = random_bsn(), random_bsn(), random_bsn()
 PDF = base64.b64encode(b"%PDF-1.4\n%%EOF\n").decode()
 _PARAMETER = re.compile(r"\{(\w+)\}")
 
@@ -58,6 +59,16 @@ async def owned(platform: Platform) -> dict[str, Any]:
             registration, routing_key=events.REGISTRATION_CHANGED.key(gemeente.organisation.oin)
         )
     ids = {"message_id": delivered["data"]["message_id"], "index": "0"}
+    # The owner lets HELPER read the Belastingdienst's post (machtigen): routes with a grant id
+    # are the helper's, and OTHER is nobody to them either.
+    grant = grant_given(OWNER, HELPER, [belastingdienst.organisation.oin])
+    await publish_as_portal(platform.stack, platform.vhost, [grant])
+    ids["grant_id"] = grant.data["grant_id"]
+    async with citizen(platform, urls["berichtenbox"], HELPER) as helper:
+        await wait_until(
+            lambda: _grant_known(helper, ids["grant_id"]),
+            what="the helper's view of the owner's message",
+        )
     async with citizen(platform, urls["zaken"], OWNER) as owner:
         cases = await wait_until(lambda: _items(owner, "/api/v1/cases"), what="the owner's case")
         ids["case_id"] = cases[0]["case_id"]
@@ -69,6 +80,10 @@ async def owned(platform: Platform) -> dict[str, Any]:
 
 async def _items(client: httpx.AsyncClient, path: str) -> list[Any]:
     return list((await client.get(path)).json()["items"])
+
+
+async def _grant_known(client: httpx.AsyncClient, grant_id: str) -> bool:
+    return (await client.get(f"/api/v1/grants/{grant_id}")).status_code == 200
 
 
 async def _registrations(client: httpx.AsyncClient) -> list[str]:
@@ -108,7 +123,8 @@ async def test_another_citizen_gets_404_on_every_route_with_an_id(
                 await other.request(method, concrete, json=body)
             ).status_code
         if method == "GET":  # the same request of the owner succeeds: the 404 is about who
-            async with citizen(platform, base_url, OWNER) as owner:
+            entitled = HELPER if "{grant_id}" in path else OWNER
+            async with citizen(platform, base_url, entitled) as owner:
                 assert (await owner.get(concrete)).status_code == 200, concrete
     assert set(answers.values()) == {404}, answers
 

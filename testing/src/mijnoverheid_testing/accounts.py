@@ -10,12 +10,18 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from datetime import datetime
 
 import aio_pika
 
 from mijnoverheid.contracts import events, routing
 from mijnoverheid.contracts.envelope import CONTENT_TYPE, CloudEvent, encode, source_for, utc_now
-from mijnoverheid.contracts.portal import AccountActivated, DigitalConsentChanged
+from mijnoverheid.contracts.portal import (
+    AccountActivated,
+    DigitalConsentChanged,
+    GrantGiven,
+    GrantWithdrawn,
+)
 from mijnoverheid_testing.stack import Stack
 
 PLATFORM_OIN = "00000001234567890000"
@@ -43,6 +49,38 @@ def consent_changed(bsn: str, organisation_oin: str, digital: bool = True) -> Cl
     )
     return events.DIGITAL_CONSENT_CHANGED.new_event(
         data, source=source_for(PLATFORM_OIN, "portal"), id_=change_id, time=now
+    )
+
+
+def grant_given(
+    owner_bsn: str,
+    helper_bsn: str,
+    organisation_oins: list[str],
+    *,
+    owner_name: str = "J. Jansen",
+    valid_until: datetime | None = None,
+) -> CloudEvent:
+    """A grant (machtigen) as the portal announces it; its id is the grant's."""
+    now, grant_id = utc_now(), str(uuid.uuid4())
+    data = GrantGiven(
+        grant_id=grant_id,
+        owner_bsn=owner_bsn,
+        helper_bsn=helper_bsn,
+        owner_name=owner_name,
+        organisation_oins=organisation_oins,
+        granted_at=now,
+        valid_until=valid_until,
+    )
+    return events.GRANT_GIVEN.new_event(
+        data, source=source_for(PLATFORM_OIN, "portal"), id_=grant_id, time=now
+    )
+
+
+def grant_withdrawn(grant_id: str) -> CloudEvent:
+    now = utc_now()
+    data = GrantWithdrawn(grant_id=grant_id, withdrawn_at=now)
+    return events.GRANT_WITHDRAWN.new_event(
+        data, source=source_for(PLATFORM_OIN, "portal"), id_=str(uuid.uuid4()), time=now
     )
 
 

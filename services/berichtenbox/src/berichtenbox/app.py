@@ -9,6 +9,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from berichtenbox.adapters import messages, trail
 from berichtenbox.adapters.citizens import CitizenRepository
+from berichtenbox.adapters.grants import GrantRepository
 from berichtenbox.adapters.outbox import MongoReadReportOutbox
 from berichtenbox.adapters.signing import (
     Ed25519ReceiptSigner,
@@ -16,10 +17,11 @@ from berichtenbox.adapters.signing import (
     RetiredKey,
     load_public_key,
 )
-from berichtenbox.entrypoints import api, citizen_routes, proof_routes
+from berichtenbox.entrypoints import api, citizen_routes, grant_routes, proof_routes
 from berichtenbox.entrypoints.subscriptions import Handlers, TrustedPublishers, subscriptions
 from berichtenbox.handlers.citizen import Mailbox
 from berichtenbox.handlers.citizens import CitizenProjection, DigitalDeliveryQueryHandler
+from berichtenbox.handlers.grants import GrantProjection, HelperMailbox
 from berichtenbox.handlers.message_sent import MessageSentHandler
 from berichtenbox.handlers.notification_status import NotificationStatusHandler
 from berichtenbox.handlers.read_reports import ReadReporter
@@ -40,6 +42,8 @@ class BerichtenboxApi:
 
     mailbox: Mailbox
     receipt_keys: ReceiptKeys
+    helper: HelperMailbox  # machtigen: a helper reads through a grant
+    organisation_names: dict[str, str]
 
 
 def load_receipt_keys(settings: BerichtenboxSettings) -> ReceiptKeys:
@@ -66,6 +70,8 @@ def compose(settings: BerichtenboxSettings) -> Service[BerichtenboxApi]:
     retention = RetentionJob(store, trails, publisher, settings.retention(), source)
     citizens = CitizenRepository(runtime.database)
     projection = CitizenProjection(citizens)
+    grants = GrantRepository(runtime.database)
+    grant_projection = GrantProjection(grants)
     handlers = Handlers(
         message_sent=MessageSentHandler(
             store, citizens, trails, publisher, signer, settings.retention(), source, utc_now
@@ -79,6 +85,8 @@ def compose(settings: BerichtenboxSettings) -> Service[BerichtenboxApi]:
         ),
         account_activated=projection.activated,
         consent_changed=projection.consent_changed,
+        grant_given=grant_projection.given,
+        grant_withdrawn=grant_projection.withdrawn,
     )
     trusted = TrustedPublishers(
         notifier=settings.notifier_broker_user, portal=settings.portal_broker_user
@@ -89,8 +97,13 @@ def compose(settings: BerichtenboxSettings) -> Service[BerichtenboxApi]:
         runtime=runtime,
         subscriptions=subscriptions(handlers, registry, reject, trusted),
         create_indexes=create_indexes,
-        api=BerichtenboxApi(Mailbox(store, trails, read_reports, utc_now, signer), receipt_keys),
-        routers=(api.router, citizen_routes.router, proof_routes.router),
+        api=BerichtenboxApi(
+            Mailbox(store, trails, read_reports, utc_now, signer),
+            receipt_keys,
+            HelperMailbox(grants, store, trails, utc_now),
+            {org.oin: org.name for org in registry.organisations},
+        ),
+        routers=(api.router, citizen_routes.router, proof_routes.router, grant_routes.router),
         jobs=(
             partial(retention.run_periodically, settings.retention_scan_seconds, utc_now),
             partial(read_reports.sweep_periodically, settings.read_report_sweep_seconds),

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from berichtenbox.domain.eligibility import ConsentChange
+from berichtenbox.domain.grants import Grant
 from berichtenbox.domain.mailbox import FolderCount, ListingCriteria, MessageSummary
 from berichtenbox.domain.message import Message, NewMessage
 from berichtenbox.domain.trail import TrailEntry, TrailKind
@@ -115,4 +116,22 @@ class CitizenDirectory(Protocol):
 
     async def record_consent(self, bsn: str, change: ConsentChange) -> None:
         """Once per change, however often it is delivered."""
+        ...
+
+
+class GrantDirectory(Protocol):
+    """The Berichtenbox's projection of the portal's grants (machtigen)."""
+
+    async def grant(self, grant_id: str) -> Grant | None:
+        """With its withdrawal, if one was recorded (whichever arrived first)."""
+        ...
+
+    async def of_helper(self, helper_bsn: str) -> list[Grant]: ...
+
+    async def record_grant(self, grant: Grant) -> None:
+        """Once per grant, however often it is delivered; the first recorded stays."""
+        ...
+
+    async def record_withdrawal(self, grant_id: str, withdrawn_at: datetime) -> None:
+        """Once; also before the grant itself is known."""
         ...

@@ -206,6 +206,8 @@ class Parts:
             digital_delivery_requested=unused,
             account_activated=unused,
             consent_changed=unused,
+            grant_given=unused,
+            grant_withdrawn=unused,
         )
         reject = RejectWith(events.MESSAGE_REJECTED, publisher, PLATFORM_SOURCE, self.clock)
         trusted = TrustedPublishers(notifier="notifier", portal="portal")

@@ -1,4 +1,5 @@
-"""Announcing accounts and consent changes to the services, through an outbox.
+"""Announcing accounts, consent changes and grants (machtigen) to the services, through an
+outbox.
 
 Every change is first written to the outbox (one document, a deterministic id), then applied
 to its own collection, then published (`Outbox.deliver`) and marked published. A crash or a
@@ -11,46 +12,85 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from pydantic import BaseModel
 from pymongo.asynchronous.collection import AsyncCollection
 
 from mijnoverheid.contracts import events
 from mijnoverheid.contracts.envelope import CloudEvent
-from mijnoverheid.contracts.portal import AccountActivated, DigitalConsentChanged
+from mijnoverheid.contracts.portal import (
+    AccountActivated,
+    DigitalConsentChanged,
+    GrantGiven,
+    GrantWithdrawn,
+)
+from mijnoverheid.contracts.routing import EventRoute
 from mijnoverheid.messaging.publisher import EventPublisher
 from mijnoverheid.storage import Document
 
 log = logging.getLogger("portal.outbox")
 ACCOUNT_ACTIVATED = "account-activated"
 CONSENT_CHANGED = "consent-changed"
+GRANT_GIVEN = "grant-given"
+GRANT_WITHDRAWN = "grant-withdrawn"
 
 
 class Applier(Protocol):
     async def apply(self, record: Document) -> None: ...
 
 
-def announcement(record: Document, source: str) -> CloudEvent:
-    """The CloudEvent of an outbox record: its id is the record's, its time the change's."""
-    data = record["data"]
-    if record["type"] == ACCOUNT_ACTIVATED:
-        activated = AccountActivated(bsn=data["bsn"], activated_at=data["activated_at"])
-        return events.ACCOUNT_ACTIVATED.new_event(
-            activated, source=source, id_=record["_id"], time=data["activated_at"]
+@dataclass(frozen=True)
+class ByType:
+    """Applies each record with the store it belongs to (accounts, grants)."""
+
+    appliers: Mapping[str, Applier]
+
+    async def apply(self, record: Document) -> None:
+        applier = self.appliers.get(record["type"])
+        if applier is None:
+            raise ValueError(f"unknown outbox record type {record['type']!r}")
+        await applier.apply(record)
+
+
+def announcement(record: Document, source: str) -> tuple[EventRoute, CloudEvent]:
+    """The CloudEvent of an outbox record and its route: its id is the record's, its time the
+    change's."""
+    data, kind, record_id = record["data"], record["type"], record["_id"]
+    route: EventRoute
+    content: BaseModel
+    if kind == ACCOUNT_ACTIVATED:
+        route, at = events.ACCOUNT_ACTIVATED, data["activated_at"]
+        content = AccountActivated(bsn=data["bsn"], activated_at=at)
+    elif kind == CONSENT_CHANGED:
+        route, at = events.DIGITAL_CONSENT_CHANGED, data["at"]
+        content = DigitalConsentChanged(
+            bsn=data["bsn"],
+            organisation_oin=data["organisation_oin"],
+            digital=data["digital"],
+            changed_at=at,
+            change_id=record_id,
         )
-    changed = DigitalConsentChanged(
-        bsn=data["bsn"],
-        organisation_oin=data["organisation_oin"],
-        digital=data["digital"],
-        changed_at=data["at"],
-        change_id=record["_id"],
-    )
-    return events.DIGITAL_CONSENT_CHANGED.new_event(
-        changed, source=source, id_=record["_id"], time=data["at"]
-    )
+    elif kind == GRANT_GIVEN:
+        route, at = events.GRANT_GIVEN, data["at"]
+        content = GrantGiven(
+            grant_id=data["grant_id"],
+            owner_bsn=data["owner_bsn"],
+            helper_bsn=data["helper_bsn"],
+            owner_name=data["owner_name"],
+            organisation_oins=data["organisation_oins"],
+            granted_at=at,
+            valid_until=data["valid_until"],
+        )
+    elif kind == GRANT_WITHDRAWN:
+        route, at = events.GRANT_WITHDRAWN, data["at"]
+        content = GrantWithdrawn(grant_id=data["grant_id"], withdrawn_at=at)
+    else:
+        raise ValueError(f"unknown outbox record type {kind!r}")
+    return route, route.new_event(content, source=source, id_=record_id, time=at)
 
 
 @dataclass(frozen=True)
@@ -63,12 +103,7 @@ class Outbox:
 
     async def deliver(self, record: Document) -> bool:
         """Publish the record and mark it published; False (and still pending) on failure."""
-        event = announcement(record, self.source)
-        route = (
-            events.ACCOUNT_ACTIVATED
-            if record["type"] == ACCOUNT_ACTIVATED
-            else (events.DIGITAL_CONSENT_CHANGED)
-        )
+        route, event = announcement(record, self.source)
         try:
             await self.publisher.publish(event, route.key(self.platform_oin))
         except Exception as error:

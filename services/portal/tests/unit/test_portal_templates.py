@@ -10,6 +10,7 @@ import pytest
 from starlette.requests import Request
 
 from mijnoverheid.assurance import Level
+from portal.grants import GivenGrant
 from portal.receipts import ReceiptCheck
 from portal.sessions import Citizen, Session
 from portal.web.render import LANGUAGES, Renderer, texts
@@ -81,7 +82,7 @@ ATTACHMENT = {
     "sha256": "00",
 }
 # Every kind of trail entry, and moves into and out of the trash, have a label.
-TRAIL_KINDS: list[tuple[str, dict[str, str]]] = [
+TRAIL_KINDS: list[tuple[str, dict[str, Any]]] = [
     ("submitted", {}),
     ("stored", {}),
     ("notification", {}),
@@ -92,6 +93,9 @@ TRAIL_KINDS: list[tuple[str, dict[str, str]]] = [
     ("expiry-warned", {}),
     ("expired", {}),
     ("deleted", {}),
+    ("viewed-by-helper", {"grant_id": "g-1"}),
+    ("viewed-by-helper", {"grant_id": "g-1", "attachment": 0}),
+    ("viewed-by-helper", {"grant_id": "g-unknown"}),
 ]
 TRAIL = {
     "message_id": "m-1",
@@ -109,6 +113,25 @@ TRAIL = {
     ],
     "verification": {"valid": True, "entries": 1, "first_invalid_seq": None},
 }
+OIN = "00000001003214345000"
+NOW = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
+LATER = datetime(2027, 11, 30, 10, 0, tzinfo=UTC)
+GRANT = {
+    "grant_id": "g-1",
+    "href": "/api/v1/grants/g-1",
+    "owner_name": "J. Jansen",
+    "organisations": [{"oin": OIN, "name": "Belastingdienst"}],
+    "granted_at": "2026-11-30T10:00:00Z",
+    "valid_until": None,
+    "messages_href": "/api/v1/grants/g-1/messages",
+}
+GRANT_MESSAGE = {
+    key: MESSAGE[key]
+    for key in (
+        "message_id", "sender", "reference", "legal_effect", "kind", "deadline", "sent_at",
+        "delivered_at", "expires_at", "attachment_count",
+    )
+} | {"href": "/api/v1/grants/g-1/messages/m-1", "grant_id": "g-1"}  # fmt: skip
 SIGNED = {"delivered_at": "2026-11-30T10:00:01.000Z", "content_digest": "sha256:00"}
 CONTACT = {
     "email": "a@example.nl",
@@ -157,11 +180,13 @@ PAGES: dict[str, dict[str, Any]] = {
         "message_id": "m-1",
         "trail": TRAIL,
         "receipt": ReceiptCheck("valid", "bb-0123456789abcdef", SIGNED),
+        "helpers": {"g-1": "Piet"},
     },
     "proof.html#bad": {
         "message_id": "m-1",
         "trail": TRAIL,
         "receipt": ReceiptCheck("bad_signature", "bb-0123456789abcdef", {}),
+        "helpers": {},
     },
     "cases.html": {"cases": [CASE], "page": 1, "has_next": False},
     "case.html": {"case": CASE},
@@ -193,6 +218,45 @@ PAGES: dict[str, dict[str, Any]] = {
         "done": "toestemming",
     },
     "confirm.html": {"code": "ABCD-EFGH"},
+    "grants.html": {
+        "given": [
+            GivenGrant("g-1", "999993653", "999990019", "Piet", "J. Jansen", (OIN,), NOW, None),
+            GivenGrant("g-2", "999993653", "999990019", "Piet", "J. J.", (OIN,), NOW, NOW, NOW),
+            GivenGrant("g-3", "999993653", "999990019", "Ans", "J. J.", (OIN,), NOW, LATER),
+        ],
+        "received": [GRANT],
+        "organisations": [],
+        "names": {OIN: "Belastingdienst"},
+        "now": NOW,
+        "today": "2026-11-30",
+        "done": "gegeven",
+    },
+    "grants.html#empty": {
+        "given": [],
+        "received": [],
+        "organisations": [],
+        "names": {},
+        "now": NOW,
+        "today": "2026-11-30",
+        "done": "",
+    },
+    "grant_messages.html": {
+        "grant": GRANT,
+        "messages": [GRANT_MESSAGE],
+        "total": 1,
+        "page": 2,
+        "has_next": True,
+    },
+    "grant_message.html": {
+        "grant": {**GRANT, "valid_until": "2027-01-01T00:00:00Z"},
+        "message": {
+            **GRANT_MESSAGE,
+            "subject": "Uw aanslag",
+            "body": "Tekst",
+            "attachments": [ATTACHMENT],
+        },
+    },
+    "problem.html#grant_ended": {"reason": "grant_ended", "values": {"owner": "J. Jansen"}},
 }
 
 

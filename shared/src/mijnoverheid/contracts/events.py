@@ -144,6 +144,15 @@ DIGITAL_CONSENT_CHANGED = EventRoute(
     "portal", "digital-consent-changed", pt.DigitalConsentChanged, INTERNAL,
     "A citizen switched digital post from an organisation on or off (Wmebv, art. 2:8 Awb).",
 )  # fmt: skip
+GRANT_GIVEN = EventRoute(
+    "portal", "grant-given", pt.GrantGiven, INTERNAL,
+    "A citizen authorised another citizen with an activated account to read their messages "
+    "from chosen organisations (machtigen), until a moment or until withdrawn.",
+)  # fmt: skip
+GRANT_WITHDRAWN = EventRoute(
+    "portal", "grant-withdrawn", pt.GrantWithdrawn, INTERNAL,
+    "A citizen withdrew a grant: from then on the helper reads nothing through it.",
+)  # fmt: skip
 
 INBOUND = (
     MESSAGE_SENT,
@@ -172,7 +181,7 @@ OUTBOUND = (
     NOTIFICATION_STATUS_REPORT,
     DIGITAL_DELIVERY,
 )
-INTERNAL_EVENTS = (ACCOUNT_ACTIVATED, DIGITAL_CONSENT_CHANGED)
+INTERNAL_EVENTS = (ACCOUNT_ACTIVATED, DIGITAL_CONSENT_CHANGED, GRANT_GIVEN, GRANT_WITHDRAWN)
 # What the ZGW connector may publish on behalf of the organisations it serves (and nothing else).
 ZGW_RELAYED = (CASE_STATUS_CHANGED, CASE_WITHDRAWN)
 

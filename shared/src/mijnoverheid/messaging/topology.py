@@ -118,6 +118,9 @@ BERICHTENBOX_DIGITAL_DELIVERY_REQUESTED = _queue_for(
 # The Berichtenbox keeps its own projection of accounts and digital consent (the portal's).
 BERICHTENBOX_ACCOUNT_ACTIVATED = _queue_for(events.ACCOUNT_ACTIVATED, "berichtenbox")
 BERICHTENBOX_DIGITAL_CONSENT_CHANGED = _queue_for(events.DIGITAL_CONSENT_CHANGED, "berichtenbox")
+# ... and of grants (machtigen), which it enforces on every read by a helper.
+BERICHTENBOX_GRANT_GIVEN = _queue_for(events.GRANT_GIVEN, "berichtenbox")
+BERICHTENBOX_GRANT_WITHDRAWN = _queue_for(events.GRANT_WITHDRAWN, "berichtenbox")
 # The Berichtenbox appends the Notifier's statuses to each message's trail.
 BERICHTENBOX_NOTIFICATION_STATUS = _queue_for(events.NOTIFICATION_STATUS, "berichtenbox")
 # The last step before a citizen hears of a message with legal effect: more tries for
@@ -180,6 +183,8 @@ SERVICE_QUEUES: dict[str, tuple[WorkQueue, ...]] = {
         BERICHTENBOX_DIGITAL_DELIVERY_REQUESTED,
         BERICHTENBOX_ACCOUNT_ACTIVATED,
         BERICHTENBOX_DIGITAL_CONSENT_CHANGED,
+        BERICHTENBOX_GRANT_GIVEN,
+        BERICHTENBOX_GRANT_WITHDRAWN,
     ),
     "zaken": (ZAKEN_CASE_STATUS_CHANGED, ZAKEN_CASE_WITHDRAWN, ZAKEN_CASE_STATE_REQUESTED),
     "gegevens": (GEGEVENS_REGISTRATION_CHANGED, GEGEVENS_REGISTRATION_REMOVED),

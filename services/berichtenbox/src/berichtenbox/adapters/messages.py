@@ -72,6 +72,10 @@ def listing_filter(bsn: str, criteria: ListingCriteria, now: datetime) -> Docume
         query["read_at"] = None if criteria.unread else {"$ne": None}
     if criteria.sender_oin is not None:
         query["sender_oin"] = criteria.sender_oin
+    if criteria.senders is not None:
+        # A helper's listing; with one organisation (the usual grant) an equality.
+        one = len(criteria.senders) == 1
+        query["sender_oin"] = criteria.senders[0] if one else {"$in": list(criteria.senders)}
     # The trash is listed only when asked for.
     query["folder"] = criteria.folder if criteria.folder is not None else {"$ne": TRASH}
     if criteria.search is not None:

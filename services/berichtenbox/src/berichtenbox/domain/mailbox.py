@@ -59,6 +59,8 @@ class ListingCriteria:
     search: str | None = None
     # Unread messages first (each part newest first), as the Berichtenbox shows its inbox.
     order: Order = "newest"
+    # Only from these organisations (a helper's listing: what the grant covers).
+    senders: tuple[str, ...] | None = None
 
     @property
     def unread_first(self) -> bool:

@@ -26,6 +26,8 @@ class TrailKind(StrEnum):
     EXPIRY_WARNED = "expiry-warned"
     EXPIRED = "expired"
     DELETED = "deleted"
+    # A helper read it through a grant (machtigen): details name the grant, never the helper.
+    VIEWED_BY_HELPER = "viewed-by-helper"
 
 
 @dataclass(frozen=True)

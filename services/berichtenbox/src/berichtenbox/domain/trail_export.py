@@ -25,6 +25,10 @@ KIND_LABELS: Final[dict[TrailKind, tuple[str, str]]] = {
         "content removed: the retention period has ended",
     ),
     TrailKind.DELETED: ("inhoud verwijderd door de ontvanger", "content deleted by the recipient"),
+    TrailKind.VIEWED_BY_HELPER: (
+        "bekeken door een gemachtigde van de ontvanger",
+        "viewed by someone the recipient authorised",
+    ),
 }
 CAUSE_LABELS: Final[dict[str, tuple[str, str]]] = {
     READ_REPORTED_CAUSE: (
@@ -41,8 +45,16 @@ TRASH_LABELS: Final[dict[str, tuple[str, str]]] = {
 }
 
 
+HELPER_DOWNLOAD_LABEL: Final = (
+    "bijlage gedownload door een gemachtigde van de ontvanger",
+    "attachment downloaded by someone the recipient authorised",
+)
+
+
 def label(entry: TrailEntry) -> str:
     dutch, english = CAUSE_LABELS.get(entry.cause) or KIND_LABELS[entry.kind]
+    if entry.kind == TrailKind.VIEWED_BY_HELPER and "attachment" in entry.details:
+        dutch, english = HELPER_DOWNLOAD_LABEL
     if entry.kind == TrailKind.MOVED:
         side = next((s for s in ("to", "from") if entry.details.get(s) == "trash"), None)
         if side is not None:

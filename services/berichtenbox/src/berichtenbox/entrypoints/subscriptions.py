@@ -11,6 +11,7 @@ from berichtenbox.domain.eligibility import (
     ChangeConsent,
     ConsentChange,
 )
+from berichtenbox.domain.grants import GiveGrant, Grant, WithdrawGrant
 from berichtenbox.domain.message import ReceiveMessage, Submission, SubmittedAttachment
 from berichtenbox.domain.status import AskStatus, NotificationChanged
 from mijnoverheid.contracts import events
@@ -20,7 +21,12 @@ from mijnoverheid.contracts.berichtenbox import (
     MessageStatusRequested,
 )
 from mijnoverheid.contracts.notifier import NotificationStatus
-from mijnoverheid.contracts.portal import AccountActivated, DigitalConsentChanged
+from mijnoverheid.contracts.portal import (
+    AccountActivated,
+    DigitalConsentChanged,
+    GrantGiven,
+    GrantWithdrawn,
+)
 from mijnoverheid.identity import OrganisationRegistry
 from mijnoverheid.inbound import Accepted
 from mijnoverheid.messaging import topology
@@ -41,6 +47,8 @@ class Handlers:
     digital_delivery_requested: Callable[[AskDigitalDelivery], Awaitable[None]]
     account_activated: Callable[[ActivateAccount], Awaitable[None]]
     consent_changed: Callable[[ChangeConsent], Awaitable[None]]
+    grant_given: Callable[[GiveGrant], Awaitable[None]]
+    grant_withdrawn: Callable[[WithdrawGrant], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -65,6 +73,14 @@ def subscriptions(
 
     async def consent_changed(trusted: Trusted[DigitalConsentChanged]) -> None:
         await handlers.consent_changed(change_consent(trusted))
+
+    async def grant_given(trusted: Trusted[GrantGiven]) -> None:
+        await handlers.grant_given(give_grant(trusted))
+
+    async def grant_withdrawn(trusted: Trusted[GrantWithdrawn]) -> None:
+        await handlers.grant_withdrawn(
+            WithdrawGrant(trusted.data.grant_id, trusted.data.withdrawn_at)
+        )
 
     return (
         FromOrganisations(
@@ -123,6 +139,21 @@ def subscriptions(
             trusted_user=trusted.portal,
             handle=consent_changed,
         ),
+        FromPlatform(
+            topology.BERICHTENBOX_GRANT_GIVEN,
+            events.GRANT_GIVEN,
+            "A citizen authorised another citizen to read their messages from chosen "
+            "organisations (machtigen): from then on the helper's token reads them.",
+            trusted_user=trusted.portal,
+            handle=grant_given,
+        ),
+        FromPlatform(
+            topology.BERICHTENBOX_GRANT_WITHDRAWN,
+            events.GRANT_WITHDRAWN,
+            "A citizen withdrew a grant: the helper reads nothing through it any more.",
+            trusted_user=trusted.portal,
+            handle=grant_withdrawn,
+        ),
     )
 
 
@@ -179,3 +210,17 @@ def change_consent(trusted: Trusted[DigitalConsentChanged]) -> ChangeConsent:
     data = trusted.data
     change = ConsentChange(data.organisation_oin, data.digital, data.changed_at, data.change_id)
     return ChangeConsent(data.bsn, change)
+
+
+def give_grant(trusted: Trusted[GrantGiven]) -> GiveGrant:
+    data = trusted.data
+    grant = Grant(
+        grant_id=data.grant_id,
+        owner_bsn=data.owner_bsn,
+        helper_bsn=data.helper_bsn,
+        owner_name=data.owner_name,
+        organisation_oins=tuple(data.organisation_oins),
+        granted_at=data.granted_at,
+        valid_until=data.valid_until,
+    )
+    return GiveGrant(grant)

@@ -20,12 +20,21 @@ from mijnoverheid.runtime import PlatformRuntime
 from portal import keys
 from portal.accounts import Accounts
 from portal.backends import Backend, Backends
+from portal.grants import Grants
 from portal.oidc import OidcClient
-from portal.outbox import Outbox, OutboxRelay
+from portal.outbox import (
+    ACCOUNT_ACTIVATED,
+    CONSENT_CHANGED,
+    GRANT_GIVEN,
+    GRANT_WITHDRAWN,
+    ByType,
+    Outbox,
+    OutboxRelay,
+)
 from portal.sessions import SessionPolicy, SessionStore
 from portal.settings import PortalSettings
 from portal.tokens import TokenMinter
-from portal.web import berichtenbox, login, pages, preferences, processing_log
+from portal.web import berichtenbox, grants, helper, login, pages, preferences, processing_log
 from portal.web.context import LoginRequiredError, Portal, RefusedError
 from portal.web.render import PACKAGE, Renderer
 from portal.web.security import security_headers
@@ -52,12 +61,14 @@ def create_app(settings: PortalSettings) -> FastAPI:
         database.outbox, runtime.publisher, runtime.source, settings.platform_oin, utc_now
     )
     accounts = Accounts(database, outbox.deliver)
+    given = Grants(database, outbox.deliver)
     policy = SessionPolicy(
         idle=_seconds(settings.session_idle_seconds),
         absolute=_seconds(settings.session_absolute_seconds),
     )
     sessions = SessionStore(database.sessions, policy)
-    relay = OutboxRelay(outbox, accounts)
+    appliers = {ACCOUNT_ACTIVATED: accounts, CONSENT_CHANGED: accounts}
+    relay = OutboxRelay(outbox, ByType({**appliers, GRANT_GIVEN: given, GRANT_WITHDRAWN: given}))
 
     def backend(name: str, url: str) -> Backend:
         return Backend(name, url, http, minter)
@@ -66,6 +77,7 @@ def create_app(settings: PortalSettings) -> FastAPI:
         settings=settings,
         sessions=sessions,
         accounts=accounts,
+        grants=given,
         oidc=OidcClient(
             settings.oidc_issuer,
             settings.oidc_client_id,
@@ -88,6 +100,7 @@ def create_app(settings: PortalSettings) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await sessions.ensure_indexes()
         await accounts.ensure_indexes()
+        await given.ensure_indexes()
         await runtime.broker.connect()
         jobs = [asyncio.create_task(relay.run_forever()), asyncio.create_task(_sweep(sessions))]
         try:
@@ -140,6 +153,8 @@ def create_app(settings: PortalSettings) -> FastAPI:
     app.include_router(berichtenbox.router)
     app.include_router(preferences.router)
     app.include_router(processing_log.router)
+    app.include_router(grants.router)
+    app.include_router(helper.router)
     return app
 
 

@@ -108,8 +108,15 @@ async def proof(message_id: str, request: Request, portal: PortalDep, who: Logge
     except BackendError as error:
         return not_found(request, portal, error)
     check = check_receipt(receipt, keys, message_id, stored_digest(trail))
+    # A view by a helper names the grant: the owner sees whom they gave it.
+    given = await portal.grants.given_by(citizen.bsn)
     return portal.renderer.page(
-        request, "proof.html", trail=trail, message_id=message_id, receipt=check
+        request,
+        "proof.html",
+        trail=trail,
+        message_id=message_id,
+        receipt=check,
+        helpers={grant.grant_id: grant.helper_name for grant in given},
     )
 
 

@@ -13,6 +13,7 @@ from mijnoverheid.forms import FormError, read_form
 from mijnoverheid.identity import OrganisationRegistry
 from portal.accounts import Accounts
 from portal.backends import Backends, start_page_trace
+from portal.grants import Grants
 from portal.oidc import OidcClient
 from portal.sessions import Citizen, Session, SessionStore, csrf_matches
 from portal.settings import PortalSettings
@@ -24,6 +25,7 @@ class Portal:
     settings: PortalSettings
     sessions: SessionStore
     accounts: Accounts
+    grants: Grants
     oidc: OidcClient
     backends: Backends
     registry: OrganisationRegistry

@@ -1,0 +1,132 @@
+"""Machtigen over HTTP: a helper's grants and the owner's messages as the helper sees them.
+
+Never a BSN; never what is the owner's own business (folders, whether and when they read a
+message); the owner named as they allowed (`owner_name`). A listing carries no content (no
+subject, no body), so that only opening a message or an attachment is a view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from urllib.parse import quote
+
+from pydantic import BaseModel, Field
+
+from berichtenbox.domain.grants import Grant
+from berichtenbox.domain.mailbox import MessageSummary
+from berichtenbox.domain.message import Message
+from berichtenbox.entrypoints.citizen_views import PREFIX, AttachmentView, Sender
+
+
+class GrantView(BaseModel):
+    grant_id: str = Field(description="opaque")
+    href: str
+    owner_name: str = Field(description="whose post this is, as the owner lets you see them")
+    organisations: list[Sender] = Field(description="whose messages you may read")
+    granted_at: datetime
+    valid_until: datetime | None = Field(
+        description="the first moment it no longer holds; null: until withdrawn"
+    )
+    messages_href: str
+
+
+class GrantList(BaseModel):
+    grants: list[GrantView] = Field(description="the grants that hold now, oldest first")
+
+
+class GrantMessageSummaryView(BaseModel):
+    """A message in a helper's listing: what it is, not what it says."""
+
+    message_id: str
+    href: str
+    grant_id: str
+    sender: Sender
+    reference: str = Field(description="the sender's own reference (kenmerk)")
+    legal_effect: bool
+    kind: str | None
+    deadline: date | None
+    sent_at: datetime
+    delivered_at: datetime
+    expires_at: datetime
+    attachment_count: int
+
+
+class GrantMessageView(GrantMessageSummaryView):
+    owner_name: str = Field(description="whose post this is, as the owner lets you see them")
+    subject: str
+    body: str
+    attachments: list[AttachmentView]
+    content_digest: str = Field(description="sha256:<hex> over the delivered content")
+
+
+def grant_href(grant_id: str) -> str:
+    return f"{PREFIX}/grants/{quote(grant_id, safe='')}"
+
+
+def message_href(grant_id: str, message_id: str) -> str:
+    return f"{grant_href(grant_id)}/messages/{quote(message_id, safe='')}"
+
+
+def grant_view(grant: Grant, names: Mapping[str, str]) -> GrantView:
+    return GrantView(
+        grant_id=grant.grant_id,
+        href=grant_href(grant.grant_id),
+        owner_name=grant.owner_name,
+        organisations=[
+            Sender(oin=oin, name=names.get(oin, oin)) for oin in grant.organisation_oins
+        ],
+        granted_at=grant.granted_at,
+        valid_until=grant.valid_until,
+        messages_href=f"{grant_href(grant.grant_id)}/messages",
+    )
+
+
+def summary_view(grant: Grant, summary: MessageSummary) -> GrantMessageSummaryView:
+    return GrantMessageSummaryView(
+        message_id=summary.message_id,
+        href=message_href(grant.grant_id, summary.message_id),
+        grant_id=grant.grant_id,
+        sender=Sender(oin=summary.sender_oin, name=summary.sender_name),
+        reference=summary.reference,
+        legal_effect=summary.legal_effect,
+        kind=summary.kind,
+        deadline=summary.deadline,
+        sent_at=summary.sent_at,
+        delivered_at=summary.delivered_at,
+        expires_at=summary.expires_at,
+        attachment_count=summary.attachment_count,
+    )
+
+
+def message_view(grant: Grant, message: Message) -> GrantMessageView:
+    href = message_href(grant.grant_id, message.message_id)
+    return GrantMessageView(
+        message_id=message.message_id,
+        href=href,
+        grant_id=grant.grant_id,
+        sender=Sender(oin=message.sender_oin, name=message.sender_name),
+        reference=message.reference,
+        legal_effect=message.legal_effect,
+        kind=message.kind,
+        deadline=message.deadline,
+        sent_at=message.sent_at,
+        delivered_at=message.delivered_at,
+        expires_at=message.expires_at,
+        attachment_count=len(message.attachments),
+        owner_name=grant.owner_name,
+        subject=message.subject,
+        body=message.body,
+        content_digest=message.content_digest,
+        attachments=[
+            AttachmentView(
+                index=index,
+                href=f"{href}/attachments/{index}",
+                file_name=file.file_name,
+                media_type=file.media_type,
+                size=file.size,
+                sha256=file.sha256,
+            )
+            for index, file in enumerate(message.attachments)
+        ],
+    )
