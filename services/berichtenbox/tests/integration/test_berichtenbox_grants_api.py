@@ -146,6 +146,18 @@ async def test_a_helper_reads_only_the_owners_messages_from_granted_organisation
     assert "bijlage gedownload door een gemachtigde" in text
     assert not any(e["kind"] == "read" for e in trail["entries"])
 
+    # And in the owner's processing log, as the helper's reads under this grant.
+    log = await api.get("/api/v1/processing-log", params={"party": "others"}, headers=owner_h)
+    helper_reads = [
+        (r["action"], {k: v for k, v in r["party"].items() if v is not None})
+        for r in log.json()["items"]
+        if r["party"]["kind"] == "helper"
+    ]
+    assert sorted(helper_reads, key=str) == [
+        ("helper-attachment-read", {"kind": "helper", "authorisation_id": grant_id}),
+        ("helper-message-read", {"kind": "helper", "authorisation_id": grant_id}),
+    ]
+
     # Still unread for the owner; the sender hears of the owner's read, not of the helper's.
     [summary] = (
         await api.get("/api/v1/messages", params={"sender_oin": _oin(platform)}, headers=owner_h)

@@ -15,14 +15,17 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
-from berichtenbox.domain.grants import GrantEndedError, GrantNotFoundError, GrantState
+from berichtenbox.domain.grants import Grant, GrantEndedError, GrantNotFoundError, GrantState
 from berichtenbox.entrypoints import citizen_views
 from berichtenbox.entrypoints import grant_views as views
 from berichtenbox.entrypoints.citizen_routes import GONE, MessageId, as_problems
 from berichtenbox.handlers.grants import HelperMailbox
 from mijnoverheid.api import INVALID, PERSONAL, UNAUTHORIZED, Page, PagingQuery, page_of, problem
-from mijnoverheid.auth import CurrentCitizen
+from mijnoverheid.auth import Citizen, CurrentCitizen
 from mijnoverheid.problems import ProblemError
+from mijnoverheid.processing_log import activities
+from mijnoverheid.processing_log.http import ProcessingLogDep, caller_of
+from mijnoverheid.processing_log.model import Party
 from mijnoverheid.runtime import api_of
 
 router = APIRouter(prefix=citizen_views.PREFIX, tags=["grants"])
@@ -48,6 +51,20 @@ def _names(request: Request) -> dict[str, str]:
 HelperDep = Annotated[HelperMailbox, Depends(_helper)]
 NamesDep = Annotated[dict[str, str], Depends(_names)]
 GrantId = Annotated[str, Path(min_length=1, max_length=100)]
+
+
+async def record_helper_read(
+    log: ProcessingLogDep,
+    request: Request,
+    citizen: Citizen,
+    action: activities.Action,
+    grant: Grant,
+) -> None:
+    """The owner's data read by the helper: recorded before it is answered (Logboek
+    Dataverwerkingen), with the owner as data subject and the helper known by the grant only."""
+    await log.record(
+        action, [grant.owner_bsn], Party.helper(grant.grant_id), caller_of(request, citizen)
+    )
 
 
 @contextlib.contextmanager
@@ -123,14 +140,18 @@ async def list_grant_messages(
 async def read_grant_message(
     grant_id: GrantId,
     message_id: MessageId,
+    request: Request,
     citizen: CurrentCitizen,
     helper: HelperDep,
+    log: ProcessingLogDep,
     response: Response,
 ) -> views.GrantMessageView:
     """The owner's message with its content. Recorded in its trail as a view through this
-    grant; it does not mark the message read and does not tell the sender."""
+    grant, and in the owner's processing log; it does not mark the message read and does not
+    tell the sender."""
     with grant_problems():
         grant, message = await helper.open(citizen.bsn, grant_id, message_id)
+    await record_helper_read(log, request, citizen, activities.HELPER_MESSAGE_READ, grant)
     response.headers.update(PERSONAL)
     return views.message_view(grant, message)
 
@@ -153,12 +174,17 @@ async def download_grant_attachment(
     grant_id: GrantId,
     message_id: MessageId,
     index: Annotated[int, Path(ge=0, lt=100)],
+    request: Request,
     citizen: CurrentCitizen,
     helper: HelperDep,
+    log: ProcessingLogDep,
 ) -> StreamingResponse:
-    """Recorded in the message's trail as a view through this grant, before it is sent."""
+    """Recorded in the message's trail as a view through this grant, and in the owner's
+    processing log, before it is sent."""
     with grant_problems():
+        grant = await helper.grant(citizen.bsn, grant_id)
         file, chunks = await helper.attachment(citizen.bsn, grant_id, message_id, index)
+    await record_helper_read(log, request, citizen, activities.HELPER_ATTACHMENT_READ, grant)
     return StreamingResponse(
         chunks,
         media_type=file.media_type,
