@@ -77,6 +77,7 @@ def compose(settings: NotifierSettings) -> Service[NotifierApi]:
             ),
             sending_lease=timedelta(seconds=settings.notifier_sending_lease_seconds),
             overdue_after=timedelta(seconds=settings.notifier_overdue_after_seconds),
+            transmission=timedelta(seconds=3 * settings.smtp_timeout_seconds),
         ),
         clock=utc_now,
     )

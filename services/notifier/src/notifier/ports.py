@@ -73,8 +73,16 @@ class NotificationBusyError(BusyError):
 
 
 class Mailer(Protocol):
-    async def send(self, to: str, email: Email, notification_id: str | None) -> Outcome:
-        """One attempt; `notification_id` names the return path and DSN envelope id."""
+    async def send(
+        self,
+        to: str,
+        email: Email,
+        notification_id: str | None,
+        start_by: datetime | None = None,
+    ) -> Outcome:
+        """One attempt; `notification_id` names the return path and DSN envelope id. An attempt
+        that cannot start talking to the relay before `start_by` is not made (Deferred,
+        sending-delayed)."""
         ...
 
 

@@ -68,7 +68,9 @@ class NotifierSettings(PlatformSettings):
     notifier_bounce_port: int = Field(default=2525, description="bounce endpoint; 0 = off")
     notifier_retry_delays_seconds: tuple[float, float, float, float] = (10, 60, 600, 3600)
     notifier_max_attempts: int = Field(default=5, ge=1)
-    notifier_sending_lease_seconds: float = 90.0
+    # Room for the waits before an attempt (rate limit, a free connection) and for MAIL, RCPT
+    # and DATA at SMTP_TIMEOUT_SECONDS each: see domain/attempt.py start_deadline.
+    notifier_sending_lease_seconds: float = 180.0
     notifier_overdue_after_seconds: float = 48 * 3600
     notifier_overdue_scan_seconds: float = 60.0
     notifier_verification_valid_seconds: float = 24 * 3600

@@ -73,7 +73,13 @@ class ScriptedMailer:
     script: list[Outcome | Exception] = field(default_factory=list)
     attempts: list[tuple[str, Email, str | None]] = field(default_factory=list)
 
-    async def send(self, to: str, email: Email, notification_id: str | None) -> Outcome:
+    async def send(
+        self,
+        to: str,
+        email: Email,
+        notification_id: str | None,
+        start_by: datetime | None = None,
+    ) -> Outcome:
         self.attempts.append((to, email, notification_id))
         answer = self.script.pop(0) if self.script else Accepted(QUEUED)
         if isinstance(answer, Exception):

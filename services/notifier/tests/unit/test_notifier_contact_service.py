@@ -99,7 +99,13 @@ class MailSlots:
 class Mailer:
     sent: list[str] = field(default_factory=list)
 
-    async def send(self, to: str, email: Email, notification_id: str | None) -> Outcome:
+    async def send(
+        self,
+        to: str,
+        email: Email,
+        notification_id: str | None,
+        start_by: datetime | None = None,
+    ) -> Outcome:
         self.sent.append(to)
         return Accepted(smtp_reply(250, "2.0.0 Ok"))
 

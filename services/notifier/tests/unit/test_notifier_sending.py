@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from datetime import timedelta
 
 import aiosmtplib
 import pytest
 
+from mijnoverheid.contracts.envelope import utc_now
 from mijnoverheid_testing.smtp import SmtpTestServer
 from notifier.adapters.dsn import notification_id_of
 from notifier.adapters.ratelimit import TokenBucket
 from notifier.adapters.smtp import SmtpMailer, bounce_tag
 from notifier.adapters.smtp_pool import SmtpPool
-from notifier.domain.attempt import Accepted, Deferred, Refused
+from notifier.domain.attempt import Accepted, Deferred, Refused, start_deadline
 from notifier.domain.email import Email
+from notifier.domain.notification import SENDING_DELAYED
 
 EMAIL = Email("Onderwerp", "Tekst\n", "<p>Tekst</p>\n")
 SECRET = b"unit-test-bounce-secret"
@@ -91,6 +94,31 @@ async def test_many_mails_over_few_persistent_connections(relay: SmtpTestServer)
     assert all(isinstance(outcome, Accepted) for outcome in outcomes)
     assert pool.connects == 2
     assert len(relay.mails) == 20
+
+
+async def test_an_attempt_that_cannot_start_before_its_deadline_is_not_made(
+    relay: SmtpTestServer,
+) -> None:
+    # Found by the chaos run: a claimed attempt waited for a free connection longer than its
+    # lease, another worker took the notification over, and both sent it.
+    mailer, pool = mailer_for(relay, size=1)
+    started = utc_now()
+    late = await mailer.send("laat@example.nl", EMAIL, "n-late", start_by=started)
+    in_time = await mailer.send(
+        "op-tijd@example.nl", EMAIL, "n-in-time", start_by=started + timedelta(minutes=1)
+    )
+    await pool.close()
+    assert late == Deferred(SENDING_DELAYED)
+    assert isinstance(in_time, Accepted)
+    assert [mail.recipients for mail in relay.mails] == [("op-tijd@example.nl",)]
+
+
+def test_an_attempt_must_start_early_enough_to_finish_within_its_lease() -> None:
+    claimed = utc_now()
+    lease = timedelta(seconds=180)
+    assert start_deadline(claimed, lease, timedelta(seconds=90)) == claimed + timedelta(seconds=90)
+    # Never less than half the lease to start, however slow the relay may be.
+    assert start_deadline(claimed, lease, timedelta(hours=1)) == claimed + timedelta(seconds=90)
 
 
 async def test_dsn_and_verp_when_the_relay_offers_dsn(relay: SmtpTestServer) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+from datetime import datetime
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime
@@ -58,13 +59,19 @@ class SmtpMailer:
         self._bounce_domain = bounce_domain
         self._bounce_secret = bounce_secret
 
-    async def send(self, to: str, email: Email, notification_id: str | None) -> Outcome:
+    async def send(
+        self,
+        to: str,
+        email: Email,
+        notification_id: str | None,
+        start_by: datetime | None = None,
+    ) -> Outcome:
         raw = build_message(self._from, to, email, notification_id)
         await self._limiter.acquire()
         # A second try only if the first failed before anything was transmitted (a connection
         # the relay closed while it was idle): that can never give two mails.
         for _ in range(2):
-            outcome, transmitted = await self._transmit(to, raw, notification_id)
+            outcome, transmitted = await self._transmit(to, raw, notification_id, start_by)
             if outcome is not None:
                 return outcome
             if transmitted:
@@ -72,7 +79,7 @@ class SmtpMailer:
         return Deferred(n.CONNECTION_LOST)
 
     async def _transmit(
-        self, to: str, raw: bytes, notification_id: str | None
+        self, to: str, raw: bytes, notification_id: str | None, start_by: datetime | None
     ) -> tuple[Outcome | None, bool]:
         try:
             slot = await self._pool.acquire()
@@ -81,6 +88,11 @@ class SmtpMailer:
             return Deferred(n.RELAY_DEFERRED, smtp_reply(error.code, error.message)), True
         except (aiosmtplib.SMTPException, OSError):
             return None, False
+        if start_by is not None and utc_now() >= start_by:
+            # The waits (rate limit, a free connection) ate the lease: once it runs out another
+            # worker may send this notification, so this attempt is not made at all.
+            self._pool.release(slot, healthy=True)
+            return Deferred(n.SENDING_DELAYED), True
         client = slot.client
         assert client is not None
         transmitted = False

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from notifier.domain import notification as n
 from notifier.domain.notification import Notification, SmtpReply, State
@@ -56,6 +56,13 @@ class RetryPolicy:
 
     def delay_seconds(self, failed_attempt: int) -> float:
         return self.delays_seconds[self.delay_level(failed_attempt)]
+
+
+def start_deadline(claimed_at: datetime, lease: timedelta, transmission: timedelta) -> datetime:
+    """The last moment an attempt claimed at `claimed_at` may start talking to the relay: it
+    must be able to finish (`transmission`, at most half the lease) before the lease runs out
+    and another worker may take the notification over."""
+    return claimed_at + lease - min(transmission, lease / 2)
 
 
 def after_attempt(

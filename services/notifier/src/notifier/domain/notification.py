@@ -66,6 +66,9 @@ OPTED_OUT = "opted-out"
 RELAY_REFUSED = "relay-refused"
 RELAY_DEFERRED = "relay-deferred"
 CONNECTION_LOST = "connection-lost"
+# The attempt could not start (a free connection, the rate limit) while its sending lease left
+# time to finish it: it was not made, so a worker taking over after the lease cannot double it.
+SENDING_DELAYED = "sending-delayed"
 ATTEMPTS_EXHAUSTED = "attempts-exhausted"
 
 

@@ -17,7 +17,7 @@ from mijnoverheid.contracts import events
 from mijnoverheid.faults import failpoint
 from mijnoverheid.messaging.publisher import EventPublisher
 from notifier.adapters import outbound
-from notifier.domain.attempt import RetryPolicy, after_attempt
+from notifier.domain.attempt import RetryPolicy, after_attempt, start_deadline
 from notifier.domain.contact import DoNotSend, SendTo, channel_for
 from notifier.domain.notification import Notification, State, new_notification
 from notifier.domain.request import NotificationRequest
@@ -36,6 +36,9 @@ class Timing:
     policy: RetryPolicy
     sending_lease: timedelta  # longer than one attempt may take, waits included
     overdue_after: timedelta
+    # How long talking to the relay may take (MAIL, RCPT, DATA): an attempt that could not
+    # start in time to finish within its lease is not made (see start_deadline).
+    transmission: timedelta = timedelta(seconds=90)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -113,7 +116,12 @@ class Dispatcher:
     async def _attempt(self, claimed: Notification, channel: SendTo) -> Notification:
         email = self.renderer.notification(claimed.request, channel.language)
         failpoint("notifier.after-claim")  # mid-send: claimed, the relay's answer not stored
-        outcome = await self.mailer.send(channel.address, email, claimed.notification_id)
+        start_by = start_deadline(
+            claimed.last_change.at, self.timing.sending_lease, self.timing.transmission
+        )
+        outcome = await self.mailer.send(
+            channel.address, email, claimed.notification_id, start_by=start_by
+        )
         done = after_attempt(claimed, outcome, self.clock(), self.timing.policy)
         await self._save(done, claimed.version)
         if done.status is State.TEMPORARY_FAILURE:
