@@ -234,7 +234,11 @@ def _document_problem_answers(app: FastAPI) -> None:
 def run(compose: Callable[[SettingsT], Service[Any]], settings_class: type[SettingsT]) -> None:
     """A service's `__main__`: settings from the environment, then serve until stopped."""
     settings = load_settings(settings_class)
-    refuse_unsafe_production(settings, load_settings(ProcessingLogSettings).problems())
+    # Only a service that reads citizens' data for someone keeps a processing log.
+    log_problems = (
+        load_settings(ProcessingLogSettings).problems() if settings.serves_citizens else []
+    )
+    refuse_unsafe_production(settings, log_problems)
     service = compose(settings)
     serve(service_app(service), settings, service.name)
 

@@ -117,6 +117,22 @@ def wait_for(
         time.sleep(0.05)
 
 
+def click_and_load(driver: WebDriver, element: Any, what: str) -> None:
+    """Click what submits a form or follows a link, and wait until the next page replaced this
+    one (a condition on the new page alone may still be true of the old one)."""
+    old = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+
+    def replaced(_: WebDriver) -> bool:
+        try:
+            old.tag_name  # noqa: B018 - touching it tells whether it is still in the page
+        except StaleElementReferenceException:
+            return True
+        return False
+
+    wait_for(driver, replaced, what)
+
+
 def heading(driver: WebDriver) -> str:
     return str(driver.find_element(By.TAG_NAME, "h1").text)
 

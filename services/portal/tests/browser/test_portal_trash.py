@@ -16,7 +16,12 @@ from selenium.webdriver.remote.webdriver import WebDriver
 
 from mijnoverheid_testing.organisation import about, message_sent
 from mijnoverheid_testing.waiting import wait_until
-from services.portal.tests.browser.chromium import assert_accessible, heading, wait_for
+from services.portal.tests.browser.chromium import (
+    assert_accessible,
+    click_and_load,
+    heading,
+    wait_for,
+)
 from services.portal.tests.browser.conftest import (
     DE_VRIES,
     PortalSystem,
@@ -87,7 +92,8 @@ async def test_trash_restore_delete_for_good_unread_first_and_the_receipt(
     # Delete to the trash from the message page (filed in an own folder first).
     browser.get(f"{system.url}/berichtenbox/bericht/{second}")
     browser.find_element(By.ID, "eigen_map").send_keys("Belastingen")
-    browser.find_element(By.CSS_SELECTOR, "form[action$='/map'] button").click()
+    filed = browser.find_element(By.CSS_SELECTOR, "form[action$='/map'] button")
+    click_and_load(browser, filed, "the message page after filing it")
     wait_for(browser, lambda d: d.find_elements(By.ID, "bijlagen"), "the message page again")
     browser.find_element(By.CSS_SELECTOR, "form[action$='/verwijderen'] button").click()
     wait_for(browser, lambda d: d.find_elements(By.ID, "prullenbak"), "the trash")
