@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import signal
@@ -59,6 +60,7 @@ class ServiceProcess:
             env={**self.environment, **extra_environment},
             stdout=self._log,
             stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_the_test_run,
         )
         return self
 
@@ -135,3 +137,13 @@ class ServiceProcess:
         if not self.log_path.exists():
             return ""
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_the_test_run() -> None:
+    """In the child, before it runs the service: a SIGKILL when the test process dies (also
+    by SIGKILL or a timeout), so an interrupted run leaves no service holding ports and queues."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
