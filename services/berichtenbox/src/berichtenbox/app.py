@@ -10,6 +10,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from berichtenbox.adapters import messages, trail
 from berichtenbox.adapters.citizens import CitizenRepository
 from berichtenbox.adapters.outbox import MongoReadReportOutbox
+from berichtenbox.adapters.retention_work import MongoRetentionWork
 from berichtenbox.adapters.signing import Ed25519ReceiptSigner
 from berichtenbox.entrypoints import api, citizen_routes
 from berichtenbox.entrypoints.subscriptions import Handlers, TrustedPublishers, subscriptions
@@ -40,12 +41,15 @@ class BerichtenboxApi:
 def compose(settings: BerichtenboxSettings) -> Service[BerichtenboxApi]:
     runtime = PlatformRuntime(SERVICE, settings)
     registry, publisher, source = runtime.registry, runtime.publisher, runtime.source
-    store = messages.MessageRepository(runtime.database)
+    store = messages.MessageRepository(
+        runtime.database, warn_before=settings.retention().warn_before
+    )
     trails = trail.TrailRepository(runtime.database)
     signer = Ed25519ReceiptSigner.from_file(settings.receipt_signing_key)
     outbox = MongoReadReportOutbox(runtime.database)
     read_reports = ReadReporter(outbox, store, trails, publisher, source, utc_now)
-    retention = RetentionJob(store, trails, publisher, settings.retention(), source)
+    work = MongoRetentionWork(runtime.database)
+    retention = RetentionJob(store, trails, publisher, settings.retention(), source, work)
     citizens = CitizenRepository(runtime.database)
     projection = CitizenProjection(citizens)
     handlers = Handlers(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Protocol
 
 from berichtenbox.domain.eligibility import ConsentChange
@@ -48,11 +49,52 @@ class MessageStore(Protocol):
     async def delete_content(self, message: Message, at: datetime) -> None: ...
 
     # --- the retention scan --------------------------------------------------------------
-    async def due_for_expiry(self, now: datetime, limit: int) -> list[Message]: ...
-
-    async def unread_expiring(self, after: datetime, until: datetime) -> list[Message]: ...
+    def retention_pages(self, unit: WorkUnit) -> AsyncIterator[list[Message]]:
+        """The unit's messages that may still need its task, in bounded pages, without their
+        bodies: for expiry those not marked expired, for warnings those not read, deleted,
+        expired or warned."""
+        ...
 
     async def expire_content(self, message: Message, at: datetime) -> None: ...
+
+    async def mark_warned(self, message_id: str, at: datetime) -> None:
+        """The expiry warning went out: later scans skip the message."""
+        ...
+
+
+class RetentionTask(StrEnum):
+    EXPIRE = "expire"
+    WARN = "warn"
+
+
+@dataclass(frozen=True)
+class WorkUnit:
+    """A share of one retention task: the messages under one storage key."""
+
+    task: RetentionTask
+    key: str
+    closed: bool  # no message can join it any more: once done, never read again
+
+
+class RetentionWork(Protocol):
+    """Which units a scan has to do, and which replica does each."""
+
+    async def open_units(self, task: RetentionTask, now: datetime) -> list[WorkUnit]: ...
+
+    async def hold(self, unit: WorkUnit) -> bool:
+        """Whether this replica holds the unit now (claiming it if no replica does); asked
+        again between pages, as a claim lasts a lease period."""
+        ...
+
+    async def release(self, unit: WorkUnit, *, done: bool) -> None:
+        """After a pass; `done`: a closed unit fully processed, never to be read again."""
+        ...
+
+    async def advance(
+        self, task: RetentionTask, now: datetime, open_units: Iterable[WorkUnit]
+    ) -> None:
+        """Where the next scan starts: at the first unit still open."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ import re
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import asdict, replace
-from datetime import date, datetime
+from dataclasses import fields as dataclass_fields
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
@@ -23,6 +24,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from berichtenbox.adapters.attachments import AttachmentFiles
+from berichtenbox.adapters.retention_work import UNIT_FIELD, RetentionHours, unit_fields
 from berichtenbox.domain.mailbox import (
     FolderCount,
     ListingCriteria,
@@ -30,14 +32,22 @@ from berichtenbox.domain.mailbox import (
     folder_overview,
     summary_of,
 )
-from berichtenbox.domain.message import AttachmentFile, Message, NewMessage
-from berichtenbox.ports import Stored
+from berichtenbox.domain.message import AttachmentFile, Message, NewMessage, RetentionPolicy
+from berichtenbox.ports import RetentionTask, Stored, WorkUnit
 from mijnoverheid.coalescing import Coalescer
 from mijnoverheid.storage import Document, insert_each
 
 MESSAGES = "messages"
+RETENTION_PAGE = 200  # messages per page of the retention scan
+WARNED = "expiry_warned_at"  # storage only: the scan's mark that the warning went out
+_WITHOUT_BODY = {"body": 0}
+_STILL_TO_DO: dict[RetentionTask, Document] = {
+    RetentionTask.EXPIRE: {"expired_at": None},
+    RetentionTask.WARN: {"read_at": None, "deleted_at": None, "expired_at": None, WARNED: None},
+}
 NEWEST_FIRST = [("delivered_at", DESCENDING), ("_id", ASCENDING)]
 _CLEARED_CONTENT: dict[str, Any] = {"subject": "", "body": "", "attachments": []}
+_WARN_BEFORE = RetentionPolicy().warn_before
 
 
 async def create_indexes(database: AsyncDatabase[Document]) -> None:
@@ -48,10 +58,9 @@ async def create_indexes(database: AsyncDatabase[Document]) -> None:
     await messages.create_index(
         [("recipient_bsn", ASCENDING), ("delivered_at", DESCENDING)], name="inbox_newest_first"
     )
-    # The retention scan: not yet expired (null) and expiring before a moment; one range.
-    await messages.create_index(
-        [("expired_at", ASCENDING), ("expires_at", ASCENDING)], name="retention_due"
-    )
+    # The retention scan's units: equality lookups (retention_work.py).
+    for task, field in UNIT_FIELD.items():
+        await messages.create_index([(field, ASCENDING)], name=f"retention_{task.value}")
 
 
 def visible_to(bsn: str, now: datetime) -> Document:
@@ -79,9 +88,13 @@ def listing_filter(bsn: str, criteria: ListingCriteria, now: datetime) -> Docume
 
 
 class MessageRepository:
-    def __init__(self, database: AsyncDatabase[Document]) -> None:
+    def __init__(
+        self, database: AsyncDatabase[Document], *, warn_before: timedelta = _WARN_BEFORE
+    ) -> None:
         self._messages = database[MESSAGES]
         self._files = AttachmentFiles(database)
+        self._hours = RetentionHours(database)
+        self._warn_before = warn_before
         self._insert = Coalescer(self._insert_many)
 
     async def by_id(self, message_id: str) -> Message | None:
@@ -107,7 +120,10 @@ class MessageRepository:
         return stored
 
     async def _insert_many(self, messages: Sequence[Message]) -> list[Stored | BaseException]:
-        outcomes = await insert_each(self._messages, [_to_document(each) for each in messages])
+        documents = [_to_document(each, self._warn_before) for each in messages]
+        # The retention scan finds the messages' units through these: recorded first.
+        await self._hours.record(documents)
+        outcomes = await insert_each(self._messages, documents)
         return [
             await self._stored(message, outcome)
             for message, outcome in zip(messages, outcomes, strict=True)
@@ -127,8 +143,10 @@ class MessageRepository:
     # --- the citizen's side ----------------------------------------------------------------
 
     async def owned(self, bsn: str, message_id: str) -> Message | None:
-        document = await self._messages.find_one({"_id": message_id, "recipient_bsn": bsn})
-        return _to_message(document) if document else None
+        # By `_id` alone, the owner compared here: the one filter every store serves from
+        # an index (FerretDB on SQLite scans for `{_id, recipient_bsn}`).
+        message = await self.by_id(message_id)
+        return message if message is not None and message.recipient_bsn == bsn else None
 
     async def listing(
         self, bsn: str, criteria: ListingCriteria, now: datetime, *, skip: int, limit: int
@@ -178,28 +196,25 @@ class MessageRepository:
 
     # --- the retention scan ----------------------------------------------------------------
 
-    async def due_for_expiry(self, now: datetime, limit: int) -> list[Message]:
-        cursor = (
-            self._messages.find({"expired_at": None, "expires_at": {"$lte": now}})
-            .sort("expires_at", ASCENDING)
-            .limit(limit)
-        )
-        return [_to_message(document) async for document in cursor]
+    async def retention_pages(self, unit: WorkUnit) -> AsyncIterator[list[Message]]:
+        query = {UNIT_FIELD[unit.task]: unit.key, **_STILL_TO_DO[unit.task]}
+        cursor = self._messages.find(query, _WITHOUT_BODY, batch_size=RETENTION_PAGE)
+        page: list[Message] = []
+        async for document in cursor:
+            page.append(_to_message({**document, "body": ""}))
+            if len(page) == RETENTION_PAGE:
+                yield page
+                page = []
+        if page:
+            yield page
 
-    async def unread_expiring(self, after: datetime, until: datetime) -> list[Message]:
-        cursor = self._messages.find(
-            {
-                "expired_at": None,
-                "expires_at": {"$gt": after, "$lte": until},
-                "deleted_at": None,
-                "read_at": None,
-            }
-        ).sort("expires_at", ASCENDING)
-        return [_to_message(document) async for document in cursor]
+    async def mark_warned(self, message_id: str, at: datetime) -> None:
+        await self._messages.update_one({"_id": message_id}, {"$set": {WARNED: at}})
 
 
-def _to_document(message: Message) -> Document:
+def _to_document(message: Message, warn_before: timedelta = _WARN_BEFORE) -> Document:
     document: dict[str, Any] = asdict(message)
+    document.update(unit_fields(message, warn_before))
     document["_id"] = document.pop("message_id")
     # BSON has no date type; keep the calendar date as ISO text.
     document["deadline"] = message.deadline.isoformat() if message.deadline else None
@@ -207,8 +222,14 @@ def _to_document(message: Message) -> Document:
 
 
 def _to_message(document: Document) -> Message:
-    fields = dict(document)
+    # Storage-only fields (the retention scan's keys and marks) stay behind.
+    fields = {name: value for name, value in document.items() if name in _STORED_FIELDS}
     fields["message_id"] = fields.pop("_id")
     fields["deadline"] = date.fromisoformat(fields["deadline"]) if fields["deadline"] else None
     fields["attachments"] = tuple(AttachmentFile(**file) for file in fields["attachments"])
     return Message(**fields)
+
+
+_STORED_FIELDS = frozenset(field.name for field in dataclass_fields(Message)) - {"message_id"} | {
+    "_id"
+}
