@@ -10,7 +10,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from berichtenbox.adapters import messages, trail
 from berichtenbox.adapters.citizens import CitizenRepository
 from berichtenbox.adapters.outbox import MongoReadReportOutbox
-from berichtenbox.adapters.retention_work import MongoRetentionWork
+from berichtenbox.adapters.retention_work import retention_work
 from berichtenbox.adapters.signing import Ed25519ReceiptSigner
 from berichtenbox.entrypoints import api, citizen_routes
 from berichtenbox.entrypoints.subscriptions import Handlers, TrustedPublishers, subscriptions
@@ -48,7 +48,7 @@ def compose(settings: BerichtenboxSettings) -> Service[BerichtenboxApi]:
     signer = Ed25519ReceiptSigner.from_file(settings.receipt_signing_key)
     outbox = MongoReadReportOutbox(runtime.database)
     read_reports = ReadReporter(outbox, store, trails, publisher, source, utc_now)
-    work = MongoRetentionWork(runtime.database)
+    work = retention_work(runtime.database)
     retention = RetentionJob(store, trails, publisher, settings.retention(), source, work)
     citizens = CitizenRepository(runtime.database)
     projection = CitizenProjection(citizens)

@@ -12,6 +12,7 @@ from berichtenbox.domain.eligibility import ConsentChange
 from berichtenbox.domain.mailbox import FolderCount, ListingCriteria, MessageSummary
 from berichtenbox.domain.message import Message, NewMessage
 from berichtenbox.domain.trail import TrailEntry, TrailKind
+from mijnoverheid.timed_work import WorkUnit
 
 
 @dataclass(frozen=True)
@@ -67,19 +68,10 @@ class RetentionTask(StrEnum):
     WARN = "warn"
 
 
-@dataclass(frozen=True)
-class WorkUnit:
-    """A share of one retention task: the messages under one storage key."""
-
-    task: RetentionTask
-    key: str
-    closed: bool  # no message can join it any more: once done, never read again
-
-
 class RetentionWork(Protocol):
     """Which units a scan has to do, and which replica does each."""
 
-    async def open_units(self, task: RetentionTask, now: datetime) -> list[WorkUnit]: ...
+    async def open_units(self, task: str, now: datetime) -> list[WorkUnit]: ...
 
     async def hold(self, unit: WorkUnit) -> bool:
         """Whether this replica holds the unit now (claiming it if no replica does); asked
@@ -90,9 +82,7 @@ class RetentionWork(Protocol):
         """After a pass; `done`: a closed unit fully processed, never to be read again."""
         ...
 
-    async def advance(
-        self, task: RetentionTask, now: datetime, open_units: Iterable[WorkUnit]
-    ) -> None:
+    async def advance(self, task: str, now: datetime, open_units: Iterable[WorkUnit]) -> None:
         """Where the next scan starts: at the first unit still open."""
         ...
 

@@ -21,14 +21,15 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from berichtenbox.adapters import messages, trail
 from berichtenbox.adapters.messages import MessageRepository
-from berichtenbox.adapters.retention_work import LEASE, MongoRetentionWork
+from berichtenbox.adapters.retention_work import retention_work
 from berichtenbox.adapters.trail import TrailRepository
 from berichtenbox.domain import mailbox as rules
 from berichtenbox.domain.message import Message, NewMessage, RetentionPolicy
 from berichtenbox.handlers.retention import RetentionJob, RetentionReport
-from berichtenbox.ports import RetentionTask, WorkUnit
+from berichtenbox.ports import RetentionTask
 from mijnoverheid.contracts.envelope import source_for
 from mijnoverheid.storage import Document
+from mijnoverheid.timed_work import LEASE, TimedWork, WorkUnit
 from mijnoverheid_testing.stack import Stack
 from services.berichtenbox.tests.unit.fakes import RecordingPublisher
 
@@ -110,7 +111,7 @@ def replica(database: AsyncDatabase[Document], publisher: RecordingPublisher) ->
         publisher=publisher,
         policy=RetentionPolicy(warn_before=WARN),
         source=source_for("00000001234567890000", "berichtenbox"),
-        work=MongoRetentionWork(database),
+        work=retention_work(database),
     )
 
 
@@ -206,8 +207,8 @@ async def test_a_claim_holds_across_the_turn_of_a_lease_period_and_a_done_unit_s
     database, _ = store
     period_start = datetime(2031, 3, 1, 9, 0, tzinfo=UTC)
     clock = {"now": period_start + LEASE * 0.6}  # the second half of a period
-    a, b = (MongoRetentionWork(database, clock=lambda: clock["now"]) for _ in range(2))
-    unit = WorkUnit(RetentionTask.EXPIRE, "2031-03-01T09/03", closed=True)
+    a, b = (TimedWork(database, "retention", clock=lambda: clock["now"]) for _ in range(2))
+    unit = WorkUnit(RetentionTask.EXPIRE.value, "2031-03-01T09/03", closed=True)
 
     assert await a.hold(unit)
     assert not await b.hold(unit)

@@ -12,9 +12,10 @@ from berichtenbox.domain.expiry import due_for_expiry, needs_expiry_warning, war
 from berichtenbox.domain.message import Message, RetentionPolicy
 from berichtenbox.domain.trail import TrailKind, verify_chain
 from berichtenbox.handlers.retention import RetentionJob, RetentionReport
-from berichtenbox.ports import RetentionTask, WorkUnit
+from berichtenbox.ports import RetentionTask
 from mijnoverheid.contracts import events
 from mijnoverheid.contracts.envelope import derived_event_id, source_for
+from mijnoverheid.timed_work import WorkUnit
 from services.berichtenbox.tests.unit.fakes import InMemoryTrail, RecordingPublisher
 
 SENDER_OIN = "00000001003214345000"
@@ -101,7 +102,7 @@ class OneReplica:
     def __init__(self) -> None:
         self.released: list[tuple[WorkUnit, bool]] = []
 
-    async def open_units(self, task: RetentionTask, now: datetime) -> list[WorkUnit]:
+    async def open_units(self, task: str, now: datetime) -> list[WorkUnit]:
         return [WorkUnit(task, "all", closed=False)]
 
     async def hold(self, unit: WorkUnit) -> bool:
@@ -110,9 +111,7 @@ class OneReplica:
     async def release(self, unit: WorkUnit, *, done: bool) -> None:
         self.released.append((unit, done))
 
-    async def advance(
-        self, task: RetentionTask, now: datetime, open_units: Iterable[WorkUnit]
-    ) -> None:
+    async def advance(self, task: str, now: datetime, open_units: Iterable[WorkUnit]) -> None:
         pass
 
 

@@ -33,9 +33,10 @@ from berichtenbox.domain.mailbox import (
     summary_of,
 )
 from berichtenbox.domain.message import AttachmentFile, Message, NewMessage, RetentionPolicy
-from berichtenbox.ports import RetentionTask, Stored, WorkUnit
+from berichtenbox.ports import RetentionTask, Stored
 from mijnoverheid.coalescing import Coalescer
 from mijnoverheid.storage import Document, insert_each
+from mijnoverheid.timed_work import WorkUnit
 
 MESSAGES = "messages"
 RETENTION_PAGE = 200  # messages per page of the retention scan
@@ -197,7 +198,8 @@ class MessageRepository:
     # --- the retention scan ----------------------------------------------------------------
 
     async def retention_pages(self, unit: WorkUnit) -> AsyncIterator[list[Message]]:
-        query = {UNIT_FIELD[unit.task]: unit.key, **_STILL_TO_DO[unit.task]}
+        task = RetentionTask(unit.task)
+        query = {UNIT_FIELD[task]: unit.key, **_STILL_TO_DO[task]}
         cursor = self._messages.find(query, _WITHOUT_BODY, batch_size=RETENTION_PAGE)
         page: list[Message] = []
         async for document in cursor:

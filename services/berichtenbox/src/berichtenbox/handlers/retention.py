@@ -1,11 +1,11 @@
 """The retention scan: remove expired content, and warn before an unread message expires.
 
-The work comes in units (ports.WorkUnit: the messages under one storage key); replicas share
-them, each unit held by one replica at a time, and read in bounded pages without bodies, so a
-million messages expiring together neither fill a process's memory nor get read twice. Safe
-to repeat after a crash: each step is either a plain set of the same values or decided once
-by the trail's unique (message, cause) key, and a unit is marked done only when all of it
-succeeded.
+The work comes in units (mijnoverheid.timed_work: the messages under one storage key);
+replicas share them, each unit held by one replica at a time, and read in bounded pages
+without bodies, so a million messages expiring together neither fill a process's memory nor
+get read twice. Safe to repeat after a crash: each step is either a plain set of the same
+values or decided once by the trail's unique (message, cause) key, and a unit is marked done
+only when all of it succeeded.
 """
 
 from __future__ import annotations
@@ -21,9 +21,10 @@ from berichtenbox.domain import expiry
 from berichtenbox.domain import mailbox as rules
 from berichtenbox.domain.message import Message, RetentionPolicy
 from berichtenbox.domain.trail import TrailKind
-from berichtenbox.ports import MessageStore, Record, RetentionTask, RetentionWork, Trail, WorkUnit
+from berichtenbox.ports import MessageStore, Record, RetentionTask, RetentionWork, Trail
 from mijnoverheid.contracts import events
 from mijnoverheid.messaging.publisher import EventPublisher
+from mijnoverheid.timed_work import WorkUnit
 
 log = logging.getLogger(__name__)
 
