@@ -27,6 +27,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
@@ -52,6 +53,25 @@ class WorkUnit:
     @property
     def hour(self) -> datetime:
         return datetime.strptime(self.key.split("/", 1)[0], "%Y-%m-%dT%H").replace(tzinfo=UTC)
+
+
+class WorkUnits(Protocol):
+    """What a scan needs (TimedWork honours it; a fake in unit tests)."""
+
+    async def open_units(self, task: str, now: datetime) -> list[WorkUnit]: ...
+
+    async def hold(self, unit: WorkUnit) -> bool:
+        """Whether this replica holds the unit now (claiming it if no replica does); asked
+        again between pages, as a claim lasts a lease period."""
+        ...
+
+    async def release(self, unit: WorkUnit, *, done: bool) -> None:
+        """After a pass; `done`: a closed unit fully processed, never to be read again."""
+        ...
+
+    async def advance(self, task: str, now: datetime, open_units: Iterable[WorkUnit]) -> None:
+        """Where the next scan starts: at the first unit still open."""
+        ...
 
 
 def hour_of(moment: datetime) -> datetime:
