@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -12,7 +12,7 @@ from berichtenbox.domain.eligibility import ConsentChange
 from berichtenbox.domain.mailbox import FolderCount, ListingCriteria, MessageSummary
 from berichtenbox.domain.message import Message, NewMessage
 from berichtenbox.domain.trail import TrailEntry, TrailKind
-from mijnoverheid.timed_work import WorkUnit
+from mijnoverheid.timed_work import WorkUnit, WorkUnits
 
 
 @dataclass(frozen=True)
@@ -68,23 +68,8 @@ class RetentionTask(StrEnum):
     WARN = "warn"
 
 
-class RetentionWork(Protocol):
-    """Which units a scan has to do, and which replica does each."""
-
-    async def open_units(self, task: str, now: datetime) -> list[WorkUnit]: ...
-
-    async def hold(self, unit: WorkUnit) -> bool:
-        """Whether this replica holds the unit now (claiming it if no replica does); asked
-        again between pages, as a claim lasts a lease period."""
-        ...
-
-    async def release(self, unit: WorkUnit, *, done: bool) -> None:
-        """After a pass; `done`: a closed unit fully processed, never to be read again."""
-        ...
-
-    async def advance(self, task: str, now: datetime, open_units: Iterable[WorkUnit]) -> None:
-        """Where the next scan starts: at the first unit still open."""
-        ...
+# Which units a scan has to do, and which replica does each.
+RetentionWork = WorkUnits
 
 
 @dataclass(frozen=True)

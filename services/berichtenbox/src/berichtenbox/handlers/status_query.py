@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,15 +23,17 @@ class MessageStatusQueryHandler:
     clock: Callable[[], datetime]
 
     async def __call__(self, question: AskStatus) -> None:
-        found: list[MessageState] = []
-        not_found: list[str] = []
-        for message_id in dict.fromkeys(question.message_ids):
-            message = await self.store.by_id(message_id)
-            # Another organisation's message is reported exactly like an unknown one.
-            if message is None or message.sender_oin != question.asker_oin:
-                not_found.append(message_id)
-                continue
-            entries = await self.trail.entries(message_id)
-            found.append(state_of(message, entries, question.include_trail))
+        asked = list(dict.fromkeys(question.message_ids))
+        # Each message read on its own (by `_id`), all at the same time.
+        states = await asyncio.gather(*(self._state(question, each) for each in asked))
+        found = [state for state in states if state is not None]
+        not_found = [each for each, state in zip(asked, states, strict=True) if state is None]
         reply = outbound.message_status(question, found, not_found, self.source, self.clock())
         await self.publisher.publish(reply, events.MESSAGE_STATUS.key(question.asker_oin))
+
+    async def _state(self, question: AskStatus, message_id: str) -> MessageState | None:
+        message = await self.store.by_id(message_id)
+        # Another organisation's message is reported exactly like an unknown one.
+        if message is None or message.sender_oin != question.asker_oin:
+            return None
+        return state_of(message, await self.trail.entries(message_id), question.include_trail)
