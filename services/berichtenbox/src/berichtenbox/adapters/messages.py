@@ -42,9 +42,23 @@ MESSAGES = "messages"
 RETENTION_PAGE = 200  # messages per page of the retention scan
 WARNED = "expiry_warned_at"  # storage only: the scan's mark that the warning went out
 _WITHOUT_BODY = {"body": 0}
+# Storage only, kept with read_at and the content marks: FerretDB hands the database equality
+# on booleans (`$ne` too) but never a null test, so these let PostgreSQL leave out the read or
+# unread messages and those without content before FerretDB decodes a row. A filter on them is
+# written as `$ne` of the other value, so that a document stored before they existed still
+# matches, and the null tests beside them (applied after) keep the answer exact.
+UNREAD = "unread"
+GONE = "gone"
 _STILL_TO_DO: dict[RetentionTask, Document] = {
     RetentionTask.EXPIRE: {"expired_at": None},
-    RetentionTask.WARN: {"read_at": None, "deleted_at": None, "expired_at": None, WARNED: None},
+    RetentionTask.WARN: {
+        UNREAD: {"$ne": False},
+        GONE: {"$ne": True},
+        "read_at": None,
+        "deleted_at": None,
+        "expired_at": None,
+        WARNED: None,
+    },
 }
 NEWEST_FIRST = [("delivered_at", DESCENDING), ("_id", ASCENDING)]
 _CLEARED_CONTENT: dict[str, Any] = {"subject": "", "body": "", "attachments": []}
@@ -68,16 +82,23 @@ def visible_to(bsn: str, now: datetime) -> Document:
     """What a citizen's listings show: their own messages that still have content."""
     return {
         "recipient_bsn": bsn,
+        GONE: {"$ne": True},
         "deleted_at": None,
         "expired_at": None,
         "expires_at": {"$gt": now},
     }
 
 
+def unread_filter(unread: bool) -> Document:
+    if unread:
+        return {UNREAD: {"$ne": False}, "read_at": None}
+    return {UNREAD: {"$ne": True}, "read_at": {"$ne": None}}
+
+
 def listing_filter(bsn: str, criteria: ListingCriteria, now: datetime) -> Document:
     query = visible_to(bsn, now)
     if criteria.unread is not None:
-        query["read_at"] = None if criteria.unread else {"$ne": None}
+        query.update(unread_filter(criteria.unread))
     if criteria.sender_oin is not None:
         query["sender_oin"] = criteria.sender_oin
     if criteria.folder is not None:
@@ -161,7 +182,7 @@ class MessageRepository:
     async def folders(self, bsn: str, now: datetime) -> list[FolderCount]:
         visible = visible_to(bsn, now)
         totals = await self._count_by_folder(visible)
-        unread = await self._count_by_folder({**visible, "read_at": None})
+        unread = await self._count_by_folder({**visible, **unread_filter(True)})
         return folder_overview(totals, unread)
 
     async def _count_by_folder(self, query: Document) -> dict[str, int]:
@@ -170,7 +191,9 @@ class MessageRepository:
         return {group["_id"]: group["count"] async for group in cursor}
 
     async def set_read_at(self, message_id: str, at: datetime) -> None:
-        await self._messages.update_one({"_id": message_id}, {"$set": {"read_at": at}})
+        await self._messages.update_one(
+            {"_id": message_id}, {"$set": {"read_at": at, UNREAD: False}}
+        )
 
     async def set_folder(self, message_id: str, folder: str) -> None:
         await self._messages.update_one({"_id": message_id}, {"$set": {"folder": folder}})
@@ -192,7 +215,7 @@ class MessageRepository:
         Metadata (sender, reference, dates, content digest) stays, and so does the trail."""
         await self._files.remove(message.attachments)
         await self._messages.update_one(
-            {"_id": message.message_id}, {"$set": {**_CLEARED_CONTENT, mark: at}}
+            {"_id": message.message_id}, {"$set": {**_CLEARED_CONTENT, mark: at, GONE: True}}
         )
 
     # --- the retention scan ----------------------------------------------------------------
@@ -217,6 +240,7 @@ class MessageRepository:
 def _to_document(message: Message, warn_before: timedelta = _WARN_BEFORE) -> Document:
     document: dict[str, Any] = asdict(message)
     document.update(unit_fields(message, warn_before))
+    document.update({UNREAD: message.read_at is None, GONE: not message.has_content})
     document["_id"] = document.pop("message_id")
     # BSON has no date type; keep the calendar date as ISO text.
     document["deadline"] = message.deadline.isoformat() if message.deadline else None
