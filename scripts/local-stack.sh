@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
-# The local stack without Docker: RabbitMQ from Debian's package and FerretDB (SQLite backend)
-# built from tools/ferretdb. Idempotent: `up` installs what is missing and starts what is not
-# running. Usage: scripts/local-stack.sh up|down|status|env|build
+# The local stack without Docker: RabbitMQ from Debian's package and FerretDB built from
+# tools/ferretdb, on PostgreSQL (Debian's package, our own cluster: scripts/postgres.sh) by
+# default, or on SQLite with FERRETDB_BACKEND=sqlite. docs/performance.md ("The embedded
+# store") has the measurements behind the default. Idempotent: `up` installs what is missing
+# and starts what is not running; `store` does so for the document store alone.
+# Usage: scripts/local-stack.sh up|store|down|status|env|build
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LOCAL="$ROOT/.local"
 FERRETDB_BIN="$LOCAL/bin/ferretdb"
 FERRETDB_ADDR="${FERRETDB_ADDR:-127.0.0.1:27017}"
+FERRETDB_BACKEND="${FERRETDB_BACKEND:-postgresql}"
+# Where this FerretDB keeps its state: the pid file and its backend name, its SQLite files.
+FERRETDB_STATE="${FERRETDB_STATE:-$LOCAL/ferretdb}"
 PYTHON="$ROOT/.venv/bin/python"
 VHOSTS=(mijnoverheid mijnoverheid-test)
 
@@ -106,49 +112,65 @@ build_ferretdb() {
 port_open() { (exec 3<>"/dev/tcp/${1%:*}/${1#*:}") 2>/dev/null; }
 
 ferretdb_is_ours() {
-  [ -f "$LOCAL/ferretdb.pid" ] && kill -0 "$(cat "$LOCAL/ferretdb.pid")" 2>/dev/null
+  [ -f "$FERRETDB_STATE.pid" ] && kill -0 "$(cat "$FERRETDB_STATE.pid")" 2>/dev/null
 }
 
 # A FerretDB this script started whose binary has since been rebuilt (mv replaced the file, so
-# /proc shows the old one as deleted) would keep serving the old code: restart it.
+# /proc shows the old one as deleted) would keep serving the old code, and one started on the
+# other backend would serve the other store: restart it.
 ferretdb_outdated() {
   local pid
-  pid="$(cat "$LOCAL/ferretdb.pid" 2>/dev/null)" || return 1
-  [[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" == *"(deleted)" ]]
+  pid="$(cat "$FERRETDB_STATE.pid" 2>/dev/null)" || return 1
+  [[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" == *"(deleted)" ]] && return 0
+  [ "$(cat "$FERRETDB_STATE.backend" 2>/dev/null || echo sqlite)" != "$FERRETDB_BACKEND" ]
+}
+
+backend_flags() {
+  case "$FERRETDB_BACKEND" in
+    postgresql)
+      "$ROOT/scripts/postgres.sh" up
+      echo "--backend postgresql --postgresql-url $("$ROOT/scripts/postgres.sh" url)"
+      ;;
+    sqlite) echo "--backend sqlite --data $FERRETDB_STATE" ;;
+    *) log "FERRETDB_BACKEND is postgresql or sqlite, not $FERRETDB_BACKEND"; exit 2 ;;
+  esac
 }
 
 start_ferretdb() {
   if ferretdb_outdated; then
-    log "FerretDB on $FERRETDB_ADDR runs a binary that has been rebuilt since: restarting it"
+    log "FerretDB on $FERRETDB_ADDR runs an older binary or another backend: restarting it"
     stop_ferretdb
     for _ in $(seq 1 100); do
       if ! port_open "$FERRETDB_ADDR"; then break; fi
       sleep 0.2
     done
   fi
+  local flags
+  flags="$(backend_flags)"  # (starts PostgreSQL first, if that is the backend)
   if port_open "$FERRETDB_ADDR"; then
     if ferretdb_is_ours; then return; fi
     log "something else listens on $FERRETDB_ADDR (another checkout's FerretDB?);"
     log "stop it, or give this checkout its own address: FERRETDB_ADDR=127.0.0.1:27018 $0 up"
     exit 1
   fi
-  mkdir -p "$LOCAL/ferretdb"
-  log "starting FerretDB on $FERRETDB_ADDR"
-  nohup "$FERRETDB_BIN" --listen "$FERRETDB_ADDR" --data "$LOCAL/ferretdb" \
-    >>"$LOCAL/ferretdb.log" 2>&1 &
-  echo $! >"$LOCAL/ferretdb.pid"
+  mkdir -p "$FERRETDB_STATE"
+  log "starting FerretDB ($FERRETDB_BACKEND) on $FERRETDB_ADDR"
+  # shellcheck disable=SC2086 # the flags are words
+  nohup "$FERRETDB_BIN" --listen "$FERRETDB_ADDR" $flags >>"$FERRETDB_STATE.log" 2>&1 &
+  echo $! >"$FERRETDB_STATE.pid"
+  echo "$FERRETDB_BACKEND" >"$FERRETDB_STATE.backend"
   for _ in $(seq 1 100); do
     if port_open "$FERRETDB_ADDR"; then return; fi
     sleep 0.2
   done
-  log "FerretDB did not start; see $LOCAL/ferretdb.log"
+  log "FerretDB did not start; see $FERRETDB_STATE.log"
   exit 1
 }
 
 stop_ferretdb() {
-  if [ -f "$LOCAL/ferretdb.pid" ]; then
-    kill "$(cat "$LOCAL/ferretdb.pid")" 2>/dev/null || true
-    rm -f "$LOCAL/ferretdb.pid"
+  if [ -f "$FERRETDB_STATE.pid" ]; then
+    kill "$(cat "$FERRETDB_STATE.pid")" 2>/dev/null || true
+    rm -f "$FERRETDB_STATE.pid"
   fi
 }
 
@@ -160,6 +182,7 @@ print_env() {
 
 case "${1:-up}" in
   build) mkdir -p "$LOCAL"; build_ferretdb ;;
+  store) mkdir -p "$LOCAL"; build_ferretdb; start_ferretdb ;;
   up)
     mkdir -p "$LOCAL"
     ensure_rabbitmq_installed
@@ -170,11 +193,14 @@ case "${1:-up}" in
     ;;
   down)
     stop_ferretdb
+    if [ "$FERRETDB_BACKEND" = postgresql ]; then "$ROOT/scripts/postgres.sh" down; fi
     if rabbitmq_running; then /etc/init.d/rabbitmq-server stop >/dev/null; fi
     ;;
   status)
     rabbitmq_running && log "RabbitMQ: running" || log "RabbitMQ: stopped"
-    port_open "$FERRETDB_ADDR" && log "FerretDB: running on $FERRETDB_ADDR" || log "FerretDB: stopped"
+    port_open "$FERRETDB_ADDR" && log "FerretDB ($FERRETDB_BACKEND): running on $FERRETDB_ADDR" \
+      || log "FerretDB: stopped"
+    if [ "$FERRETDB_BACKEND" = postgresql ]; then "$ROOT/scripts/postgres.sh" status; fi
     ;;
   env) print_env "${2:-}" ;;
   *) log "usage: $0 up|down|status|env [vhost]|build"; exit 2 ;;
