@@ -87,6 +87,10 @@ class Trail(Protocol):
 
     async def has(self, message_id: str, cause: str) -> bool: ...
 
+    async def begun(self, message_id: str) -> bool:
+        """Whether the message's trail has begun (it begins once the message is stored)."""
+        ...
+
     async def append(self, message_id: str, record: Record) -> None:
         """Append once per (message, cause)."""
         ...

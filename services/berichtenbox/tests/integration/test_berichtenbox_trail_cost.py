@@ -134,3 +134,21 @@ async def test_replicas_appending_to_one_trail_keep_one_chain_and_each_cause_onc
     entries = await replicas[0].entries("shared")
     assert verify_chain(entries).valid
     assert sorted(entry.cause for entry in entries) == sorted(record(n).cause for n in range(1, 43))
+
+
+async def test_appends_to_many_trails_that_arrive_together_share_their_writes(
+    counted: tuple[AsyncDatabase[Document], Commands],
+) -> None:
+    database, commands = counted
+    trail = TrailRepository(database)
+    messages = [f"many-{n}" for n in range(40)]
+    await asyncio.gather(*(trail.start(m, [record(1), record(2)]) for m in messages))
+    commands.take()
+    # Three statuses per message, as a consumer with a prefetch gets them: all at once.
+    await asyncio.gather(*(trail.append(m, record(n)) for n in (3, 4, 5) for m in messages))
+    writes = commands.take()
+    assert writes.get("insert", 0) + writes.get("update", 0) <= 10, writes
+    for message_id in messages:
+        entries = await trail.entries(message_id)
+        assert verify_chain(entries).valid
+        assert [entry.cause for entry in entries] == [record(n).cause for n in range(1, 6)]
