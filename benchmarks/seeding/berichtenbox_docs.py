@@ -140,9 +140,9 @@ def _message_writes(who: Citizen, planned: PlannedMessage) -> Iterator[Write]:
     entry: TrailEntry | None = None
     for at, kind, cause, details in sorted(events, key=lambda event: event[0]):
         entry = next_entry(entry, message.message_id, kind, at, cause, details)
-        yield "berichtenbox", "trail", trail_documents._to_document(entry)
+        yield "berichtenbox", "trail", trail_documents.to_document(entry)
     assert entry is not None
-    head = trail_documents._head_document(message.message_id, Head(entry.seq, entry.hash))
+    head = trail_documents.head_document(message.message_id, Head.of(entry))
     yield "berichtenbox", "trail_heads", head
 
 
