@@ -150,7 +150,8 @@ async def _organisations_listening(
     platform: Platform, users: dict[str, Any], statuses: list[float]
 ) -> tuple[list[aio_pika.abc.AbstractConnection], Any]:
     """Each organisation publishes, and consumes its receipts and notification statuses."""
-    connections, publishers = [], {}
+    connections: list[aio_pika.abc.AbstractConnection] = []
+    publishers: dict[str, Any] = {}
     lock = threading.Lock()
 
     async def consume(message: aio_pika.abc.AbstractIncomingMessage) -> None:

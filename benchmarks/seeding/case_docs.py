@@ -35,8 +35,8 @@ DOSSIER = "https://loket.example.nl/zaken/"
 def case_writes(who: Citizen) -> Iterator[Write]:
     for planned in who.cases:
         yield from _case_writes(who, planned)
-    for planned in who.registrations:
-        yield from _registration_writes(who, planned)
+    for registration in who.registrations:
+        yield from _registration_writes(who, registration)
 
 
 def _case_writes(who: Citizen, planned: PlannedCase) -> Iterator[Write]:
