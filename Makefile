@@ -9,7 +9,7 @@ STACK_ENV = eval "$$(scripts/local-stack.sh env)"
 PACKAGES := -p mijnoverheid -p berichtenbox -p zaken -p gegevens -p notifier \
 	-p digid_mock -p portal -p mijnoverheid_testing -p mijnoverheid_devtools
 
-.PHONY: help sync assets browser stack stack-down run demo test lint typecheck unit integration definitions asyncapi bench seed
+.PHONY: help sync assets browser stack stack-down run demo screenshots test lint typecheck unit integration asyncapi bench seed
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -40,11 +40,18 @@ stack: sync ## Install (if needed) and start RabbitMQ and FerretDB, provisioned
 stack-down: ## Stop FerretDB and RabbitMQ
 	scripts/local-stack.sh down
 
-run: sync assets ## Run the local stack, a mail sink, the four services, the DigiD mock and the portal
-	scripts/run.sh
+TLS ?= yes
+run: sync assets ## Run the local stack, mail sink, services, DigiD mock and portal (TLS=no: plain)
+	LOCAL_TLS=$(TLS) scripts/run.sh
 
-demo: sync ## Publish a realistic set of events as two demo organisations (needs `make run`)
+demo: sync ## Demo citizens log in and consent through the portal, two organisations publish (needs `make run`)
 	$(PY) scripts/demo.py
+
+# The demo's own test (its processes on a vhost and databases of their own, like every browser
+# test), keeping a PNG of each main page for the documentation.
+screenshots: stack browser ## Write docs/portal/*.png: the portal's main pages with the demo's data
+	$(STACK_ENV) && DOCS_SCREENSHOTS=docs/portal $(PY) -m pytest -q -p no:cacheprovider \
+		services/portal/tests/browser/test_portal_demo.py
 
 lint: sync ## ruff lint and format check, and the import rules of the architecture
 	.venv/bin/ruff check .
@@ -59,9 +66,6 @@ unit: sync ## Fast tests only (no broker, database or SMTP)
 
 test: lint typecheck stack browser ## Everything: lint, types, unit, integration and end-to-end tests
 	$(STACK_ENV) && $(PY) -m pytest -q
-
-definitions: sync ## Regenerate config/rabbitmq/definitions.json from the registry
-	$(PY) -m mijnoverheid.provisioning --out config/rabbitmq/definitions.json
 
 asyncapi: sync ## Regenerate the AsyncAPI documents in docs/asyncapi/
 	$(PY) -m mijnoverheid_devtools.asyncapi --out docs/asyncapi

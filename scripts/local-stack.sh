@@ -5,6 +5,14 @@
 # store") has the measurements behind the default. Idempotent: `up` installs what is missing
 # and starts what is not running; `store` does so for the document store alone.
 # Usage: scripts/local-stack.sh up|store|down|status|env|build
+#
+# Two ways in, both on 127.0.0.1 only:
+# - plain (the tests, `make run TLS=no`): the default RabbitMQ node on 5672 with the local
+#   passwords (<user>-local-secret) and FerretDB on FERRETDB_ADDR (27017);
+# - TLS (`make run`): a test CA made on first start in .local/pki/ (scripts/pki.py; keys 0600,
+#   never committed), a TLS-only RabbitMQ node LOCAL_TLS_NODE with mutual TLS and EXTERNAL
+#   (AMQPS on LOCAL_TLS_PORT_BASE+1 = 5681, its management UI on +2 = 5682) whose users are the
+#   certificates' subjects, and FerretDB's TLS listener on FERRETDB_TLS_ADDR (27018).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -12,8 +20,14 @@ LOCAL="$ROOT/.local"
 FERRETDB_BIN="$LOCAL/bin/ferretdb"
 FERRETDB_ADDR="${FERRETDB_ADDR:-127.0.0.1:27017}"
 FERRETDB_BACKEND="${FERRETDB_BACKEND:-postgresql}"
-# Where this FerretDB keeps its state: the pid file and its backend name, its SQLite files.
+# Where this FerretDB keeps its state: pid, backend, TLS stamp, log, its SQLite files.
 FERRETDB_STATE="${FERRETDB_STATE:-$LOCAL/ferretdb}"
+# Empty: no TLS listener (a store of its own, such as the seeded one).
+FERRETDB_TLS_ADDR="${FERRETDB_TLS_ADDR-127.0.0.1:27018}"
+PKI="$LOCAL/pki"
+TLS_NODE="${LOCAL_TLS_NODE:-mijnoverheid-tls}"
+TLS_PORT_BASE="${LOCAL_TLS_PORT_BASE:-5680}"
+TLS_ADMIN_PASSWORD="$LOCAL/rabbitmq-tls-admin-password"
 PYTHON="$ROOT/.venv/bin/python"
 VHOSTS=(mijnoverheid mijnoverheid-test)
 
@@ -36,6 +50,22 @@ ensure_rabbitmq_installed() {
 
 rabbitmq_running() { rabbitmqctl -q status >/dev/null 2>&1; }
 
+# config/rabbitmq/limits.conf: kept in the node's rabbitmq.conf for its next start, and set in
+# the running node too (new channels read them), so no restart is needed.
+apply_rabbitmq_limits() {
+  local conf=/etc/rabbitmq/rabbitmq.conf line key value
+  while read -r line; do
+    case "$line" in ''|'#'*) continue ;; esac
+    key="${line%% =*}" value="${line#*= }"
+    if ! grep -qxF "$line" "$conf" 2>/dev/null; then
+      need_root
+      { grep -v "^$key =" "$conf" 2>/dev/null || true; echo "$line"; } >"$conf.new"
+      mv -f "$conf.new" "$conf"
+    fi
+    rabbitmqctl -q eval "application:set_env(rabbit, $key, $value)." >/dev/null
+  done <"$ROOT/config/rabbitmq/limits.conf"
+}
+
 start_rabbitmq() {
   export PATH="$PATH:/usr/sbin"
   if ! rabbitmq_running; then
@@ -45,6 +75,7 @@ start_rabbitmq() {
     /etc/init.d/rabbitmq-server start >/dev/null
   fi
   rabbitmqctl -q await_startup --timeout 120
+  apply_rabbitmq_limits
   # The management plugin may have been enabled after the node started.
   rabbitmq-plugins -q enable rabbitmq_management >/dev/null
 }
@@ -115,14 +146,24 @@ ferretdb_is_ours() {
   [ -f "$FERRETDB_STATE.pid" ] && kill -0 "$(cat "$FERRETDB_STATE.pid")" 2>/dev/null
 }
 
-# A FerretDB this script started whose binary has since been rebuilt (mv replaced the file, so
-# /proc shows the old one as deleted) would keep serving the old code, and one started on the
-# other backend would serve the other store: restart it.
+# What FerretDB's TLS listener was started with: the address and the server certificate (which
+# scripts/pki.py renews before it expires). Another value means it must restart.
+ferretdb_tls_stamp() {
+  if [ -z "$FERRETDB_TLS_ADDR" ]; then echo none; return; fi
+  printf '%s %s\n' "$FERRETDB_TLS_ADDR" "$(cat "$PKI/servers/ferretdb.pem" | sha256sum | cut -d' ' -f1)"
+}
+
+# A FerretDB this script started must restart when its binary has been rebuilt since (mv
+# replaced the file, so /proc shows the old one as deleted: it would serve the old code), when
+# it runs on the other backend (it would serve the other store) or without the current TLS
+# listener.
 ferretdb_outdated() {
   local pid
   pid="$(cat "$FERRETDB_STATE.pid" 2>/dev/null)" || return 1
+  kill -0 "$pid" 2>/dev/null || return 1
   [[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" == *"(deleted)" ]] && return 0
-  [ "$(cat "$FERRETDB_STATE.backend" 2>/dev/null || echo sqlite)" != "$FERRETDB_BACKEND" ]
+  [ "$(cat "$FERRETDB_STATE.backend" 2>/dev/null || echo sqlite)" != "$FERRETDB_BACKEND" ] && return 0
+  [ "$(cat "$FERRETDB_STATE.tls" 2>/dev/null)" != "$(ferretdb_tls_stamp)" ]
 }
 
 backend_flags() {
@@ -138,14 +179,14 @@ backend_flags() {
 
 start_ferretdb() {
   if ferretdb_outdated; then
-    log "FerretDB on $FERRETDB_ADDR runs an older binary or another backend: restarting it"
+    log "FerretDB on $FERRETDB_ADDR runs an older binary, another backend or another TLS listener: restarting it"
     stop_ferretdb
     for _ in $(seq 1 100); do
       if ! port_open "$FERRETDB_ADDR"; then break; fi
       sleep 0.2
     done
   fi
-  local flags
+  local flags tls=()
   flags="$(backend_flags)"  # (starts PostgreSQL first, if that is the backend)
   if port_open "$FERRETDB_ADDR"; then
     if ferretdb_is_ours; then return; fi
@@ -153,14 +194,20 @@ start_ferretdb() {
     log "stop it, or give this checkout its own address: FERRETDB_ADDR=127.0.0.1:27018 $0 up"
     exit 1
   fi
+  if [ -n "$FERRETDB_TLS_ADDR" ]; then
+    tls=(--tls "$FERRETDB_TLS_ADDR" --tls-cert "$PKI/servers/ferretdb.pem" --tls-key "$PKI/servers/ferretdb.key")
+  fi
   mkdir -p "$FERRETDB_STATE"
-  log "starting FerretDB ($FERRETDB_BACKEND) on $FERRETDB_ADDR"
-  # shellcheck disable=SC2086 # the flags are words
-  nohup "$FERRETDB_BIN" --listen "$FERRETDB_ADDR" $flags >>"$FERRETDB_STATE.log" 2>&1 &
+  log "starting FerretDB ($FERRETDB_BACKEND) on $FERRETDB_ADDR${FERRETDB_TLS_ADDR:+, with TLS on $FERRETDB_TLS_ADDR}"
+  # shellcheck disable=SC2086 # the backend flags are words
+  nohup "$FERRETDB_BIN" --listen "$FERRETDB_ADDR" $flags "${tls[@]}" >>"$FERRETDB_STATE.log" 2>&1 &
   echo $! >"$FERRETDB_STATE.pid"
   echo "$FERRETDB_BACKEND" >"$FERRETDB_STATE.backend"
+  ferretdb_tls_stamp >"$FERRETDB_STATE.tls"
   for _ in $(seq 1 100); do
-    if port_open "$FERRETDB_ADDR"; then return; fi
+    if port_open "$FERRETDB_ADDR" && { [ -z "$FERRETDB_TLS_ADDR" ] || port_open "$FERRETDB_TLS_ADDR"; }; then
+      return
+    fi
     sleep 0.2
   done
   log "FerretDB did not start; see $FERRETDB_STATE.log"
@@ -172,6 +219,32 @@ stop_ferretdb() {
     kill "$(cat "$FERRETDB_STATE.pid")" 2>/dev/null || true
     rm -f "$FERRETDB_STATE.pid"
   fi
+}
+
+# The test CA and the service and organisation certificates (idempotent: kept while valid).
+ensure_pki() {
+  "$PYTHON" "$ROOT/scripts/pki.py" "$PKI" >/dev/null
+}
+
+# The TLS-only node: certificate users (no passwords) and an administrator for its management
+# UI with a password made on first start. A running node gets the definitions re-imported.
+start_tls_node() {
+  local definitions="$LOCAL/rabbitmq-tls-definitions.json" node="$ROOT/scripts/rabbitmq-node.sh"
+  [ -s "$TLS_ADMIN_PASSWORD" ] \
+    || (umask 077 && head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$TLS_ADMIN_PASSWORD")
+  "$PYTHON" -m mijnoverheid.provisioning --vhost mijnoverheid --service-certificates "$PKI/services" \
+    --no-local-passwords --admin-password-file "$TLS_ADMIN_PASSWORD" --out "$definitions"
+  if "$node" status "$TLS_NODE" 2>/dev/null; then
+    "$node" ctl "$TLS_NODE" import_definitions "$definitions" >/dev/null
+  else
+    "$node" start "$TLS_NODE" "$TLS_PORT_BASE" --tls "$PKI" --no-plain --management \
+      --definitions "$definitions"
+  fi
+  log "RabbitMQ TLS node $TLS_NODE: AMQPS on 127.0.0.1:$((TLS_PORT_BASE + 1)) (certificates only), management UI on http://127.0.0.1:$((TLS_PORT_BASE + 2))"
+}
+
+stop_tls_node() {
+  if [ -d "$LOCAL/rabbitmq/$TLS_NODE" ]; then "$ROOT/scripts/rabbitmq-node.sh" stop "$TLS_NODE"; fi
 }
 
 print_env() {
@@ -189,19 +262,24 @@ case "${1:-up}" in
     build_ferretdb
     start_rabbitmq
     provision_rabbitmq
+    ensure_pki
     start_ferretdb
+    start_tls_node
     ;;
   down)
     stop_ferretdb
     if [ "$FERRETDB_BACKEND" = postgresql ]; then "$ROOT/scripts/postgres.sh" down; fi
+    stop_tls_node
     if rabbitmq_running; then /etc/init.d/rabbitmq-server stop >/dev/null; fi
     ;;
   status)
     rabbitmq_running && log "RabbitMQ: running" || log "RabbitMQ: stopped"
+    "$ROOT/scripts/rabbitmq-node.sh" status "$TLS_NODE" || true
     port_open "$FERRETDB_ADDR" && log "FerretDB ($FERRETDB_BACKEND): running on $FERRETDB_ADDR" \
       || log "FerretDB: stopped"
     if [ "$FERRETDB_BACKEND" = postgresql ]; then "$ROOT/scripts/postgres.sh" status; fi
+    port_open "$FERRETDB_TLS_ADDR" && log "FerretDB TLS: on $FERRETDB_TLS_ADDR" || log "FerretDB TLS: stopped"
     ;;
   env) print_env "${2:-}" ;;
-  *) log "usage: $0 up|down|status|env [vhost]|build"; exit 2 ;;
+  *) log "usage: $0 up|store|down|status|env [vhost]|build"; exit 2 ;;
 esac

@@ -1,4 +1,7 @@
-"""A local SMTP sink for `make run`: keeps every mail as .eml (and readable .txt) in a folder."""
+"""A local SMTP sink for `make run`: keeps every mail as .eml (and readable .txt) in a folder.
+
+With --tls-cert and --tls-key it requires STARTTLS before any mail, as a production relay does.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ import asyncio
 import email
 import email.policy
 import signal
+import ssl
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -40,10 +44,17 @@ async def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=1025)
     parser.add_argument("--folder", type=Path, default=Path(".local/mails"))
+    parser.add_argument("--tls-cert", type=Path, help="server certificate chain (PEM)")
+    parser.add_argument("--tls-key", type=Path, help="its private key (PEM)")
     arguments = parser.parse_args()
     arguments.folder.mkdir(parents=True, exist_ok=True)
+    tls = {}
+    if arguments.tls_cert:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(arguments.tls_cert, arguments.tls_key)
+        tls = {"tls_context": context, "require_starttls": True}
     controller = Controller(
-        KeepMails(arguments.folder), hostname=arguments.host, port=arguments.port
+        KeepMails(arguments.folder), hostname=arguments.host, port=arguments.port, **tls
     )
     controller.start()
     stop = asyncio.Event()

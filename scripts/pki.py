@@ -2,6 +2,9 @@
 
     .venv/bin/python scripts/pki.py [DIR]            create or bring up to date (.local/pki/)
     .venv/bin/python scripts/pki.py --user CERT.pem  the broker user a certificate logs in as
+    .venv/bin/python scripts/pki.py [DIR] --exports  also print shell exports naming each
+                                                     service's broker user (its DN), e.g.
+                                                     NOTIFIER_BROKER_USER, for `make run`
 
 Idempotent: existing keys and certificates are kept while they fit and do not expire within
 30 days; CRLs are reissued a week before their next update. DIR/index.json lists every file.
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -19,7 +23,8 @@ from cryptography import x509
 from mijnoverheid.certificates import oin_of, rabbitmq_username
 from mijnoverheid.identity import OrganisationRegistry
 from mijnoverheid.settings import REPOSITORY_ROOT
-from mijnoverheid_testing.pki.catalogue import PLATFORM_OIN
+from mijnoverheid_testing.pki.catalogue import PLATFORM_OIN, SERVICES
+from mijnoverheid_testing.pki.index import TestPki
 from mijnoverheid_testing.pki.testca import build
 
 
@@ -33,6 +38,9 @@ def main() -> int:
     )
     parser.add_argument("--platform-oin", default=os.environ.get("PLATFORM_OIN", PLATFORM_OIN))
     parser.add_argument("--user", type=Path, metavar="CERT", help="print a certificate's user")
+    parser.add_argument(
+        "--exports", action="store_true", help="print <SERVICE>_BROKER_USER exports on stdout"
+    )
     arguments = parser.parse_args()
     if arguments.user is not None:
         certificate = x509.load_pem_x509_certificates(arguments.user.read_bytes())[0]
@@ -44,7 +52,13 @@ def main() -> int:
         return 0
     registry = OrganisationRegistry.load(arguments.registry)
     index = build(arguments.directory, registry, arguments.platform_oin)
-    print(f"test PKI in {arguments.directory}: {len(index['leaves'])} certificates, index.json")
+    summary = f"test PKI in {arguments.directory}: {len(index['leaves'])} certificates"
+    print(summary, file=sys.stderr if arguments.exports else sys.stdout)
+    if arguments.exports:
+        pki = TestPki.load(arguments.directory)
+        for service in SERVICES:
+            user = pki.service(service).rabbitmq_user
+            print(f"export {service.upper()}_BROKER_USER={shlex.quote(user)}")
     return 0
 
 

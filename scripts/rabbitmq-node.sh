@@ -10,8 +10,7 @@
 #   scripts/rabbitmq-node.sh env NAME                  exports for running the CLI tools yourself
 #
 # Ports: AMQP = PORT_BASE, AMQPS = +1, management = +2, Erlang distribution = +3; all bound to
-# 127.0.0.1. Files: $RABBITMQ_NODES_DIR/NAME/ (default .local/rabbitmq/NAME/).
-# start options:
+# 127.0.0.1. Files: $RABBITMQ_NODES_DIR/NAME/ (default .local/rabbitmq/NAME/). start options:
 #   --tls DIR          AMQPS with mutual TLS, EXTERNAL auth and CRL checks, from a test PKI
 #                      directory (scripts/pki.py): ca/bundle.pem, servers/rabbitmq.{pem,key}, crl/
 #   --no-plain         no plain AMQP listener (with --tls: TLS only)
@@ -171,6 +170,7 @@ start() {
     fi
     [ -z "$definitions" ] || echo "load_definitions = $definitions"
     [ -z "$tls" ] || write_tls_config "$tls"
+    grep -v '^#' "$ROOT/config/rabbitmq/limits.conf"
     for file in "${conf[@]}"; do cat "$file"; echo; done
   } >"$RABBITMQ_CONFIG_FILE.new"
   chmod 600 "$RABBITMQ_CONFIG_FILE.new"
@@ -188,6 +188,8 @@ start() {
   (cd "$NODE_DIR" && exec setsid "$RABBITMQ_BIN/rabbitmq-server" \
     >>"$NODE_DIR/log/startup.log" 2>&1 </dev/null) &
   echo $! >"$NODE_DIR/launcher.pid"
+  # `launched` knows the server only once the subshell has exec'd it; else: a "crash" at once.
+  for _ in $(seq 1 50); do launched && break; sleep 0.1; done
   local expected=()
   [ "$PLAIN" = no ] || expected+=("$AMQP_PORT")
   [ -z "$tls" ] || expected+=("$AMQPS_PORT")

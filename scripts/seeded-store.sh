@@ -8,7 +8,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SEED_ADDR="${SEED_ADDR:-127.0.0.1:27027}"
 export FERRETDB_ADDR="$SEED_ADDR" FERRETDB_STATE="$ROOT/.local/seeded-ferretdb"
-export FERRETDB_BACKEND=postgresql PG_DATABASE=seeded
+export FERRETDB_BACKEND=postgresql PG_DATABASE=seeded FERRETDB_TLS_ADDR=""
 
 case "${1:-up}" in
   up) "$ROOT/scripts/local-stack.sh" store ;;

@@ -77,21 +77,8 @@ def test_mailpit_image() -> None:
     assert image.split(":")[0] == "axllent/mailpit", f"mailpit image is {image!r}"
 
 
-def test_rabbitmq_mounts_definitions_and_config() -> None:
-    volumes = [str(v) for v in _service("rabbitmq").get("volumes") or []]
-    assert any(
-        "config/rabbitmq/definitions.json:/etc/rabbitmq/definitions.json" in v for v in volumes
-    ), f"definitions.json is not mounted into rabbitmq: {volumes}"
-    assert any("config/rabbitmq/rabbitmq.conf:/etc/rabbitmq/" in v for v in volumes), (
-        f"rabbitmq.conf is not mounted into rabbitmq: {volumes}"
-    )
-
-
-def test_rabbitmq_conf_loads_definitions() -> None:
-    conf = (REPO_ROOT / "config" / "rabbitmq" / "rabbitmq.conf").read_text(encoding="utf-8")
-    assert re.search(r"^load_definitions\s*=\s*/etc/rabbitmq/definitions\.json$", conf, re.M), (
-        "rabbitmq.conf must load /etc/rabbitmq/definitions.json"
-    )
+def _mounts(name: str) -> list[str]:
+    return [str(volume) for volume in _service(name).get("volumes") or []]
 
 
 @pytest.mark.parametrize("name", APP_SERVICES + INFRA_SERVICES)
@@ -171,9 +158,15 @@ def test_app_environment(name: str) -> None:
     env = _environment(name)
     for key in ("AMQP_URL", "MONGODB_URL", "ORGANISATION_REGISTRY"):
         assert env.get(key), f"{name}: environment variable {key} is missing"
-    amqp = re.fullmatch(r"amqp://([^:@/]+):([^@]+)@rabbitmq:5672/mijnoverheid", env["AMQP_URL"])
-    assert amqp, f"{name}: unexpected AMQP_URL {env['AMQP_URL']!r}"
-    assert amqp.group(1) == name, f"{name}: connects to RabbitMQ as {amqp.group(1)!r}"
+    assert env["MIJNOVERHEID_ENVIRONMENT"] == "production"
+    # TLS to the broker, logged in as its own certificate: no user or password in the URL.
+    assert env["AMQP_URL"] == "amqps://rabbitmq:5671/mijnoverheid"
+    assert (env["AMQP_CERT_FILE"], env["AMQP_KEY_FILE"]) == (
+        "/secrets/service.pem",
+        "/secrets/service.key",
+    )
+    assert env["AMQP_CA_FILE"] == env["MONGODB_CA_FILE"] == "/secrets/ca.pem"
+    assert f"secrets-{name}:/secrets:ro" in _mounts(name)
     assert env["MONGODB_URL"].startswith("mongodb://mongo:27017"), (
         f"{name}: MONGODB_URL {env['MONGODB_URL']!r} does not point at the mongo service"
     )
@@ -187,7 +180,7 @@ def test_app_environment(name: str) -> None:
 def test_citizen_tokens_are_trusted_from_the_portal_only(name: str) -> None:
     issuers = json.loads(_environment(name).get("CITIZEN_TOKEN_ISSUERS", "[]"))
     assert issuers == [
-        {"issuer": "urn:nld:mijnoverheid:portal", "keys": "/app/config/dev-token-issuer.pub"}
+        {"issuer": "urn:nld:mijnoverheid:portal", "keys": "/secrets/portal-token.pub"}
     ], f"{name}: CITIZEN_TOKEN_ISSUERS is {issuers!r}"
 
 
@@ -195,6 +188,12 @@ def test_notifier_sends_mail_through_mailpit() -> None:
     env = _environment("notifier")
     assert env.get("SMTP_HOST") == "mailpit", f"notifier SMTP_HOST is {env.get('SMTP_HOST')!r}"
     assert env.get("SMTP_PORT") == "1025", f"notifier SMTP_PORT is {env.get('SMTP_PORT')!r}"
+    assert env.get("SMTP_STARTTLS") == "true"
+    assert env.get("SMTP_CA_FILE") == "/secrets/ca.pem"
+    assert "SMTP_PASSWORD" not in env
+    mailpit = _environment("mailpit")
+    assert mailpit.get("MP_SMTP_REQUIRE_STARTTLS") == "true"
+    assert "MP_SMTP_AUTH_ALLOW_INSECURE" not in mailpit
     for key in ("NOTIFIER_FROM_ADDRESS", "PORTAL_URL"):
         assert env.get(key), f"notifier: environment variable {key} is missing"
 
@@ -205,13 +204,9 @@ def test_smtp_settings_only_on_notifier(name: str) -> None:
     assert not smtp, f"{name}: SMTP settings belong to the notifier only: {smtp}"
 
 
-def test_berichtenbox_gets_its_receipt_key_mounted_not_baked_in() -> None:
-    key_path = _environment("berichtenbox").get("RECEIPT_SIGNING_KEY")
-    assert key_path, "berichtenbox needs RECEIPT_SIGNING_KEY"
-    mounts = [str(volume) for volume in _service("berichtenbox").get("volumes", [])]
-    assert any(mount.endswith(f":{key_path}:ro") for mount in mounts), (
-        "the receipt-signing key must be mounted read-only at RECEIPT_SIGNING_KEY"
-    )
+def test_berichtenbox_gets_its_generated_receipt_key_not_baked_in() -> None:
+    assert _environment("berichtenbox").get("RECEIPT_SIGNING_KEY") == "/secrets/receipt-signing.key"
+    assert "secrets-berichtenbox:/secrets:ro" in _mounts("berichtenbox")
     assert "*.key" in (REPO_ROOT / ".dockerignore").read_text(), "keys stay out of images"
 
 
@@ -237,7 +232,14 @@ def test_the_portal_and_the_digid_mock_run_in_compose() -> None:
         assert "--frozen" in dockerfile
 
 
-def test_the_portal_signs_with_a_key_the_services_trust() -> None:
-    key_path = _environment("portal").get("PORTAL_TOKEN_SIGNING_KEY")
-    mounts = [str(volume) for volume in _service("portal").get("volumes", [])]
-    assert f"./config/dev-token-issuer.key:{key_path}:ro" in mounts
+def test_the_portal_signs_with_a_generated_key_the_services_trust() -> None:
+    """init writes the portal's token key and its public half into the services' volumes
+    (tests/test_compose_secrets.py checks that they are one key pair)."""
+    assert _environment("portal").get("PORTAL_TOKEN_SIGNING_KEY") == "/secrets/portal-token.key"
+    assert "secrets-portal:/secrets:ro" in _mounts("portal")
+
+
+@pytest.mark.parametrize("name", [*APP_SERVICES, "portal"])
+def test_images_run_in_production_unless_told_otherwise(name: str) -> None:
+    text = _dockerfile(name).read_text(encoding="utf-8")
+    assert re.search(r"^\s+MIJNOVERHEID_ENVIRONMENT=production", text, re.M), name

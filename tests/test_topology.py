@@ -67,3 +67,16 @@ def test_the_operations_guide_names_every_queue() -> None:
     names = [queue.name for queue in queues] + [d.name for q in queues for d in q.delays]
     missing = [name for name in names if f"`{name}`" not in guide]
     assert not missing, f"docs/operations.md does not name: {missing}"
+
+
+def test_the_brokers_message_size_limit_is_the_largest_route_limit() -> None:
+    """Every node gets config/rabbitmq/limits.conf; compose's rabbitmq.conf and the cluster's
+    cluster.conf repeat it."""
+    largest = max(route.max_bytes for route in events.INBOUND)
+    limits = (DOCS.parent / "config" / "rabbitmq" / "limits.conf").read_text()
+    compose = (DOCS.parent / "config" / "rabbitmq" / "rabbitmq.conf").read_text()
+    cluster = (DOCS.parent / "config" / "rabbitmq" / "cluster.conf").read_text()
+    expected = f"max_message_size = {largest}"
+    assert expected in limits.splitlines()
+    assert expected in compose.splitlines()
+    assert expected in cluster.splitlines()

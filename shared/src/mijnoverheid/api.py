@@ -7,12 +7,16 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query, Request
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mijnoverheid.problems import PROBLEM_JSON
 
 ItemT = TypeVar("ItemT")
 
 MAX_PAGE_SIZE = 100
+# Far beyond any citizen's history (a million items at the largest page size), and far from
+# where skip would overflow the database's 64-bit integers.
+MAX_PAGE = 10_000
 
 
 class PageLinks(BaseModel):
@@ -32,7 +36,7 @@ class Page(BaseModel, Generic[ItemT]):
 
 
 class Paging(BaseModel):
-    page: int = Field(default=1, ge=1)
+    page: int = Field(default=1, ge=1, le=MAX_PAGE)
     page_size: int = Field(default=20, ge=1, le=MAX_PAGE_SIZE)
 
     @property
@@ -82,6 +86,29 @@ def problem(status: int, description: str) -> Responses:
 UNAUTHORIZED = problem(401, "no valid bearer token")
 INVALID = problem(400, "invalid query or body")
 PERSONAL = {"Cache-Control": "no-store"}  # responses with personal data are never cached
+
+
+class NeverCached:
+    """Every answer of a service says `Cache-Control: no-store` unless its route says
+    otherwise: a route that forgets is not cached (errors and redirects included)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_never_cached(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                if not any(name.lower() == b"cache-control" for name, _ in headers):
+                    headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_never_cached)
 
 
 def with_problem_answers(schema: dict[str, Any]) -> dict[str, Any]:

@@ -13,12 +13,13 @@
 from __future__ import annotations
 
 import hashlib
-import re
 
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
+from mijnoverheid.identity import check_user_for_organisation as check_user_for_organisation
 from mijnoverheid.identity import is_valid_oin
+from mijnoverheid.identity import serial_numbers_in as serial_numbers_in
 
 # rabbit_cert_info:format_rdn/1 (3.10.8): the attribute types it names; any other type is
 # written as its dotted OID (e.g. organizationIdentifier as 2.5.4.97, street as 2.5.4.9).
@@ -94,26 +95,6 @@ def oin_of(certificate: x509.Certificate) -> str:
     if len(values) != 1 or not is_valid_oin(values[0]):
         raise ValueError(f"certificate subject has no single OIN in serialNumber: {values}")
     return values[0]
-
-
-# An RDN attribute in a name written by rabbitmq_dn: TYPE=value, where value may hold escapes.
-_ATTRIBUTE = re.compile(r"(?:^|(?<=[,+]))([A-Za-z0-9.]+)=((?:\\.|[^\\,+])*)")
-
-
-def serial_numbers_in(dn: str) -> list[str]:
-    """The SERIALNUMBER values of a name as rabbitmq_dn writes it (escapes left as written:
-    an OIN is digits only, so a value with an escape is never an OIN)."""
-    return [value for label, value in _ATTRIBUTE.findall(dn) if label == "SERIALNUMBER"]
-
-
-def check_user_for_organisation(dn: str, oin: str) -> None:
-    """A certificate user may belong to an organisation only if its one SERIALNUMBER is that
-    organisation's OIN; provisioning must refuse any other (e.g. a typo, or another OIN)."""
-    found = serial_numbers_in(dn)
-    if found != [oin]:
-        raise ValueError(
-            f"certificate user {dn!r} does not carry OIN {oin} as its one SERIALNUMBER"
-        )
 
 
 # --- OpenSSL's X509_NAME_hash (the "subject_hash" of `openssl x509 -hash`) -----------------

@@ -8,8 +8,6 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from mijnoverheid.settings import load_yaml
-
 _BSN_WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2, -1)
 _OIN_PATTERN = re.compile(r"^[0-9]{20}$")
 
@@ -29,6 +27,27 @@ def is_valid_bsn(value: str) -> bool:
 
 def is_valid_oin(value: str) -> bool:
     return bool(_OIN_PATTERN.fullmatch(value))
+
+
+# An RDN attribute in a subject DN as RabbitMQ writes it (mijnoverheid.certificates.rabbitmq_dn):
+# TYPE=value, where the value may hold backslash escapes.
+_DN_ATTRIBUTE = re.compile(r"(?:^|(?<=[,+]))([A-Za-z0-9.]+)=((?:\\.|[^\\,+])*)")
+
+
+def serial_numbers_in(dn: str) -> list[str]:
+    """The SERIALNUMBER values of a certificate user's DN (escapes left as written: an OIN is
+    digits only, so a value with an escape is never an OIN)."""
+    return [value for label, value in _DN_ATTRIBUTE.findall(dn) if label == "SERIALNUMBER"]
+
+
+def check_user_for_organisation(dn: str, oin: str) -> None:
+    """A certificate user may belong to an organisation only if its one SERIALNUMBER is that
+    organisation's OIN; provisioning must refuse any other (e.g. a typo, or another OIN)."""
+    found = serial_numbers_in(dn)
+    if found != [oin]:
+        raise ValueError(
+            f"certificate user {dn!r} does not carry OIN {oin} as its one SERIALNUMBER"
+        )
 
 
 def _check_bsn(value: str) -> str:
@@ -55,6 +74,11 @@ class Organisation(BaseModel):
     oin: Oin
     name: str = Field(min_length=1)
     broker_user: str = Field(min_length=1)
+    # The broker users of its certificates (RabbitMQ EXTERNAL: the subject DN, as
+    # `python scripts/pki.py --user CERT.pem` prints it); one per system, two while one is
+    # replaced by a certificate with another subject. Each must carry this OIN as its
+    # SERIALNUMBER, so a certificate is only ever the organisation its OIN names.
+    certificate_users: tuple[str, ...] = ()
     services: frozenset[ServiceName] = frozenset()
     bsn_allowed: bool = False
     # https hosts the organisation may link citizens to (dossiers, "where to change this").
@@ -62,6 +86,16 @@ class Organisation(BaseModel):
     # Persoonlijke Gegevens: registers it may publish, and those whose changes are e-mailed.
     registers: frozenset[str] = frozenset()
     notify_registers: frozenset[str] = frozenset()
+
+    def model_post_init(self, __context: object) -> None:
+        for user in self.certificate_users:
+            check_user_for_organisation(user, self.oin)
+
+    @property
+    def broker_users(self) -> tuple[str, ...]:
+        """Every broker user that is this organisation: the password user (local stack) and
+        its certificate users."""
+        return (self.broker_user, *self.certificate_users)
 
     def may_link_to(self, host: str) -> bool:
         return host.lower() in (allowed.lower() for allowed in self.dossier_hosts)
@@ -96,18 +130,24 @@ class OrganisationRegistry(BaseModel):
                 raise ValueError(f"{org.name} names unknown registers: {sorted(unknown)}")
             if not org.notify_registers <= org.registers:
                 raise ValueError(f"{org.name}: notify_registers must be among its registers")
-        for attribute in ("oin", "broker_user"):
-            values = [getattr(org, attribute) for org in self.organisations]
+        for attribute, values in (
+            ("oin", [org.oin for org in self.organisations]),
+            ("broker user", [user for org in self.organisations for user in org.broker_users]),
+        ):
             duplicates = {value for value in values if values.count(value) > 1}
             if duplicates:
                 raise ValueError(f"organisation registry has duplicate {attribute}: {duplicates}")
 
     def by_broker_user(self, user: str | None) -> Organisation | None:
-        return next((org for org in self.organisations if org.broker_user == user), None)
+        """The organisation this broker user (password or certificate user) is."""
+        return next((org for org in self.organisations if user in org.broker_users), None)
 
     def by_oin(self, oin: str) -> Organisation | None:
         return next((org for org in self.organisations if org.oin == oin), None)
 
     @classmethod
     def load(cls, path: Path) -> OrganisationRegistry:
+        # Imported here: settings knows certificate users, which are defined in this module.
+        from mijnoverheid.settings import load_yaml
+
         return load_yaml(cls, path)

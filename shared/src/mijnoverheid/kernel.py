@@ -56,6 +56,17 @@ class UnprocessableEventError(Exception):
     (the delivery is dead-lettered). Not for organisations' mistakes: those are a `Refusal`."""
 
 
+class BusyError(Exception):
+    """An expected wait, not a fault: another worker holds what this delivery needs (say, the
+    notification it is sending). The consumer keeps the delivery and runs the handler again
+    within `retry_after_seconds`, without spending the queue's delivery limit and without
+    logging an error (see `mijnoverheid.messaging.consumer`)."""
+
+    def __init__(self, detail: str, retry_after_seconds: float) -> None:
+        super().__init__(detail)
+        self.retry_after_seconds = max(0.0, retry_after_seconds)
+
+
 @dataclass(frozen=True)
 class Origin:
     """Which event of which organisation a command comes from."""

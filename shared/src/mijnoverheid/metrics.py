@@ -19,6 +19,18 @@ OUTAGE_RETRIES = Counter(
     "In-place retries while the database or broker was unavailable",
     ["queue"],
 )
+WAITS = Counter(
+    "mijnoverheid_busy_waits_total",
+    "Pauses of a delivery held in place while another worker holds what it needs (expected)",
+    ["queue"],
+)
+# The Notifier's deadline: each notification reported overdue (not sent successfully in time)
+# to its organisation, by the status it had then. Anything here means paper may be needed.
+OVERDUE_NOTIFICATIONS = Counter(
+    "mijnoverheid_notifications_overdue_total",
+    "Notifications past their deadline without a successful send, by their status then",
+    ["status"],
+)
 
 ACKED = "acked"
 DEAD_LETTERED = "dead-lettered"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
@@ -14,16 +15,18 @@ import uvicorn
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from faststream.rabbit import Channel, RabbitBroker
+from pydantic import ValidationError
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from mijnoverheid import logs, metrics, problems, storage
-from mijnoverheid.api import with_problem_answers
+from mijnoverheid import logs, metrics, problems, storage, tls
+from mijnoverheid.api import NeverCached, with_problem_answers
 from mijnoverheid.auth import CitizenTokenVerifier
 from mijnoverheid.contracts import events
 from mijnoverheid.contracts.envelope import source_for
 from mijnoverheid.contracts.routing import EventRoute
 from mijnoverheid.identity import OrganisationRegistry
+from mijnoverheid.messaging.connection import rabbit_broker
 from mijnoverheid.messaging.gate import Subscription
 from mijnoverheid.messaging.publisher import RabbitEventPublisher
 from mijnoverheid.messaging.subscriptions import subscribe
@@ -35,8 +38,10 @@ SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
 
 
 def create_broker(settings: ServiceSettings, service: str) -> RabbitBroker:
-    return RabbitBroker(
+    return rabbit_broker(
         settings.amqp_url,
+        # TLS verifying the broker, and the service's certificate as its login (EXTERNAL).
+        security=tls.broker_security(settings),
         app_id=service,
         graceful_timeout=settings.graceful_timeout_seconds,
         # Confirms on every publish; a returned mandatory publish raises instead of passing.
@@ -63,7 +68,9 @@ class ServiceRuntime:
 
     def __post_init__(self) -> None:
         self.broker = create_broker(self.settings, self.name)
-        self.mongo = storage.connect(self.settings.mongodb_url, self.name)
+        self.mongo = storage.connect(
+            self.settings.mongodb_url, self.name, self.settings.mongodb_ca_file
+        )
 
     @property
     def database(self) -> AsyncDatabase[Document]:
@@ -161,6 +168,7 @@ def service_app(service: Service[Any]) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
     )
     problems.install(app)
+    app.add_middleware(NeverCached)
     _document_problem_answers(app)
     app.state.api = service.api
     if service.routers:
@@ -201,21 +209,42 @@ def _document_problem_answers(app: FastAPI) -> None:
 
 def run(compose: Callable[[SettingsT], Service[Any]], settings_class: type[SettingsT]) -> None:
     """A service's `__main__`: settings from the environment, then serve until stopped."""
-    settings = settings_class()  # the fields come from the environment
+    settings = load_settings(settings_class)
     refuse_unsafe_production(settings)
     service = compose(settings)
     serve(service_app(service), settings, service.name)
 
 
+SETTINGS_DIR = "MIJNOVERHEID_SETTINGS_DIR"
+
+
+def load_settings(settings_class: type[SettingsT]) -> SettingsT:
+    """The settings from the environment and, when MIJNOVERHEID_SETTINGS_DIR names one, from
+    files in that directory named after a setting (e.g. NOTIFIER_BOUNCE_SECRET), which is how
+    secrets arrive without being in the environment; the environment wins. A missing or
+    invalid setting exits with one line each (its name and what is wrong, never its value)."""
+    directory = os.environ.get(SETTINGS_DIR)
+    try:
+        if directory:
+            return settings_class(_secrets_dir=directory)
+        return settings_class()  # the fields come from the environment
+    except ValidationError as error:
+        for problem in error.errors(include_input=False, include_url=False):
+            name = "_".join(str(part) for part in problem["loc"]).upper()
+            print(f"refusing to start: {name}: {problem['msg']}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
 def refuse_unsafe_production(settings: ServiceSettings) -> None:
-    """In production, exit with a clear line per setting that is only fit for development."""
-    if settings.development:
-        return
-    problems = settings.production_problems()
+    """Exit with one clear line per setting that contradicts another or cannot be used and, in
+    production, per setting that is only fit for development."""
+    problems = settings.configuration_problems() + tls.certificate_problems(settings)
     if problems:
+        environment = settings.mijnoverheid_environment.value
         for problem in problems:
-            print(f"refusing to start in production: {problem}", file=sys.stderr)
-        print("(set MIJNOVERHEID_ENVIRONMENT=development for a local stack)", file=sys.stderr)
+            print(f"refusing to start in {environment}: {problem}", file=sys.stderr)
+        if not settings.development:
+            print("(set MIJNOVERHEID_ENVIRONMENT=development for a local stack)", file=sys.stderr)
         raise SystemExit(2)
 
 

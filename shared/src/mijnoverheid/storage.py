@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from pymongo import AsyncMongoClient
@@ -16,7 +17,10 @@ from mijnoverheid.coalescing import Coalescer
 Document = dict[str, Any]
 
 
-def connect(url: str, app_name: str) -> AsyncMongoClient[Document]:
+def connect(url: str, app_name: str, ca_file: Path | None = None) -> AsyncMongoClient[Document]:
+    """The client; with `ca_file`, over TLS verifying the server's chain and host name against
+    those CAs (without it, TLS only as the URL says, against the system's trust store)."""
+    tls: dict[str, Any] = {} if ca_file is None else {"tls": True, "tlsCAFile": str(ca_file)}
     # Majority write concern + journal: "stored" means it survives a crash.
     return AsyncMongoClient(
         url,
@@ -25,6 +29,7 @@ def connect(url: str, app_name: str) -> AsyncMongoClient[Document]:
         w="majority",
         journal=True,
         serverSelectionTimeoutMS=5_000,
+        **tls,
     )
 
 

@@ -38,6 +38,11 @@ SOURCE = f"urn:nld:oin:{OIN}:systeem:zaaksysteem"
 MiB = 1024 * 1024
 
 
+def pdf(size: int) -> bytes:
+    """A PDF of `size` bytes, as far as its first bytes tell."""
+    return (b"%PDF-" + b"\0" * size)[:size]
+
+
 def attachment(
     content: bytes = b"%PDF-1.7 test",
     *,
@@ -79,12 +84,12 @@ def test_a_kind_is_words_as_docs_events_md_says(kind: str) -> None:
 
 def test_a_complete_message_is_valid() -> None:
     sent = MessageSent.model_validate(
-        message(kind="aanslag", deadline="2026-03-01", attachments=[attachment(b"abc")])
+        message(kind="aanslag", deadline="2026-03-01", attachments=[attachment(b"%PDF-abc")])
     )
     assert sent.recipient_bsn == "999993653"
     assert sent.deadline is not None
     assert sent.deadline.isoformat() == "2026-03-01"
-    assert sent.attachments[0].decoded() == b"abc"
+    assert sent.attachments[0].decoded() == b"%PDF-abc"
 
 
 @pytest.mark.parametrize(
@@ -106,7 +111,7 @@ def test_a_complete_message_is_valid() -> None:
             id="file-name",
         ),
         pytest.param(
-            {"attachments": [attachment(b"a") for _ in range(MAX_ATTACHMENTS + 1)]},
+            {"attachments": [attachment() for _ in range(MAX_ATTACHMENTS + 1)]},
             "too-many-attachments",
             id="too-many-attachments",
         ),
@@ -196,16 +201,13 @@ def test_malformed_detail_names_at_most_five_problems() -> None:
         pytest.param({"body": "x" * MAX_BODY_CHARS}, id="body"),
         pytest.param({"reference": "x" * MAX_REFERENCE_CHARS}, id="reference"),
         pytest.param(
-            {"attachments": [attachment(b"a") for _ in range(MAX_ATTACHMENTS)]}, id="attachments"
+            {"attachments": [attachment() for _ in range(MAX_ATTACHMENTS)]}, id="attachments"
         ),
+        pytest.param({"attachments": [attachment(pdf(MAX_ATTACHMENT_BYTES))]}, id="one-attachment"),
         pytest.param(
-            {"attachments": [attachment(b"\0" * MAX_ATTACHMENT_BYTES)]}, id="one-attachment"
-        ),
-        pytest.param(
-            {"attachments": [attachment(b"\0" * MAX_ATTACHMENT_BYTES)] * 2},
+            {"attachments": [attachment(pdf(MAX_ATTACHMENT_BYTES))] * 2},
             id="total-attachments",
         ),
-        pytest.param({"attachments": [attachment(b"")]}, id="empty-attachment"),
     ],
 )
 def test_limits_are_inclusive(overrides: dict[str, Any]) -> None:
@@ -213,20 +215,81 @@ def test_limits_are_inclusive(overrides: dict[str, Any]) -> None:
 
 
 def test_an_attachment_over_the_limit_is_too_large() -> None:
-    reason, _ = rejection(message(attachments=[attachment(b"\0" * (MAX_ATTACHMENT_BYTES + 3))]))
+    reason, _ = rejection(message(attachments=[attachment(pdf(MAX_ATTACHMENT_BYTES + 3))]))
     assert reason is RejectionReason.TOO_LARGE
 
 
 def test_an_attachment_one_byte_over_the_limit_is_too_large() -> None:
-    reason, _ = rejection(message(attachments=[attachment(b"\0" * (MAX_ATTACHMENT_BYTES + 1))]))
+    reason, _ = rejection(message(attachments=[attachment(pdf(MAX_ATTACHMENT_BYTES + 1))]))
     assert reason is RejectionReason.TOO_LARGE
 
 
 def test_attachments_over_the_total_limit_are_too_large() -> None:
     count = MAX_TOTAL_ATTACHMENT_BYTES // (4 * MiB) + 1
-    reason, detail = rejection(message(attachments=[attachment(b"\0" * 4 * MiB)] * count))
+    reason, detail = rejection(message(attachments=[attachment(pdf(4 * MiB))] * count))
     assert reason is RejectionReason.TOO_LARGE
     assert "in total" in detail
+
+
+@pytest.mark.parametrize(
+    "file_name",
+    ["factuur\u202efdp.exe", "aan\u200bslag.pdf", "aanslag\n.pdf", "brief\x00.pdf", "a\u2066b.pdf"],
+)
+def test_a_file_name_with_control_or_invisible_characters_is_malformed(file_name: str) -> None:
+    reason, detail = rejection(message(attachments=[attachment(file_name=file_name)]))
+    assert reason is RejectionReason.MALFORMED
+    assert "invisible" in detail
+
+
+@pytest.mark.parametrize(
+    ("file_name", "media_type", "content"),
+    [
+        ("factuur.pdf.exe", "application/pdf", b"%PDF-1.7"),
+        ("factuur", "application/pdf", b"%PDF-1.7"),
+        ("foto.pdf", "image/png", b"\x89PNG\r\n\x1a\n"),
+        ("aanslag.pdf", "application/pdf", b"MZ\x90\x00 a Windows program"),
+        ("aanslag.pdf", "application/pdf", b"<html><script>"),
+        ("foto.png", "image/png", b"%PDF-1.7"),
+        ("foto.jpg", "image/jpeg", b"\x89PNG\r\n\x1a\n"),
+        ("leeg.pdf", "application/pdf", b""),
+    ],
+)
+def test_name_media_type_and_content_must_agree(
+    file_name: str, media_type: str, content: bytes
+) -> None:
+    attached = attachment(content, file_name=file_name, media_type=media_type)
+    reason, _ = rejection(message(attachments=[attached]))
+    assert reason is RejectionReason.ATTACHMENT_TYPE_NOT_ALLOWED
+
+
+@pytest.mark.parametrize(
+    ("file_name", "media_type", "content"),
+    [
+        ("Aanslag 2025.PDF", "application/pdf", b"%PDF-1.4"),
+        ("foto.png", "image/png", b"\x89PNG\r\n\x1a\n\0"),
+        ("foto.JPEG", "image/jpeg", b"\xff\xd8\xff\xe0"),
+        ("foto.jpg", "image/jpeg", b"\xff\xd8\xff\xdb"),
+    ],
+)
+def test_agreeing_name_type_and_content_are_accepted(
+    file_name: str, media_type: str, content: bytes
+) -> None:
+    attached = attachment(content, file_name=file_name, media_type=media_type)
+    MessageSent.model_validate(message(attachments=[attached]))
+
+
+@pytest.mark.parametrize(
+    "kind", ["Betaal direct via www.belasting-terugave.nl", "belasting-terugave.nl", "bijv.nl"]
+)
+def test_a_kind_with_a_domain_name_is_refused_it_would_reach_the_mail(kind: str) -> None:
+    reason, detail = rejection(message(kind=kind))
+    assert reason is RejectionReason.URL_NOT_ALLOWED
+    assert kind not in detail
+
+
+@pytest.mark.parametrize("kind", ["aanslag", "besluit o.b.v. art. 4 Awb", "beschikking 2025.1"])
+def test_a_kind_of_plain_words_is_accepted(kind: str) -> None:
+    assert MessageSent.model_validate(message(kind=kind)).kind == kind
 
 
 SECRET = "GEHEIM-7731"

@@ -244,7 +244,7 @@ def test_the_registry_refuses_a_duplicate_broker_user(tmp_path: Path) -> None:
         _org("00000001000000000001", "zelfde"), _org("00000001000000000002", "zelfde")
     )
     path.write_text(yaml.safe_dump(document), encoding="utf-8")
-    with pytest.raises(ValueError, match="duplicate broker_user"):
+    with pytest.raises(ValueError, match="duplicate broker user"):
         OrganisationRegistry.load(path)
 
 
@@ -281,3 +281,54 @@ def test_organisations_are_immutable(registry: OrganisationRegistry) -> None:
     organisation: Organisation = registry.organisations[0]
     with pytest.raises(ValidationError):
         organisation.bsn_allowed = not organisation.bsn_allowed  # type: ignore[misc]
+
+
+OWN_DN = "CN=een-systeem,SERIALNUMBER=00000001000000000001,O=Een,C=NL"
+
+
+def test_a_certificate_user_is_found_as_its_organisation() -> None:
+    organisation = {**_org("00000001000000000001", "een"), "certificate_users": [OWN_DN]}
+    registry = OrganisationRegistry.model_validate(_registry_document(organisation))
+    found = registry.by_broker_user(OWN_DN)
+    assert found is not None
+    assert found.oin == "00000001000000000001"
+    assert registry.by_broker_user(OWN_DN.replace("een-systeem", "ander")) is None
+
+
+@pytest.mark.parametrize(
+    "dn",
+    [
+        "CN=een-systeem,SERIALNUMBER=00000001000000000002,O=Een,C=NL",  # another OIN
+        "CN=een-systeem,O=Een,C=NL",  # no OIN at all
+        "CN=x,SERIALNUMBER=00000001000000000001,SERIALNUMBER=00000001000000000002,O=Een,C=NL",
+        "CN=00000001000000000001,O=Een,C=NL",  # the OIN where the applicant chooses
+    ],
+)
+def test_a_certificate_user_must_carry_the_organisations_oin_as_its_one_serialnumber(
+    dn: str,
+) -> None:
+    organisation = {**_org("00000001000000000001", "een"), "certificate_users": [dn]}
+    with pytest.raises(ValueError, match="does not carry OIN 00000001000000000001"):
+        OrganisationRegistry.model_validate(_registry_document(organisation))
+
+
+def test_two_organisations_cannot_share_a_broker_user_of_any_kind() -> None:
+    first = {**_org("00000001000000000001", "een"), "certificate_users": [OWN_DN]}
+    second = {**_org("00000001000000000002", "twee")}
+    second["broker_user"] = OWN_DN  # a password user named like the other's certificate
+    with pytest.raises(ValueError, match="duplicate broker user"):
+        OrganisationRegistry.model_validate(_registry_document(first, second))
+
+
+def test_the_demo_registry_lists_the_test_cas_certificate_of_each_organisation(
+    registry: OrganisationRegistry,
+) -> None:
+    """tests/security and the local stack's TLS node log organisations in with the test CA's
+    certificates (scripts/pki.py): their subjects must be what the registry lists."""
+    from mijnoverheid.certificates import rabbitmq_dn
+    from mijnoverheid_testing.pki.catalogue import organisation_subject
+    from mijnoverheid_testing.pki.issuing import name
+
+    for org in registry.organisations:
+        subject = organisation_subject(org.name, org.oin, f"{org.broker_user}-systeem")
+        assert org.certificate_users == (rabbitmq_dn(name(subject)),)

@@ -95,8 +95,9 @@ def judge(
     registry: OrganisationRegistry,
     inbound: InboundDelivery,
     service: ServiceName = "berichtenbox",
+    max_bytes: int = events.MESSAGE_SENT.max_bytes,
 ) -> Accepted[MessageSent] | Refused:
-    return accept_inbound(inbound, registry, service, MESSAGE_SENT_TYPE, MessageSent)
+    return accept_inbound(inbound, registry, service, MESSAGE_SENT_TYPE, MessageSent, max_bytes)
 
 
 def refused(outcome: Accepted[MessageSent] | Refused) -> Refused:
@@ -341,3 +342,89 @@ def test_identity_is_checked_before_the_data(
     document["data"]["recipient_bsn"] = "999993654"
     outcome = refused(judge(registry, from_(belastingdienst, document)))
     assert outcome.reason is RejectionReason.IDENTITY_MISMATCH
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("legal_effect", "yes"),
+        ("legal_effect", "true"),
+        ("legal_effect", 1),
+        ("deadline", 20260301),
+        ("deadline", "2026-03-01T00:00:00Z"),
+        ("subject", 42),
+        ("recipient_bsn", 999993653),
+    ],
+)
+def test_a_json_value_of_the_wrong_type_is_malformed_never_coerced(
+    registry: OrganisationRegistry, belastingdienst: Organisation, field: str, value: Any
+) -> None:
+    document = event_document(belastingdienst)
+    document["data"][field] = value
+    outcome = refused(judge(registry, from_(belastingdienst, document)))
+    assert outcome.reason is RejectionReason.MALFORMED
+    assert outcome.detail.startswith(f"{field}:"), outcome.detail
+
+
+def test_an_envelope_time_given_as_a_number_is_malformed(
+    registry: OrganisationRegistry, belastingdienst: Organisation
+) -> None:
+    document = event_document(belastingdienst, time=1768471200)
+    outcome = refused(judge(registry, from_(belastingdienst, document)))
+    assert outcome.reason is RejectionReason.MALFORMED
+    assert "time" in outcome.detail
+
+
+def test_a_body_over_the_routes_limit_is_refused_as_too_large_before_it_is_parsed(
+    registry: OrganisationRegistry, belastingdienst: Organisation
+) -> None:
+    document = event_document(belastingdienst)
+    document["data"]["body"] = "x" * 5000
+    body = json.dumps(document).encode()
+    outcome = refused(judge(registry, from_(belastingdienst, body), max_bytes=len(body) - 1))
+    assert outcome.reason is RejectionReason.TOO_LARGE
+    assert outcome.event_id == "evt-0001"
+    assert outcome.event_source == source_for(belastingdienst.oin, "zaaksysteem")
+    assert str(len(body) - 1) in outcome.detail
+    assert isinstance(judge(registry, from_(belastingdienst, body), max_bytes=len(body)), Accepted)
+
+
+def test_an_oversize_body_without_an_id_is_poison(
+    registry: OrganisationRegistry, belastingdienst: Organisation
+) -> None:
+    with pytest.raises(UnprocessableEventError):
+        judge(registry, from_(belastingdienst, b"[" * 2000), max_bytes=1000)
+
+
+def test_deeply_nested_json_is_refused_as_malformed_not_a_crash(
+    registry: OrganisationRegistry, belastingdienst: Organisation
+) -> None:
+    # Deeper than any JSON parser recurses (json.loads raised RecursionError here before).
+    nested = "[" * 100_000 + "]" * 100_000
+    document = json.dumps(event_document(belastingdienst, data=None)).replace("null", nested)
+    outcome = refused(judge(registry, from_(belastingdienst, document.encode())))
+    assert outcome.reason is RejectionReason.MALFORMED
+    assert outcome.event_id == "evt-0001"
+
+
+def test_two_systems_of_one_organisation_using_one_event_id_are_told_apart(
+    registry: OrganisationRegistry, belastingdienst: Organisation
+) -> None:
+    first, second = (
+        refused(
+            judge(
+                registry,
+                from_(
+                    belastingdienst,
+                    event_document(
+                        belastingdienst,
+                        source=source_for(belastingdienst.oin, system),
+                        type="nl.mijnoverheid.berichtenbox.other",
+                    ),
+                ),
+            )
+        )
+        for system in ("aanslagen", "toeslagen")
+    )
+    assert first.event_id == second.event_id
+    assert first.answer_key != second.answer_key

@@ -7,7 +7,6 @@ pattern unanchored (like `re.search`); the patterns anchor themselves.
 
 from __future__ import annotations
 
-import json
 import re
 from itertools import permutations
 from typing import Any
@@ -18,14 +17,16 @@ from mijnoverheid.contracts import events, routing
 from mijnoverheid.identity import Organisation, OrganisationRegistry
 from mijnoverheid.messaging import topology
 from mijnoverheid.provisioning import (
+    ADMIN_USER,
+    OPERATOR_USER,
+    SERVICE_USERS,
+    BrokerUsers,
     definitions,
     inbound_write_pattern,
     organisation_queue_prefix,
     outbound_read_pattern,
 )
 from mijnoverheid.settings import REPOSITORY_ROOT
-
-DEFINITIONS_FILE = REPOSITORY_ROOT / "config" / "rabbitmq" / "definitions.json"
 
 
 @pytest.fixture(scope="module")
@@ -222,11 +223,108 @@ def test_the_exchange_keeps_unrouted_events(generated: dict[str, Any]) -> None:
     )
 
 
-def test_the_checked_in_definitions_are_up_to_date(generated: dict[str, Any]) -> None:
-    expected = json.dumps(generated, indent=2, sort_keys=True) + "\n"
-    actual = DEFINITIONS_FILE.read_text(encoding="utf-8")
-    assert actual == expected, (
-        f"{DEFINITIONS_FILE.relative_to(REPOSITORY_ROOT)} is out of date with "
-        "config/organisations.yaml or the topology: run `make definitions` "
-        "(python -m mijnoverheid.provisioning --out config/rabbitmq/definitions.json)"
+def test_a_replay_reaches_exactly_the_queue_it_died_in(generated: dict[str, Any]) -> None:
+    exchanges = {exchange["name"]: exchange for exchange in generated["exchanges"]}
+    assert exchanges[routing.REPLAY_EXCHANGE]["type"] == "headers"
+    replay = [b for b in generated["bindings"] if b["source"] == routing.REPLAY_EXCHANGE]
+    work_queues = [q for service in topology.SERVICE_QUEUES.values() for q in service]
+    assert sorted((b["destination"], b["arguments"][routing.REPLAY_HEADER]) for b in replay) == (
+        sorted((q.name, q.name) for q in work_queues)
+    )
+    assert {b["arguments"]["x-match"] for b in replay} == {"all"}
+    # RabbitMQ ignores x- headers when it matches: the header must not be one.
+    assert not routing.REPLAY_HEADER.startswith("x-")
+
+
+def test_the_operator_reads_dead_letters_and_writes_replays_only(
+    registry: OrganisationRegistry, generated: dict[str, Any]
+) -> None:
+    users = {user["name"]: user for user in generated["users"]}
+    assert users[OPERATOR_USER]["tags"] == ["impersonator"]  # keeps a replay's user_id
+    grant = permission(generated, OPERATOR_USER)
+    work_queues = [q for service in topology.SERVICE_QUEUES.values() for q in service]
+    for queue in work_queues:
+        assert allows(grant["read"], queue.dead_letter_name)
+        assert not allows(grant["read"], queue.name)
+        assert not allows(grant["write"], queue.name)
+    assert allows(grant["write"], routing.REPLAY_EXCHANGE)
+    for exchange in (routing.EXCHANGE, routing.DEAD_LETTER_EXCHANGE, "amq.default"):
+        assert not allows(grant["write"], exchange)
+    assert not allows(grant["configure"], work_queues[0].dead_letter_name)
+    # and no organisation may replay
+    for organisation in registry.organisations:
+        assert not allows(permission(generated, organisation.broker_user)["write"], (
+            routing.REPLAY_EXCHANGE
+        ))  # fmt: skip
+
+
+PLATFORM_DN = "CN={},SERIALNUMBER=00000001234567890000,O=MijnOverheid (TEST),C=NL"
+
+
+@pytest.fixture(scope="module")
+def with_certificates(registry: OrganisationRegistry) -> dict[str, Any]:
+    services = {service: PLATFORM_DN.format(service) for service in SERVICE_USERS}
+    return definitions(
+        registry, users=BrokerUsers(local_passwords=False, service_certificates=services)
+    )
+
+
+def test_a_tls_broker_gets_certificate_users_only_and_none_has_a_password(
+    registry: OrganisationRegistry, with_certificates: dict[str, Any]
+) -> None:
+    names = [user["name"] for user in with_certificates["users"]]
+    expected = [PLATFORM_DN.format(service) for service in SERVICE_USERS]
+    expected += [dn for org in registry.organisations for dn in org.certificate_users]
+    assert names == expected
+    # An empty hash matches no password: EXTERNAL (the certificate) is the only way in.
+    assert all(user["password_hash"] == "" for user in with_certificates["users"])
+    assert all(user["tags"] == [] for user in with_certificates["users"])  # no administrator
+
+
+def test_a_certificate_user_has_exactly_its_organisations_permissions(
+    registry: OrganisationRegistry, with_certificates: dict[str, Any], generated: dict[str, Any]
+) -> None:
+    for org in registry.organisations:
+        (dn,) = org.certificate_users
+        by_password = topic_permission(generated, org)
+        by_certificate = [p for p in with_certificates["topic_permissions"] if p["user"] == dn]
+        assert [{**p, "user": org.broker_user} for p in by_certificate] == [by_password]
+        assert {**permission(with_certificates, dn), "user": org.broker_user} == permission(
+            generated, org.broker_user
+        )
+
+
+def test_services_with_certificates_keep_the_platforms_permissions(
+    with_certificates: dict[str, Any],
+) -> None:
+    for service in SERVICE_USERS:
+        granted = permission(with_certificates, PLATFORM_DN.format(service))
+        assert (granted["configure"], granted["write"], granted["read"]) == (".*", ".*", ".*")
+
+
+def test_an_administrator_with_a_given_password_instead_of_the_local_one(
+    registry: OrganisationRegistry,
+) -> None:
+    users = BrokerUsers(local_passwords=False, admin_password="s3cret-from-the-init")
+    (admin,) = definitions(registry, users=users)["users"]
+    assert admin["name"] == ADMIN_USER
+    assert admin["tags"] == ["administrator"]
+    assert admin["password_hash"] not in ("", definitions(registry)["users"][0]["password_hash"])
+
+
+def test_certificates_of_unknown_services_are_refused() -> None:
+    with pytest.raises(ValueError, match="unknown services"):
+        BrokerUsers(service_certificates={"berichtenbox-2": PLATFORM_DN.format("x")})
+
+
+def test_a_tls_broker_may_have_an_operator_with_a_certificate(
+    registry: OrganisationRegistry,
+) -> None:
+    operator = "CN=ops,SERIALNUMBER=00000001234567890000,O=MijnOverheid (TEST),C=NL"
+    users = BrokerUsers(local_passwords=False, operator_certificate=operator)
+    generated = definitions(registry, users=users)
+    (user,) = generated["users"]
+    assert (user["name"], user["tags"], user["password_hash"]) == (operator, ["impersonator"], "")
+    assert {**permission(generated, operator), "user": OPERATOR_USER} == permission(
+        definitions(registry), OPERATOR_USER
     )

@@ -47,7 +47,7 @@ def consent_changed(bsn: str, organisation_oin: str, digital: bool = True) -> Cl
 
 
 async def publish_as_portal(stack: Stack, vhost: str, announcements: Iterable[CloudEvent]) -> None:
-    async with await aio_pika.connect(stack.broker_url(PORTAL_USER, vhost)) as connection:
+    async with await stack.connect(PORTAL_USER, vhost) as connection:
         channel = await connection.channel(publisher_confirms=True)
         exchange = await channel.get_exchange(routing.EXCHANGE, ensure=False)
         for event in announcements:
@@ -56,7 +56,7 @@ async def publish_as_portal(stack: Stack, vhost: str, announcements: Iterable[Cl
                 encode(event),
                 content_type=CONTENT_TYPE,
                 message_id=event.id,
-                user_id=PORTAL_USER,
+                user_id=stack.user_id(PORTAL_USER),
                 delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
             )
             await exchange.publish(message, routing_key=route.key(PLATFORM_OIN), mandatory=True)

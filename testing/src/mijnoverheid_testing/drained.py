@@ -21,12 +21,13 @@ _NOT_WORK_SUFFIXES = (".dead-letter",)
 _UNROUTED = "mijnoverheid.unrouted"
 
 
-def busy_queues(queues: list[dict[str, Any]]) -> list[str]:
+def busy_queues(queues: list[dict[str, Any]], prefix: str = "") -> list[str]:
     """The work queues (delay queues included: a retry is work to come) holding messages."""
     return [
         queue["name"]
         for queue in queues
-        if not queue["name"].startswith(_NOT_WORK)
+        if queue["name"].startswith(prefix)
+        and not queue["name"].startswith(_NOT_WORK)
         and not queue["name"].endswith(_NOT_WORK_SUFFIXES)
         and queue["name"] != _UNROUTED
         and (queue.get("messages", 0) or queue.get("messages_unacknowledged", 0))
@@ -39,8 +40,10 @@ async def drained(
     *,
     settle: float = STATISTICS_INTERVAL_SECONDS + 1.0,
     timeout: float = 120.0,
+    prefix: str = "",
 ) -> None:
-    """Return once every work queue of `vhost` has been empty for `settle` seconds on end."""
+    """Return once every work queue of `vhost` (whose name starts with `prefix`: one
+    service's, say, when the others do not run) has been empty for `settle` seconds on end."""
     empty_since: float | None = None
 
     def settled() -> bool:
@@ -50,7 +53,7 @@ async def drained(
                 f"/api/queues/{vhost}", params={"columns": "name,messages,messages_unacknowledged"}
             )
         response.raise_for_status()
-        if busy_queues(response.json()):
+        if busy_queues(response.json(), prefix):
             empty_since = None
             return False
         now = time.monotonic()

@@ -98,7 +98,7 @@ class Notifier:
         )
 
     def citizen(self, bsn: str) -> httpx.AsyncClient:
-        headers = {"Authorization": f"Bearer {token(bsn)}"}
+        headers = {"Authorization": f"Bearer {self.platform.stack.citizen_token(bsn)}"}
         return httpx.AsyncClient(base_url=self.process.base_url, headers=headers, timeout=30)
 
     async def code_mailed_to(self, email: str, nth: int = 1) -> str:
@@ -123,11 +123,17 @@ class Notifier:
             confirmed.raise_for_status()
 
     async def trigger(
-        self, route: routing.EventRoute, oin: str, data: dict[str, Any], user: str | None = None
+        self,
+        route: routing.EventRoute,
+        oin: str,
+        data: dict[str, Any],
+        user: str | None = None,
+        event_id: str | None = None,
     ) -> dict[str, Any]:
-        """Publish a trigger as the producing service (its own broker user)."""
+        """Publish a trigger as the producing service (its own broker user); the same
+        `event_id` again is a duplicate."""
         user = user or route.service
-        event_id = str(uuid.uuid4())
+        event_id = event_id or str(uuid.uuid4())
         event = {
             "specversion": "1.0",
             "id": event_id,
@@ -136,9 +142,7 @@ class Notifier:
             "time": utc_now().isoformat(),
             "data": data,
         }
-        connection = await aio_pika.connect(
-            self.platform.stack.broker_url(user, self.platform.vhost)
-        )
+        connection = await self.platform.stack.connect(user, self.platform.vhost)
         async with connection:
             channel = await connection.channel(publisher_confirms=True)
             exchange = await channel.get_exchange(routing.EXCHANGE, ensure=False)
@@ -147,7 +151,7 @@ class Notifier:
                     json.dumps(event).encode(),
                     content_type=CONTENT_TYPE,
                     message_id=event_id,
-                    user_id=user,
+                    user_id=self.platform.stack.user_id(user),
                     delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
                 ),
                 routing_key=route.key(oin),

@@ -47,12 +47,12 @@ class OrganisationClient:
     def __init__(self, stack: Stack, vhost: str, organisation: Organisation) -> None:
         self.organisation = organisation
         self._stack, self._vhost = stack, vhost
-        self._url = stack.broker_url(organisation.broker_user, vhost)
+        self.user_id = stack.user_id(organisation.broker_user)
         self._connection: AbstractRobustConnection | None = None
         self.received: list[Event] = []
 
     async def __aenter__(self) -> OrganisationClient:
-        self._connection = await aio_pika.connect_robust(self._url)
+        self._connection = await self._stack.connect(self.organisation.broker_user, self._vhost)
         channel = await self._connection.channel()
         name = f"{organisation_queue_prefix(self.organisation.oin)}test.{uuid.uuid4().hex[:8]}"
         queue = await channel.declare_queue(name, exclusive=True)
@@ -91,7 +91,7 @@ class OrganisationClient:
                     body,
                     content_type=CONTENT_TYPE,
                     message_id=message_id,
-                    user_id=self.organisation.broker_user if user_id is True else user_id or None,
+                    user_id=self.user_id if user_id is True else user_id or None,
                     delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
                 ),
                 routing_key=routing_key or events.MESSAGE_SENT.key(self.organisation.oin),

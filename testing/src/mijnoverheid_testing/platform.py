@@ -41,8 +41,7 @@ class Platform:
     def service(self, name: str) -> ServiceProcess:
         """A (not yet started) process of `name`, wired to this platform."""
         environment = {
-            "AMQP_URL": self.stack.broker_url(name, self.vhost),
-            "MONGODB_URL": self.stack.mongodb_url,
+            **self.stack.service_environment(name, self.vhost),
             "MONGODB_DATABASE": self.database_name(name),
             "SMTP_HOST": self.smtp.host,
             "SMTP_PORT": str(self.smtp.port),
@@ -76,10 +75,11 @@ class Platform:
             async with self.client(user) as client:
                 await client.enrol(*citizens)
 
-    async def drained(self) -> None:
-        """Every work queue empty, nothing in flight, for longer than the broker's statistics
-        lag: what the services do in response to what a test published is all done."""
-        await drained(self.stack, self.vhost)
+    async def drained(self, service: str = "") -> None:
+        """Every work queue (of `service`, when given) empty, nothing in flight, for longer
+        than the broker's statistics lag: what the services do in response to what a test
+        published is all done."""
+        await drained(self.stack, self.vhost, prefix=f"{service}." if service else "")
 
     def stop(self) -> None:
         for process in self.processes.values():
@@ -90,7 +90,7 @@ class Platform:
 async def running_platform(
     stack: Stack, registry: OrganisationRegistry, log_dir: Path
 ) -> AsyncIterator[Platform]:
-    with isolated_vhost(stack, registry) as vhost, SmtpTestServer() as smtp:
+    with isolated_vhost(stack, registry) as vhost, stack.smtp_server() as smtp:
         mongo: AsyncMongoClient[Document] = AsyncMongoClient(stack.mongodb_url, tz_aware=True)
         platform = Platform(stack, registry, vhost, smtp, mongo, log_dir)
         try:

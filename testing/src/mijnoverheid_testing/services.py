@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import httpx
 
@@ -40,6 +41,10 @@ class ServiceProcess:
     @property
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
 
     @property
     def base_url(self) -> str:
@@ -75,6 +80,27 @@ class ServiceProcess:
             lambda: process.poll() is not None, timeout=timeout, what=f"{self.name} to exit"
         )
         return int(process.returncode)
+
+    async def kill(self) -> None:
+        """SIGKILL: the process ends at once, wherever it is (nothing finished or closed)."""
+        assert self._process is not None, "never started"
+        assert self._process.poll() is None, "not running"
+        self._process.send_signal(signal.SIGKILL)
+        assert await self.exited() == -signal.SIGKILL
+
+    def log_lines(self) -> list[dict[str, Any]]:
+        """The process's JSON log lines so far (other output skipped)."""
+        if not self.log_path.exists():
+            return []
+        lines = []
+        for line in self.log_path.read_text(errors="replace").splitlines():
+            try:
+                parsed = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(parsed, dict):
+                lines.append(parsed)
+        return lines
 
     def stop(self) -> None:
         if self._process is not None and self._process.poll() is None:

@@ -7,6 +7,7 @@ import email
 import email.policy
 import os
 import socket
+import ssl
 import threading
 from collections import deque
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ class ReceivedMail:
     # ESMTP parameters of MAIL FROM and RCPT TO, e.g. ("RET=HDRS", "ENVID=…"), ("NOTIFY=…",).
     mail_options: tuple[str, ...] = ()
     rcpt_options: tuple[str, ...] = ()
+    tls: bool = False  # the session ran over TLS (STARTTLS) when the mail came
 
     @property
     def message(self) -> EmailMessage:
@@ -89,6 +91,7 @@ class _Recorder:
                 raw,
                 tuple(envelope.mail_options),
                 tuple(envelope.rcpt_options),
+                session.ssl is not None,
             )
             with self._lock:
                 self.mails.append(mail)
@@ -103,13 +106,17 @@ class _Recorder:
 class SmtpTestServer:
     """Starts on SMTP_HOST/SMTP_PORT when set, otherwise on a free loopback port."""
 
-    def __init__(self, *, dsn: bool = True) -> None:
-        """`dsn`: advertise and accept DSN (RFC 3461) parameters, as most relays do."""
+    def __init__(self, *, dsn: bool = True, starttls: ssl.SSLContext | None = None) -> None:
+        """`dsn`: advertise and accept DSN (RFC 3461) parameters, as most relays do.
+        `starttls`: the server context of a relay that requires STARTTLS before any mail."""
         self.host = os.environ.get("SMTP_HOST", "127.0.0.1")
         self.port = int(os.environ.get("SMTP_PORT", "0")) or free_port(self.host)
         self._recorder = _Recorder()
         self._recorder.dsn = dsn
-        self._controller = _DsnController(self._recorder, hostname=self.host, port=self.port)
+        tls: dict[str, Any] = {}
+        if starttls is not None:
+            tls = {"tls_context": starttls, "require_starttls": True}
+        self._controller = _DsnController(self._recorder, hostname=self.host, port=self.port, **tls)
 
     def __enter__(self) -> SmtpTestServer:
         self._controller.start()

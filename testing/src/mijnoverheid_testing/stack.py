@@ -11,13 +11,25 @@ import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import quote, urlsplit
 
+import aio_pika
 import httpx
+from aio_pika.abc import AbstractRobustConnection
 
+from mijnoverheid.auth import load_private_key, mint_token
+from mijnoverheid.devtokens import DEV_PRIVATE_KEY
 from mijnoverheid.identity import OrganisationRegistry
-from mijnoverheid.provisioning import ADMIN_USER, definitions, local_password
+from mijnoverheid.provisioning import (
+    ADMIN_USER,
+    LOCAL_PASSWORDS,
+    BrokerUsers,
+    definitions,
+    local_password,
+)
 from mijnoverheid.settings import REPOSITORY_ROOT
+from mijnoverheid_testing.smtp import SmtpTestServer
 
 HOW_TO_START = (
     "No broker/database configured. Start the local stack with `make stack` (or "
@@ -29,6 +41,9 @@ HOW_TO_START = (
 
 @dataclass(frozen=True)
 class Stack:
+    """The local stack as tests reach it: plain AMQP with the local passwords, and the local
+    database. A user is a service name or an organisation's `broker_user`."""
+
     amqp_host: str
     amqp_port: int
     management_url: str
@@ -45,6 +60,29 @@ class Stack:
             auth=(ADMIN_USER, local_password(ADMIN_USER)),
             timeout=30.0,
         )
+
+    def broker_users(self) -> BrokerUsers:
+        """Who the provisioning of a test vhost creates."""
+        return LOCAL_PASSWORDS
+
+    async def connect(self, user: str, vhost: str) -> AbstractRobustConnection:
+        """A connection as `user` (as that service or organisation connects)."""
+        return await aio_pika.connect_robust(self.broker_url(user, vhost))
+
+    def user_id(self, user: str) -> str:
+        """The AMQP user_id `user` must publish with: its broker user."""
+        return user
+
+    def service_environment(self, service: str, vhost: str) -> dict[str, str]:
+        """How a service process reaches the broker and the database."""
+        return {"AMQP_URL": self.broker_url(service, vhost), "MONGODB_URL": self.mongodb_url}
+
+    def smtp_server(self) -> SmtpTestServer:
+        return SmtpTestServer()
+
+    def citizen_token(self, bsn: str) -> str:
+        """A citizen token the services accept (development: the development issuer's)."""
+        return mint_token(load_private_key(DEV_PRIVATE_KEY), bsn, timedelta(minutes=5))
 
 
 def _from_environment() -> Stack | None:
@@ -106,7 +144,8 @@ def isolated_vhost(stack: Stack, registry: OrganisationRegistry) -> Iterator[str
     vhost = f"test-{uuid.uuid4().hex[:12]}"
     with stack.management() as client:
         client.put(f"/api/vhosts/{vhost}").raise_for_status()
-        client.post("/api/definitions", json=definitions(registry, (vhost,))).raise_for_status()
+        provisioning = definitions(registry, (vhost,), stack.broker_users())
+        client.post("/api/definitions", json=provisioning).raise_for_status()
         try:
             yield vhost
         finally:

@@ -23,9 +23,8 @@ from urllib.parse import quote
 import aio_pika
 from aio_pika.abc import AbstractConnection
 
-from mijnoverheid.certificates import check_user_for_organisation
 from mijnoverheid.identity import OrganisationRegistry
-from mijnoverheid.provisioning import ADMIN_USER, DEFAULT_VHOSTS, SERVICE_USERS, definitions
+from mijnoverheid.provisioning import DEFAULT_VHOSTS, SERVICE_USERS, BrokerUsers, definitions
 from mijnoverheid.settings import REPOSITORY_ROOT
 from mijnoverheid_testing.pki.catalogue import PLATFORM_OIN
 from mijnoverheid_testing.pki.index import Issued, TestPki
@@ -36,35 +35,36 @@ HOST = "127.0.0.1"
 START_TIMEOUT_SECONDS = 180
 
 
-def certificate_definitions(
-    registry: OrganisationRegistry, pki: TestPki, vhosts: tuple[str, ...] = DEFAULT_VHOSTS
-) -> dict[str, Any]:
-    """`provisioning.definitions` with each organisation and service user renamed to the broker
-    user of its certificate (its subject DN) and without a password; no password admin.
+def certificate_users(
+    registry: OrganisationRegistry, pki: TestPki, admin_password: str | None = None
+) -> BrokerUsers:
+    """The provisioning's certificate users for the test PKI: no passwords, and an
+    administrator for the management API only if given its password (AMQP offers EXTERNAL
+    alone, so no password logs in there).
 
-    This is what provisioning should generate for a TLS broker; an organisation's certificate
-    user is accepted only when its SERIALNUMBER is that organisation's OIN."""
-    generated = definitions(registry, vhosts)
-    renamed: dict[str, str] = {}
+    The organisations' users come from the registry (`certificate_users`); the test PKI must
+    have issued exactly those subjects, or the tests would test another registry."""
     for org in registry.organisations:
-        user = pki.organisation(org.broker_user).rabbitmq_user
-        check_user_for_organisation(user, org.oin)
-        renamed[org.broker_user] = user
-    renamed |= {service: pki.service(service).rabbitmq_user for service in SERVICE_USERS}
-    users = []
-    for user in generated["users"]:
-        if user["name"] == ADMIN_USER:
-            continue
-        # An empty hash: no password ever matches, so EXTERNAL is the only way in.
-        users.append({**user, "name": renamed[user["name"]], "password_hash": ""})
-    generated["users"] = users
-    for key in ("permissions", "topic_permissions"):
-        generated[key] = [
-            {**grant, "user": renamed[grant["user"]]}
-            for grant in generated[key]
-            if grant["user"] != ADMIN_USER
-        ]
-    return generated
+        issued = pki.organisation(org.broker_user).rabbitmq_user
+        if issued not in org.certificate_users:
+            raise RuntimeError(
+                f"the test PKI's certificate of {org.name} is {issued!r}, which the registry "
+                f"does not list among its certificate_users {org.certificate_users}"
+            )
+    services = {service: pki.service(service).rabbitmq_user for service in SERVICE_USERS}
+    return BrokerUsers(
+        local_passwords=False, service_certificates=services, admin_password=admin_password
+    )
+
+
+def certificate_definitions(
+    registry: OrganisationRegistry,
+    pki: TestPki,
+    vhosts: tuple[str, ...] = DEFAULT_VHOSTS,
+    admin_password: str | None = None,
+) -> dict[str, Any]:
+    """What provisioning generates for a TLS broker with the test PKI's certificates."""
+    return definitions(registry, vhosts, certificate_users(registry, pki, admin_password))
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,11 @@ class TlsBroker:
     vhost: str
     pki: TestPki
     nodes_dir: Path
+    admin_password: str  # the management API's administrator (no AMQP login: EXTERNAL only)
+
+    @property
+    def management_url(self) -> str:
+        return f"http://{HOST}:{self.plain_port + 2}"
 
     @property
     def log_file(self) -> Path:
@@ -144,14 +149,16 @@ def running_tls_broker(work_dir: Path, registry: OrganisationRegistry) -> Iterat
     pki = TestPki.load(pki_dir)
     vhost = DEFAULT_VHOSTS[0]
     definitions_file = work_dir / "definitions.json"
-    definitions_file.write_text(json.dumps(certificate_definitions(registry, pki, (vhost,))))
+    admin_password = secrets.token_urlsafe(24)
+    provisioning = certificate_definitions(registry, pki, (vhost,), admin_password)
+    definitions_file.write_text(json.dumps(provisioning))
     # Unique on this machine: other sessions (and engineers) share epmd and the host name.
     name = f"tls-{os.getpid()}-{secrets.token_hex(3)}"
     for _ in range(3):  # another process may take a free port before the node binds it
         base = free_port_base()
         started = _node_script(
             nodes_dir,
-            *("start", name, str(base), "--tls", str(pki_dir), "--no-plain"),
+            *("start", name, str(base), "--tls", str(pki_dir), "--no-plain", "--management"),
             *("--definitions", str(definitions_file), "--timeout", str(START_TIMEOUT_SECONDS)),
             *("--stop-with", str(os.getpid())),  # should this session die without teardown
         )
@@ -161,6 +168,6 @@ def running_tls_broker(work_dir: Path, registry: OrganisationRegistry) -> Iterat
         _node_script(nodes_dir, "stop", name)
         raise RuntimeError(f"the TLS RabbitMQ node did not start:\n{started.stderr}")
     try:
-        yield TlsBroker(name, base + 1, base, vhost, pki, nodes_dir)
+        yield TlsBroker(name, base + 1, base, vhost, pki, nodes_dir, admin_password)
     finally:
         _node_script(nodes_dir, "stop", name)

@@ -11,8 +11,13 @@ from berichtenbox.adapters import messages, trail
 from berichtenbox.adapters.citizens import CitizenRepository
 from berichtenbox.adapters.outbox import MongoReadReportOutbox
 from berichtenbox.adapters.retention_work import retention_work
-from berichtenbox.adapters.signing import Ed25519ReceiptSigner
-from berichtenbox.entrypoints import api, citizen_routes
+from berichtenbox.adapters.signing import (
+    Ed25519ReceiptSigner,
+    ReceiptKeys,
+    RetiredKey,
+    load_public_key,
+)
+from berichtenbox.entrypoints import api, citizen_routes, proof_routes
 from berichtenbox.entrypoints.subscriptions import Handlers, TrustedPublishers, subscriptions
 from berichtenbox.handlers.citizen import Mailbox
 from berichtenbox.handlers.citizens import CitizenProjection, DigitalDeliveryQueryHandler
@@ -35,7 +40,19 @@ class BerichtenboxApi:
     """What the HTTP routes use."""
 
     mailbox: Mailbox
-    signer: Ed25519ReceiptSigner
+    receipt_keys: ReceiptKeys
+
+
+def load_receipt_keys(settings: BerichtenboxSettings) -> ReceiptKeys:
+    """The current signing key and the retired ones, all of them published."""
+    signer = Ed25519ReceiptSigner.from_file(
+        settings.receipt_signing_key, settings.receipt_signing_key_valid_from
+    )
+    retired = [
+        RetiredKey(load_public_key(key.public_key), key.valid_from, key.valid_until)
+        for key in settings.receipt_retired_keys
+    ]
+    return ReceiptKeys(signer, retired)
 
 
 def compose(settings: BerichtenboxSettings) -> Service[BerichtenboxApi]:
@@ -45,7 +62,8 @@ def compose(settings: BerichtenboxSettings) -> Service[BerichtenboxApi]:
         runtime.database, warn_before=settings.retention().warn_before
     )
     trails = trail.TrailRepository(runtime.database)
-    signer = Ed25519ReceiptSigner.from_file(settings.receipt_signing_key)
+    receipt_keys = load_receipt_keys(settings)
+    signer = receipt_keys.signer
     outbox = MongoReadReportOutbox(runtime.database)
     read_reports = ReadReporter(outbox, store, trails, publisher, source, utc_now)
     work = retention_work(runtime.database)
@@ -73,8 +91,8 @@ def compose(settings: BerichtenboxSettings) -> Service[BerichtenboxApi]:
         runtime=runtime,
         subscriptions=subscriptions(handlers, registry, reject, trusted),
         create_indexes=create_indexes,
-        api=BerichtenboxApi(Mailbox(store, trails, read_reports, utc_now), signer),
-        routers=(api.router, citizen_routes.router),
+        api=BerichtenboxApi(Mailbox(store, trails, read_reports, utc_now, signer), receipt_keys),
+        routers=(api.router, citizen_routes.router, proof_routes.router),
         jobs=(
             partial(retention.run_periodically, settings.retention_scan_seconds, utc_now),
             partial(read_reports.sweep_periodically, settings.read_report_sweep_seconds),

@@ -41,7 +41,16 @@ class MessageStore(Protocol):
 
     async def set_read_at(self, message_id: str, at: datetime) -> None: ...
 
-    async def set_folder(self, message_id: str, folder: str) -> None: ...
+    async def set_folder(
+        self,
+        message_id: str,
+        folder: str,
+        *,
+        trashed_from: str | None = None,
+        trashed_at: datetime | None = None,
+    ) -> None:
+        """One write: the folder, and (in the trash) where it came from and since when."""
+        ...
 
     async def open_attachment(self, file_id: str) -> AsyncIterator[bytes]:
         """Raises LookupError when the file is gone."""

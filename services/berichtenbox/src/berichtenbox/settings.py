@@ -3,12 +3,27 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
+from berichtenbox.adapters.signing import load_public_key
 from berichtenbox.domain.message import RetentionPolicy
 from mijnoverheid.settings import REPOSITORY_ROOT, PlatformSettings
 
 DEV_RECEIPT_KEY = REPOSITORY_ROOT / "config" / "dev-receipt-signing.key"
+
+
+class RetiredReceiptKey(BaseModel):
+    """A receipt key signed with before a rotation: its public key and when it was in use."""
+
+    public_key: Path
+    valid_from: AwareDatetime
+    valid_until: AwareDatetime
+
+    @model_validator(mode="after")
+    def _a_period(self) -> RetiredReceiptKey:
+        if self.valid_until <= self.valid_from:
+            raise ValueError("valid_until must come after valid_from")
+        return self
 
 
 class BerichtenboxSettings(PlatformSettings):
@@ -16,6 +31,14 @@ class BerichtenboxSettings(PlatformSettings):
         default=DEV_RECEIPT_KEY,
         description="PEM Ed25519 private key that signs delivery receipts (the default is a "
         "development key)",
+    )
+    receipt_signing_key_valid_from: AwareDatetime | None = Field(
+        default=None, description="since when RECEIPT_SIGNING_KEY signs (published with it)"
+    )
+    receipt_retired_keys: list[RetiredReceiptKey] = Field(
+        default_factory=list,
+        description='JSON: [{"public_key": "<PEM file>", "valid_from": "<RFC 3339>", '
+        '"valid_until": "<RFC 3339>"}]: every key signed with before, still published',
     )
     notifier_broker_user: str = Field(
         default="notifier", description="the only broker user trusted for notification statuses"
@@ -34,6 +57,25 @@ class BerichtenboxSettings(PlatformSettings):
         problems = super().production_problems()
         if self.receipt_signing_key.resolve() == DEV_RECEIPT_KEY.resolve():
             problems.append("RECEIPT_SIGNING_KEY is the committed development key")
+        if any(_same_key(key.public_key, DEV_RECEIPT_KEY) for key in self.receipt_retired_keys):
+            problems.append("RECEIPT_RETIRED_KEYS lists the committed development key")
+        problems += self.platform_user_problems(
+            notifier_broker_user=self.notifier_broker_user,
+            portal_broker_user=self.portal_broker_user,
+        )
+        return problems
+
+    def configuration_problems(self) -> list[str]:
+        problems = super().configuration_problems()
+        for key in self.receipt_retired_keys:
+            if not key.public_key.is_file():
+                problems.append(f"RECEIPT_RETIRED_KEYS names a file that cannot be read: {key}")
+        newest_retired = max((key.valid_until for key in self.receipt_retired_keys), default=None)
+        current = self.receipt_signing_key_valid_from
+        if current and newest_retired and newest_retired > current:
+            problems.append(
+                "RECEIPT_SIGNING_KEY_VALID_FROM is before the end of a retired key's period"
+            )
         return problems
 
     def retention(self) -> RetentionPolicy:
@@ -41,3 +83,11 @@ class BerichtenboxSettings(PlatformSettings):
             default=timedelta(days=self.retention_days),
             warn_before=timedelta(days=self.expiry_warning_days),
         )
+
+
+def _same_key(public_key: Path, private_key: Path) -> bool:
+    """Whether a public key file holds the public half of `private_key`."""
+    try:
+        return load_public_key(public_key) == load_public_key(private_key)
+    except (OSError, ValueError):
+        return False

@@ -148,6 +148,7 @@ async def test_listing_is_newest_first_paged_filtered_and_searchable(
     assert folders == [
         {"name": "inbox", "total": 3, "unread": 2},
         {"name": "archive", "total": 1, "unread": 1},
+        {"name": "trash", "total": 0, "unread": 0},
     ]
     for params in ({"folder": "../x"}, {"sender_oin": "123"}, {"page_size": 1000}):
         assert_problem(await api.get("/api/v1/messages", params=params, headers=me), 400)
@@ -260,7 +261,7 @@ async def test_moving_between_folders_is_in_the_trail_without_folder_names(
     assert folders[2] == {"name": "Belastingen 2025", "total": 1, "unread": 1}
 
 
-async def test_delete_removes_content_and_files_but_keeps_metadata_and_a_valid_trail(
+async def test_delete_for_good_removes_content_and_files_but_keeps_metadata_and_trail(
     platform: Platform, api: httpx.AsyncClient, belastingdienst: OrganisationClient
 ) -> None:
     bsn = random_bsn()
@@ -273,8 +274,10 @@ async def test_delete_removes_content_and_files_but_keeps_metadata_and_a_valid_t
     file_id = before["attachments"][0]["file_id"]
     assert await files.count_documents({"_id": file_id}) == 1
 
+    url = f"/api/v1/messages/{message_id}"
+    assert (await api.delete(url, headers=as_citizen(bsn))).status_code == 204  # to the trash
     for _ in range(2):  # deleting again changes nothing
-        response = await api.delete(f"/api/v1/messages/{message_id}", headers=as_citizen(bsn))
+        response = await api.delete(f"{url}/content", headers=as_citizen(bsn))
         assert response.status_code == 204, response.text
 
     stored, trail = await snapshot(platform, message_id)
@@ -294,8 +297,10 @@ async def test_delete_removes_content_and_files_but_keeps_metadata_and_a_valid_t
         f"/api/v1/messages/{message_id}/attachments/0", headers=as_citizen(bsn)
     )
     assert_problem(download, 410)
-    listed = (await api.get("/api/v1/messages", headers=as_citizen(bsn))).json()
-    assert listed["total"] == 0
+    for folder in (None, "trash"):
+        params = {"folder": folder} if folder else {}
+        listed = (await api.get("/api/v1/messages", params=params, headers=as_citizen(bsn))).json()
+        assert listed["total"] == 0
     verification = await api.get(
         f"/api/v1/messages/{message_id}/trail/verification", headers=as_citizen(bsn)
     )
@@ -359,6 +364,9 @@ async def test_another_citizen_can_neither_see_nor_touch_a_message(
         await api.get(f"{url}/attachments/0", headers=stranger),
         await api.put(f"{url}/folder", json={"folder": "archive"}, headers=stranger),
         await api.delete(url, headers=stranger),
+        await api.post(f"{url}/restore", headers=stranger),
+        await api.delete(f"{url}/content", headers=stranger),
+        await api.get(f"{url}/receipt", headers=stranger),
         await api.get(f"{url}/trail", headers=stranger),
         await api.get(f"{url}/trail.txt", headers=stranger),
         await api.get(f"{url}/trail/verification", headers=stranger),
@@ -369,7 +377,7 @@ async def test_another_citizen_can_neither_see_nor_touch_a_message(
     listed = (await api.get("/api/v1/messages", headers=stranger)).json()
     assert listed["total"] == 0
     folders = (await api.get("/api/v1/folders", headers=stranger)).json()["folders"]
-    assert [folder["total"] for folder in folders] == [0, 0]
+    assert [folder["total"] for folder in folders] == [0, 0, 0]
     assert await snapshot(platform, message_id) == before
     assert not belastingdienst.events(
         "message-read", lambda e: e["data"]["message_id"] == message_id

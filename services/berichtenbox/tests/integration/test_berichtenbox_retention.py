@@ -153,7 +153,7 @@ async def test_expired_content_is_removed_once_and_the_trail_stays(
         assert verification.json()["valid"] is True
 
 
-async def test_unread_messages_get_one_expiry_warning_read_ones_none(
+async def test_unread_messages_get_one_expiry_warning_read_and_trashed_ones_none(
     platform: Platform,
     berichtenbox: ServiceProcess,
     replica_broker: RabbitBroker,
@@ -162,10 +162,15 @@ async def test_unread_messages_get_one_expiry_warning_read_ones_none(
     bsn = random_bsn()
     unread = await deliver(belastingdienst, bsn, timedelta(days=1000))
     read = await deliver(belastingdienst, bsn, timedelta(days=1000))
+    trashed = await deliver(belastingdienst, bsn, timedelta(days=1000))
     sentinel = await deliver(belastingdienst, bsn, timedelta(days=1010))
     async with httpx.AsyncClient(base_url=berichtenbox.base_url) as api:
         opened = await api.get(f"/api/v1/messages/{read['message_id']}", headers=as_citizen(bsn))
         assert opened.status_code == 200
+        deleted = await api.delete(
+            f"/api/v1/messages/{trashed['message_id']}", headers=as_citizen(bsn)
+        )
+        assert deleted.status_code == 204
     expires_at: datetime = (await stored(platform, unread["message_id"]))["expires_at"]
     in_window = expires_at - timedelta(days=5)  # the sentinel is not in the window yet
 
@@ -187,6 +192,7 @@ async def test_unread_messages_get_one_expiry_warning_read_ones_none(
 
     [warning] = warnings_for(unread)
     assert warnings_for(read) == []
+    assert warnings_for(trashed) == [], "the citizen deleted it: no reminder to read it"
     event = unread["event"]
     assert warning["id"] == derived_event_id(event["source"], event["id"], "message-expiring")
     assert warning["_routing_key"] == (

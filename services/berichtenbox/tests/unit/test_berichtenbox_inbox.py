@@ -9,7 +9,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from berichtenbox.adapters.signing import Ed25519ReceiptSigner
 from berichtenbox.domain import mailbox as rules
 from berichtenbox.domain.mailbox import (
     FolderCount,
@@ -25,7 +27,8 @@ from berichtenbox.domain.trail import TrailEntry, TrailKind, next_entry
 from berichtenbox.domain.trail_export import trail_text
 from berichtenbox.entrypoints.citizen_views import content_disposition
 from berichtenbox.handlers.citizen import Mailbox
-from berichtenbox.handlers.read_reports import ReadReporter
+from berichtenbox.handlers.read_reports import UNREAD_GRACE, ReadReporter
+from berichtenbox.ports import Record
 from mijnoverheid.contracts import events
 from mijnoverheid.contracts.envelope import derived_event_id, source_for
 from services.berichtenbox.tests.unit.fakes import InMemoryTrail, RecordingPublisher
@@ -89,9 +92,10 @@ def test_folder_names_that_are_refused(requested: str) -> None:
 
 
 def test_the_trail_records_only_the_kind_of_an_own_folder() -> None:
-    assert [folder_kind(f) for f in ("inbox", "archive", "Scheiding")] == [
+    assert [folder_kind(f) for f in ("inbox", "archive", "trash", "Scheiding")] == [
         "inbox",
         "archive",
+        "trash",
         "own",
     ]
 
@@ -103,6 +107,7 @@ def test_folder_overview_lists_the_standard_folders_first_also_when_empty() -> N
         FolderCount("archive", 3, 0),
         FolderCount("Belasting", 1, 0),
         FolderCount("zorg", 2, 1),
+        FolderCount("trash", 0, 0),
     ]
 
 
@@ -180,8 +185,20 @@ class InMemoryInboxStore:
     async def set_read_at(self, message_id: str, at: datetime) -> None:
         self.messages[message_id] = replace(self.messages[message_id], read_at=at)
 
-    async def set_folder(self, message_id: str, folder: str) -> None:
-        self.messages[message_id] = replace(self.messages[message_id], folder=folder)
+    async def set_folder(
+        self,
+        message_id: str,
+        folder: str,
+        *,
+        trashed_from: str | None = None,
+        trashed_at: datetime | None = None,
+    ) -> None:
+        self.messages[message_id] = replace(
+            self.messages[message_id],
+            folder=folder,
+            trashed_from=trashed_from,
+            trashed_at=trashed_at,
+        )
 
     async def open_attachment(self, file_id: str) -> AsyncIterator[bytes]:
         if file_id not in self.files:
@@ -257,7 +274,8 @@ def world(*messages: Message, failures: int = 0) -> World:
         source=PLATFORM_SOURCE,
         clock=clock,
     )
-    inbox = Mailbox(store=store, trail=trail, read_reports=read_reports, clock=clock)
+    signer = Ed25519ReceiptSigner(Ed25519PrivateKey.generate())
+    inbox = Mailbox(store=store, trail=trail, read_reports=read_reports, clock=clock, signer=signer)
     return World(store, trail, publisher, clock, inbox, outbox, read_reports)
 
 
@@ -294,6 +312,44 @@ async def test_a_failed_report_is_owed_and_the_sweep_sends_it_without_another_re
     assert await w.read_reports.sweep_once() == 0
 
 
+class CrashAfterReadError(Exception):
+    pass
+
+
+async def test_a_crash_right_after_the_read_is_recorded_still_reports_it() -> None:
+    # Found in review: the read entry came first, so a crash before the outbox row lost the
+    # message-read for good (unless the citizen opened the message again).
+    w = world(a_message())
+    recorded = w.trail.append
+
+    async def append_then_crash(message_id: str, record: Record) -> None:
+        await recorded(message_id, record)
+        raise CrashAfterReadError
+
+    w.trail.append = append_then_crash  # type: ignore[method-assign]
+    with pytest.raises(CrashAfterReadError):
+        await w.inbox.open(BSN, "m-1")
+    w.trail.append = recorded  # type: ignore[method-assign]
+
+    w.clock.now += timedelta(minutes=1)
+    assert await w.read_reports.sweep_once() == 1
+    [(event, _)] = w.publisher.published
+    assert event.id == read_report_id()
+    assert event.data["read_at"].startswith("2026-03-02T10:00:00"), "the trail's read time"
+    assert w.outbox.owed_reports == {}
+
+
+async def test_a_report_owed_for_a_read_that_never_happened_is_dropped_after_the_grace() -> None:
+    w = world(a_message())
+    await w.read_reports.owe("m-1")  # the request died before the read was recorded
+    assert await w.read_reports.sweep_once() == 0
+    assert list(w.outbox.owed_reports) == ["m-1"], "perhaps a read still in flight"
+    w.clock.now += UNREAD_GRACE + timedelta(seconds=1)
+    assert await w.read_reports.sweep_once() == 0
+    assert w.outbox.owed_reports == {}
+    assert w.publisher.published == []
+
+
 async def test_a_failed_report_is_retried_on_the_next_read_with_the_same_event() -> None:
     w = world(a_message(), failures=1)
     message = await w.inbox.open(BSN, "m-1")
@@ -314,8 +370,11 @@ async def test_another_citizen_gets_not_found_for_everything() -> None:
         w.inbox.open(OTHER_BSN, "m-1"),
         w.inbox.attachment(OTHER_BSN, "m-1", 0),
         w.inbox.move(OTHER_BSN, "m-1", "archive"),
-        w.inbox.delete(OTHER_BSN, "m-1"),
+        w.inbox.trash(OTHER_BSN, "m-1"),
+        w.inbox.restore(OTHER_BSN, "m-1"),
+        w.inbox.delete_for_good(OTHER_BSN, "m-1"),
         w.inbox.trail_of(OTHER_BSN, "m-1"),
+        w.inbox.receipt(OTHER_BSN, "m-1"),
     ):
         with pytest.raises(rules.MessageNotFoundError):
             await action
@@ -339,11 +398,11 @@ async def test_moving_records_only_real_moves_and_not_the_folder_name() -> None:
     assert w.store.messages["m-1"].folder == "archive"
 
 
-async def test_delete_removes_the_content_once_and_then_the_message_is_gone() -> None:
-    w = world(a_message())
-    await w.inbox.delete(BSN, "m-1")
+async def test_delete_for_good_removes_the_content_once_and_then_the_message_is_gone() -> None:
+    w = world(a_message(folder="trash", trashed_from="inbox", trashed_at=NOW))
+    await w.inbox.delete_for_good(BSN, "m-1")
     w.clock.now += timedelta(minutes=1)
-    await w.inbox.delete(BSN, "m-1")
+    await w.inbox.delete_for_good(BSN, "m-1")
 
     deleted = w.store.messages["m-1"]
     assert (deleted.subject, deleted.body, deleted.attachments) == ("", "", ())

@@ -438,7 +438,8 @@ async def test_an_invalid_bsn_is_rejected_and_nothing_is_stored(
     assert key == f"berichtenbox.message-rejected.{belastingdienst.oin}"
     assert event.type == "nl.mijnoverheid.berichtenbox.message-rejected"
     assert event.source == PLATFORM_SOURCE
-    assert event.id == derived_event_id(belastingdienst.oin, "evt-0001", "message-rejected")
+    refused_source = source_for(belastingdienst.oin, "zaaksysteem")
+    assert event.id == derived_event_id(refused_source, "evt-0001", "message-rejected")
     assert event.time == START
     assert event.data["reason"] == "invalid-bsn"
     assert event.data["rejected_event_id"] == "evt-0001"
@@ -592,13 +593,17 @@ async def test_attachments_are_stored_with_the_message(
     publisher: RecordingPublisher,
     belastingdienst: Organisation,
 ) -> None:
-    attachment = {"file_name": "aanslag.pdf", "media_type": "application/pdf", "content": "YWJj"}
+    attachment = {
+        "file_name": "aanslag.pdf",
+        "media_type": "application/pdf",
+        "content": "JVBERi1hYmM=",
+    }
     await handler(message_sent(belastingdienst, attachments=[attachment]))
     (stored,) = store.messages.values()
     (file,) = stored.attachments
-    assert store.files == {file.file_id: b"abc"}
+    assert store.files == {file.file_id: b"%PDF-abc"}
     event, _ = only(publisher)
-    assert b"YWJj" not in encode(event)
+    assert b"JVBERi1hYmM=" not in encode(event)
 
 
 async def test_a_batch_decides_and_answers_exactly_as_one_by_one(
@@ -608,7 +613,7 @@ async def test_a_batch_decides_and_answers_exactly_as_one_by_one(
     belastingdienst: Organisation,
 ) -> None:
     stichting = organisation(registry, "stichting-voorbeeld")
-    attachment = {"file_name": "a.pdf", "media_type": "application/pdf", "content": "YWJj"}
+    attachment = {"file_name": "a.pdf", "media_type": "application/pdf", "content": "JVBERi1hYmM="}
     answered = [
         message_sent(belastingdienst, "evt-1"),
         message_sent(belastingdienst, "evt-2", recipient_bsn=INVALID_BSN),
@@ -686,7 +691,7 @@ async def test_a_redelivery_in_a_batch_after_the_expiry_window_moved_is_delivere
 ) -> None:
     # In bounds when first stored (30 days + 1 hour ahead), out of bounds two hours later.
     expires_at = (clock.now + timedelta(days=30, hours=1)).isoformat()
-    delivery = message_sent(belastingdienst, expires_at=expires_at)
+    delivery = message_sent(belastingdienst, expires_at=expires_at, deadline="2026-02-01")
     await concurrently(handler, [delivery])
     clock.advance(2 * 3600)
 

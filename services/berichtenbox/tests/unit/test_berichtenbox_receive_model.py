@@ -100,6 +100,26 @@ def test_an_expiry_outside_the_bounds_is_refused(offset: timedelta) -> None:
     assert refused.value.reason is RejectionReason.EXPIRY_OUT_OF_BOUNDS
 
 
+def test_a_deadline_after_the_chosen_expiry_is_refused() -> None:
+    expires_at = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)  # 12:00 in Amsterdam
+    with pytest.raises(Refusal) as refused:
+        received(sent(expires_at=expires_at, deadline=date(2026, 6, 1)))
+    assert refused.value.reason is RejectionReason.EXPIRY_OUT_OF_BOUNDS
+    assert "deadline lies after expires_at" in refused.value.detail
+    # Readable until the end of the deadline day in the Netherlands (22:00 UTC in summer).
+    midnight = datetime(2026, 5, 31, 22, 0, tzinfo=UTC)
+    assert received(sent(expires_at=midnight, deadline=date(2026, 5, 31))).message.deadline
+
+
+def test_a_deadline_beyond_the_platforms_retention_is_refused_too() -> None:
+    last_day = (NOW_MS + POLICY.default).date() - timedelta(days=1)
+    assert received(sent(deadline=last_day)).message.deadline == last_day
+    with pytest.raises(Refusal) as refused:
+        received(sent(deadline=last_day + timedelta(days=2)))
+    assert refused.value.reason is RejectionReason.EXPIRY_OUT_OF_BOUNDS
+    assert "set expires_at" in refused.value.detail
+
+
 def test_attachments_get_their_size_and_sha256() -> None:
     new = received(
         sent(

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from gegevens.domain import model, rules
 from gegevens.entrypoints import subscriptions, views
 from mijnoverheid.contracts import events, routing
-from mijnoverheid.contracts.envelope import CloudEvent, derived_event_id
+from mijnoverheid.contracts.envelope import CloudEvent, derived_event_id, source_for
 from mijnoverheid.contracts.gegevens import (
     GegevensEventRejected,
     RegistrationChanged,
@@ -69,7 +69,8 @@ def test_the_example_changes_are_allowed_and_the_answers_carry_the_derived_ids(
     rejected = events["event-rejected"]
     rdw = registry.by_broker_user("rdw")
     assert rdw is not None
-    expected = derived_event_id(rdw.oin, rejected["data"]["rejected_event_id"], "event-rejected")
+    source = source_for(rdw.oin, "kentekenregister")  # the system the docs name
+    expected = derived_event_id(source, rejected["data"]["rejected_event_id"], "event-rejected")
     assert rejected["id"] == expected
 
 

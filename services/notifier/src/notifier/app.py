@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 import aiosmtplib
 from pymongo.asynchronous.database import AsyncDatabase
@@ -22,7 +23,9 @@ from notifier.adapters.retries import RabbitRetryScheduler
 from notifier.adapters.smtp import SmtpMailer
 from notifier.adapters.smtp_pool import SmtpPool
 from notifier.adapters.templates import TemplateRenderer
+from notifier.adapters.throttle import VerificationMailSlots
 from notifier.domain.attempt import RetryPolicy
+from notifier.domain.throttle import Limit
 from notifier.entrypoints import api
 from notifier.entrypoints.subscriptions import TrustedPublishers, subscriptions
 from notifier.handlers.bounces import BounceHandler
@@ -47,8 +50,13 @@ def compose(settings: NotifierSettings) -> Service[NotifierApi]:
     registry, publisher, source = runtime.registry, runtime.publisher, runtime.source
     store = notifications.NotificationRepository(runtime.database)
     contact_details = contacts.ContactRepository(runtime.database)
-    pool = smtp_pool(settings)
-    mailer = smtp_mailer(settings, pool)
+    pool = smtp_pool(settings, settings.smtp_pool_size)
+    mailer = smtp_mailer(settings, pool, settings.smtp_rate_limit)
+    verification_pool = smtp_pool(settings, 1)
+    verification_mailer = smtp_mailer(
+        settings, verification_pool, settings.smtp_verification_rate_limit
+    )
+    mail_slots = VerificationMailSlots(runtime.database)
     renderer = TemplateRenderer(settings.portal_url)
     dispatcher = Dispatcher(
         store=store,
@@ -81,10 +89,15 @@ def compose(settings: NotifierSettings) -> Service[NotifierApi]:
     )
     contact_service = ContactService(
         contacts=contact_details,
-        mailer=mailer,
+        mailer=verification_mailer,
         renderer=renderer,
         clock=utc_now,
         verification_valid_for=timedelta(seconds=settings.notifier_verification_valid_seconds),
+        mail_slots=mail_slots,
+        mail_limits=(
+            Limit(timedelta(hours=1), settings.notifier_verification_mails_per_hour),
+            Limit(timedelta(days=1), settings.notifier_verification_mails_per_day),
+        ),
         auto_verify=settings.notifier_dev_auto_verify,
     )
     scanner = OverdueScanner(
@@ -95,7 +108,12 @@ def compose(settings: NotifierSettings) -> Service[NotifierApi]:
         clock=utc_now,
         interval_seconds=settings.notifier_overdue_scan_seconds,
     )
-    jobs: list[Job] = [scanner.run, pool.close_at_shutdown]
+    jobs: list[Job] = [
+        scanner.run,
+        pool.close_at_shutdown,
+        verification_pool.close_at_shutdown,
+        partial(mail_slots.sweep_periodically, utc_now, 3600.0),
+    ]
     if settings.bounce_secret_is_the_development_default:
         jobs.append(_warn_of_the_development_bounce_secret)
     if settings.notifier_bounce_port:
@@ -122,7 +140,7 @@ def compose(settings: NotifierSettings) -> Service[NotifierApi]:
     )
 
 
-def smtp_pool(settings: NotifierSettings) -> SmtpPool:
+def smtp_pool(settings: NotifierSettings, size: int) -> SmtpPool:
     async def connect() -> aiosmtplib.SMTP:
         client = aiosmtplib.SMTP(
             hostname=settings.smtp_host,
@@ -130,6 +148,7 @@ def smtp_pool(settings: NotifierSettings) -> SmtpPool:
             start_tls=settings.smtp_starttls,
             use_tls=settings.smtp_implicit_tls,
             validate_certs=settings.smtp_validate_certs,
+            cert_bundle=str(settings.smtp_ca_file) if settings.smtp_ca_file else None,
             username=settings.smtp_username,
             password=settings.smtp_password,
             timeout=settings.smtp_timeout_seconds,
@@ -137,11 +156,10 @@ def smtp_pool(settings: NotifierSettings) -> SmtpPool:
         await client.connect()
         return client
 
-    return SmtpPool(settings.smtp_pool_size, connect)
+    return SmtpPool(size, connect)
 
 
-def smtp_mailer(settings: NotifierSettings, pool: SmtpPool) -> SmtpMailer:
-    rate = settings.smtp_rate_limit
+def smtp_mailer(settings: NotifierSettings, pool: SmtpPool, rate: float) -> SmtpMailer:
     return SmtpMailer(
         pool=pool,
         limiter=TokenBucket(rate, burst=max(1, int(rate))),

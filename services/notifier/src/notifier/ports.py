@@ -6,12 +6,14 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Protocol
 
+from mijnoverheid.kernel import BusyError
 from mijnoverheid.timed_work import WorkUnit, WorkUnits
 from notifier.domain.attempt import Outcome
 from notifier.domain.contact import Contact, Language, Preferences
 from notifier.domain.email import Email
 from notifier.domain.notification import Notification
 from notifier.domain.request import NotificationRequest
+from notifier.domain.throttle import Window
 from notifier.domain.verification import Verification
 
 
@@ -62,8 +64,14 @@ class ContactStore(Protocol):
         ...
 
 
-class NotificationBusyError(Exception):
-    """Another worker is sending this notification right now: try again later."""
+class NotificationBusyError(BusyError):
+    """Another worker is sending this notification right now: an expected wait (the delivery
+    is held in place, see `BusyError`), over by `retry_after_seconds` at the latest, when
+    that worker's sending lease runs out."""
+
+    def __init__(self, notification_id: str, retry_after_seconds: float = 0.0) -> None:
+        super().__init__(f"notification {notification_id} is being sent", retry_after_seconds)
+        self.notification_id = notification_id
 
 
 class Mailer(Protocol):
@@ -102,3 +110,9 @@ class NotificationQueries(NotificationStore, Protocol):
 
 # Which units of the overdue check a scan has to do, and which replica does each.
 OverdueWork = WorkUnits
+
+
+class MailSlots(Protocol):
+    """The confirmation-mail throttle's windows (domain/throttle.py)."""
+
+    async def take(self, window: Window) -> bool: ...

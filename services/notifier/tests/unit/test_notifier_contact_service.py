@@ -14,6 +14,7 @@ from notifier.domain.attempt import Accepted, Outcome, smtp_reply
 from notifier.domain.contact import Contact, Language, Preferences
 from notifier.domain.email import Email
 from notifier.domain.request import NotificationRequest
+from notifier.domain.throttle import Window
 from notifier.domain.verification import Verification
 from notifier.handlers.contacts import ContactRefusedError, ContactService
 
@@ -79,6 +80,21 @@ class Contacts:
         return True
 
 
+class MailSlots:
+    """Honours ports.MailSlots: a slot of a window is taken once."""
+
+    def __init__(self) -> None:
+        self.taken: set[str] = set()
+
+    async def take(self, window: Window) -> bool:
+        for number in range(1, window.mails + 1):
+            await asyncio.sleep(0)
+            if (key := f"{window.key}#{number}") not in self.taken:
+                self.taken.add(key)
+                return True
+        return False
+
+
 @dataclass
 class Mailer:
     sent: list[str] = field(default_factory=list)
@@ -118,6 +134,7 @@ def service(contacts: Contacts, renderer: Renderer) -> ContactService:
         renderer=renderer,
         clock=lambda: NOW,
         verification_valid_for=timedelta(hours=24),
+        mail_slots=MailSlots(),
     )
 
 

@@ -65,6 +65,15 @@ def test_legal_effect_kind_and_deadline_are_mentioned_when_given() -> None:
     assert "9 maart 2026" in email.html
 
 
+def test_a_kind_with_a_domain_name_never_reaches_the_mail() -> None:
+    # Refused at the Berichtenbox's door; this guards messages stored before that rule.
+    lure = "Betaal direct via www.belasting-terugave.nl"
+    email = renderer.notification(request(kind=lure), Language.NL)
+    assert "belasting-terugave" not in email.text
+    assert "belasting-terugave" not in email.html
+    assert "Soort bericht" not in email.text
+
+
 def test_a_message_without_legal_effect_says_so_and_names_no_deadline() -> None:
     email = renderer.notification(request(legal_effect=False, deadline=None), Language.NL)
     assert NO_LEGAL_EFFECT_NL in email.text

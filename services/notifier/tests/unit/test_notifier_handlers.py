@@ -230,8 +230,11 @@ async def test_a_notification_another_worker_is_sending_is_busy_until_its_lease_
     claimed = world.store.only()
     world.store.notifications[notification_id] = replace(claimed, history=claimed.history[:2])
     world.mailer.attempts.clear()
-    with pytest.raises(NotificationBusyError):
+    world.clock.now += timedelta(seconds=30)
+    with pytest.raises(NotificationBusyError) as busy:
         await world.handler(delivery(event))
+    # The wait is over when the lease is: the consumer waits in place at most that long.
+    assert busy.value.retry_after_seconds == (LEASE - timedelta(seconds=30)).total_seconds()
     world.clock.now += LEASE + timedelta(seconds=1)
     await world.handler(delivery(event))
     assert len(world.mailer.attempts) == 1

@@ -7,13 +7,13 @@ import asyncio
 import uvicorn
 
 from mijnoverheid import logs
-from mijnoverheid.runtime import refuse_unsafe_production
+from mijnoverheid.runtime import load_settings, refuse_unsafe_production
 from portal.settings import PortalSettings
 from portal.web.app import create_app
 
 
 def main() -> None:
-    settings = PortalSettings()  # from the environment
+    settings = load_settings(PortalSettings)  # from the environment
     refuse_unsafe_production(settings)
     logs.configure(settings.log_level, "portal")
     config = uvicorn.Config(

@@ -119,3 +119,19 @@ def wait_for(
 
 def heading(driver: WebDriver) -> str:
     return str(driver.find_element(By.TAG_NAME, "h1").text)
+
+
+def screenshot(driver: WebDriver, name: str) -> None:
+    """With DOCS_SCREENSHOTS=<folder> (`make screenshots`), keeps the whole page as
+    <folder>/<name>.png, for the documentation; otherwise does nothing."""
+    folder = os.environ.get("DOCS_SCREENSHOTS")
+    if not folder:
+        return
+    width, height = driver.get_window_size()["width"], driver.get_window_size()["height"]
+    page_height = int(driver.execute_script("return document.documentElement.scrollHeight"))
+    driver.set_window_size(width, max(height, page_height + 120))  # the whole page, no scrolling
+    try:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        driver.save_screenshot(str(Path(folder) / f"{name}.png"))
+    finally:
+        driver.set_window_size(width, height)

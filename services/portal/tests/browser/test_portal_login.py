@@ -121,6 +121,23 @@ async def test_an_idle_session_sends_the_citizen_back_to_login(
     assert await system.session_document(cookie) is None
 
 
+async def test_a_session_past_its_absolute_limit_sends_the_citizen_back_to_login(
+    system: PortalSystem, browser: WebDriver
+) -> None:
+    log_in(browser, system, JANSEN)
+    cookie = session_cookie(browser)
+    assert cookie is not None
+    session = await system.session_document(cookie)
+    assert session is not None
+    sessions = system.platform.database("portal").sessions
+    born = session["created_at"] - timedelta(hours=8, seconds=1)  # type: ignore[operator]
+    await sessions.update_one({"_id": session["_id"]}, {"$set": {"created_at": born}})
+
+    browser.get(f"{system.url}/berichtenbox")  # active a moment ago, yet too old
+    wait_for(browser, lambda d: d.find_elements(By.ID, "acr-midden"), "the DigiD login page")
+    assert await system.session_document(cookie) is None
+
+
 async def test_the_language_switch_shows_every_text_in_english(
     system: PortalSystem, browser: WebDriver
 ) -> None:

@@ -174,6 +174,8 @@ async def test_the_citizens_pages_with_real_data(system: PortalSystem, browser: 
     browser.find_element(By.PARTIAL_LINK_TEXT, "bewijs van bezorging").click()
     wait_for(browser, lambda d: d.find_elements(By.ID, "verificatie"), "the proof page")
     assert browser.find_element(By.ID, "verificatie").get_attribute("data-valid") == "true"
+    receipt = browser.find_element(By.ID, "ontvangstbewijs")
+    assert receipt.get_attribute("data-valid") == "true", receipt.text
     assert_accessible(browser)
 
     # A case with three statuses.

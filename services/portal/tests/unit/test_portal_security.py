@@ -130,7 +130,9 @@ def test_age_from_the_date_of_birth() -> None:
 def test_production_needs_its_keys_https_and_secure_cookies(key_dir: Path) -> None:
     base = {
         "oidc_issuer": "https://digid.example",
-        "amqp_url": "amqps://portal@rabbitmq.example/mijnoverheid",
+        "amqp_url": "amqps://rabbitmq.example/mijnoverheid",
+        "amqp_cert_file": key_dir / "portal.pem",  # its certificate logs in (EXTERNAL)
+        "amqp_key_file": key_dir / "portal.key",
         "mongodb_url": "mongodb://db.example/?tls=true",
         "_env_file": None,
     }

@@ -10,6 +10,7 @@ import pytest
 from starlette.requests import Request
 
 from mijnoverheid.assurance import Level
+from portal.receipts import ReceiptCheck
 from portal.sessions import Citizen, Session
 from portal.web.render import LANGUAGES, Renderer, texts
 
@@ -29,7 +30,9 @@ MESSAGE = {
     "read": False,
     "read_at": None,
     "attachment_count": 1,
+    "trashed_at": None,
 }
+TRASHED = {**MESSAGE, "folder": "trash", "trashed_at": "2026-12-01T10:00:00Z"}
 STATUS = {
     "statustype_code": "ontvangen",
     "statustype_omschrijving": "Ontvangen",
@@ -64,7 +67,49 @@ REGISTRATION = {
         {"label": "Adres", "value": {"type": "text", "text": "Dorpsstraat 1"}},
     ],
 }
-FOLDERS = [{"name": "inbox", "total": 1, "unread": 1}, {"name": "Eigen", "total": 0, "unread": 0}]
+FOLDERS = [
+    {"name": "inbox", "total": 1, "unread": 1},
+    {"name": "Eigen", "total": 0, "unread": 0},
+    {"name": "trash", "total": 1, "unread": 0},
+]
+ATTACHMENT = {
+    "index": 0,
+    "href": "x",
+    "file_name": "a.pdf",
+    "media_type": "application/pdf",
+    "size": 10,
+    "sha256": "00",
+}
+# Every kind of trail entry, and moves into and out of the trash, have a label.
+TRAIL_KINDS: list[tuple[str, dict[str, str]]] = [
+    ("submitted", {}),
+    ("stored", {}),
+    ("notification", {}),
+    ("read", {}),
+    ("moved", {"from": "inbox", "to": "trash"}),
+    ("moved", {"from": "trash", "to": "own"}),
+    ("moved", {"from": "inbox", "to": "archive"}),
+    ("expiry-warned", {}),
+    ("expired", {}),
+    ("deleted", {}),
+]
+TRAIL = {
+    "message_id": "m-1",
+    "entries": [
+        {
+            "seq": seq,
+            "kind": kind,
+            "at": "2026-11-30T10:00:00.000Z",
+            "cause": kind,
+            "details": details,
+            "prev_hash": "0" * 64,
+            "hash": "a" * 64,
+        }
+        for seq, (kind, details) in enumerate(TRAIL_KINDS, start=1)
+    ],
+    "verification": {"valid": True, "entries": 1, "first_invalid_seq": None},
+}
+SIGNED = {"delivered_at": "2026-11-30T10:00:01.000Z", "content_digest": "sha256:00"}
 CONTACT = {
     "email": "a@example.nl",
     "email_verified": True,
@@ -81,46 +126,42 @@ PAGES: dict[str, dict[str, Any]] = {
         "folders": FOLDERS,
         "folder": "inbox",
         "search": "",
-        "unread": [MESSAGE],
-        "read": [],
+        "messages": [MESSAGE, {**MESSAGE, "read": True}],
+        "total": 2,
         "page": 2,
         "has_next": True,
+    },
+    "berichtenbox.html#trash": {
+        "folders": FOLDERS,
+        "folder": "trash",
+        "search": "",
+        "messages": [TRASHED],
+        "total": 1,
+        "page": 1,
+        "has_next": False,
     },
     "message.html": {
         "message": {
             **MESSAGE,
             "body": "Tekst",
             "content_digest": "sha256:00",
-            "attachments": [
-                {
-                    "index": 0,
-                    "href": "x",
-                    "file_name": "a.pdf",
-                    "media_type": "application/pdf",
-                    "size": 10,
-                    "sha256": "00",
-                }
-            ],
+            "attachments": [ATTACHMENT],
         },
+        "folders": FOLDERS,
+    },
+    "message.html#trash": {
+        "message": {**TRASHED, "body": "Tekst", "content_digest": "sha256:00", "attachments": []},
         "folders": FOLDERS,
     },
     "proof.html": {
         "message_id": "m-1",
-        "trail": {
-            "message_id": "m-1",
-            "entries": [
-                {
-                    "seq": 1,
-                    "kind": "submitted",
-                    "at": "2026-11-30T10:00:00.000Z",
-                    "cause": "submitted",
-                    "details": {},
-                    "prev_hash": "0" * 64,
-                    "hash": "a" * 64,
-                }
-            ],
-            "verification": {"valid": True, "entries": 1, "first_invalid_seq": None},
-        },
+        "trail": TRAIL,
+        "receipt": ReceiptCheck("valid", "bb-0123456789abcdef", SIGNED),
+    },
+    "proof.html#bad": {
+        "message_id": "m-1",
+        "trail": TRAIL,
+        "receipt": ReceiptCheck("bad_signature", "bb-0123456789abcdef", {}),
     },
     "cases.html": {"cases": [CASE], "page": 1, "has_next": False},
     "case.html": {"case": CASE},
@@ -178,7 +219,7 @@ def test_both_languages_have_the_same_texts() -> None:
 @pytest.mark.parametrize("template", sorted(PAGES))
 def test_every_page_renders(template: str, language: str) -> None:
     response = Renderer({"development": False}).page(
-        _request(language), template, **PAGES[template]
+        _request(language), template.split("#")[0], **PAGES[template]
     )
     body = bytes(response.body).decode()
     assert f'<html lang="{language}">' in body

@@ -6,15 +6,24 @@ Berichtenbox can tell a sender exactly why an event was refused.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import date, datetime
 from typing import Annotated, Final, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from mijnoverheid.contracts.attachments import (
+    ALLOWED_ATTACHMENT_MEDIA_TYPES as ALLOWED_ATTACHMENT_MEDIA_TYPES,
+)
+from mijnoverheid.contracts.attachments import (
+    MAX_ATTACHMENT_BYTES as MAX_ATTACHMENT_BYTES,
+)
+from mijnoverheid.contracts.attachments import (
+    MAX_TOTAL_ATTACHMENT_BYTES as MAX_TOTAL_ATTACHMENT_BYTES,
+)
+from mijnoverheid.contracts.attachments import Attachment as Attachment
 from mijnoverheid.contracts.envelope import Moment
 from mijnoverheid.contracts.rejection import Rejected, RejectionReason, rejection_error
+from mijnoverheid.contracts.texts import contains_link
 from mijnoverheid.identity import is_valid_bsn
 
 SERVICE: Final = "berichtenbox"
@@ -23,9 +32,9 @@ MAX_SUBJECT_CHARS = 200
 MAX_BODY_CHARS = 100_000
 MAX_REFERENCE_CHARS = 100
 MAX_ATTACHMENTS = 10
-MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
-MAX_TOTAL_ATTACHMENT_BYTES = 10 * 1024 * 1024
-ALLOWED_ATTACHMENT_MEDIA_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg"})
+# A whole message-sent event: 10 MiB of attachments as base64 (~13.4 MiB), the body and the
+# envelope. Also the broker's max_message_size (config/rabbitmq/limits.conf).
+MAX_MESSAGE_SENT_BYTES = 16 * 1024 * 1024
 
 
 def _bsn(value: str) -> str:
@@ -40,6 +49,15 @@ def _bsn_in_list(value: str) -> str:
     return value
 
 
+def _words_only(value: str) -> str:
+    if contains_link(value):
+        raise rejection_error(
+            RejectionReason.URL_NOT_ALLOWED,
+            "kind must not contain a link or domain name: it is quoted in the notification mail",
+        )
+    return value
+
+
 def _at_most(limit: int, field: str) -> AfterValidator:
     def check(value: str) -> str:
         if len(value) > limit:
@@ -49,52 +67,6 @@ def _at_most(limit: int, field: str) -> AfterValidator:
         return value
 
     return AfterValidator(check)
-
-
-class Attachment(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    file_name: Annotated[str, Field(min_length=1), _at_most(255, "file_name")]
-    media_type: str
-    content: str = Field(description="base64 of the file's bytes")
-
-    @field_validator("file_name")
-    @classmethod
-    def _plain_file_name(cls, value: str) -> str:
-        if "/" in value or "\\" in value or value in {".", ".."}:
-            raise ValueError("file_name must not contain a path")
-        return value
-
-    @field_validator("media_type")
-    @classmethod
-    def _allowed_media_type(cls, value: str) -> str:
-        if value not in ALLOWED_ATTACHMENT_MEDIA_TYPES:
-            raise rejection_error(
-                RejectionReason.ATTACHMENT_TYPE_NOT_ALLOWED,
-                "media_type is not allowed; allowed: "
-                + ", ".join(sorted(ALLOWED_ATTACHMENT_MEDIA_TYPES)),
-            )
-        return value
-
-    @field_validator("content")
-    @classmethod
-    def _base64_within_limit(cls, value: str) -> str:
-        if len(value) > (MAX_ATTACHMENT_BYTES + 2) // 3 * 4:
-            raise rejection_error(
-                RejectionReason.TOO_LARGE, f"an attachment exceeds {MAX_ATTACHMENT_BYTES} bytes"
-            )
-        try:
-            decoded = base64.b64decode(value, validate=True)
-        except binascii.Error as error:
-            raise ValueError("content is not valid base64") from error
-        if len(decoded) > MAX_ATTACHMENT_BYTES:
-            raise rejection_error(
-                RejectionReason.TOO_LARGE, f"an attachment exceeds {MAX_ATTACHMENT_BYTES} bytes"
-            )
-        return value
-
-    def decoded(self) -> bytes:
-        return base64.b64decode(self.content)
 
 
 class MessageSent(BaseModel):
@@ -111,12 +83,12 @@ class MessageSent(BaseModel):
         _at_most(MAX_REFERENCE_CHARS, "reference"),
     ]
     legal_effect: bool = Field(description="the message has legal effect (rechtsgevolg)")
-    kind: Annotated[str, _at_most(80, "kind")] | None = Field(
+    kind: Annotated[str, _at_most(80, "kind"), AfterValidator(_words_only)] | None = Field(
         default=None,
         # It is quoted in the notification e-mail: one line of words, no links.
         pattern=r"^\w[\w ,.'()-]*$",
         description="what kind of message this is, e.g. 'aanslag' or 'besluit': letters, "
-        "digits, spaces and , . ' ( ) -",
+        "digits, spaces and , . ' ( ) -; no domain name (url-not-allowed)",
     )
     deadline: date | None = Field(default=None, description="a deadline the citizen must meet")
     expires_at: Moment | None = Field(

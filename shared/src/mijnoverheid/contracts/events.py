@@ -19,6 +19,7 @@ IN, OUT, INTERNAL = Direction.INBOUND, Direction.OUTBOUND, Direction.INTERNAL
 MESSAGE_SENT = EventRoute(
     "berichtenbox", "message-sent", bb.MessageSent, IN,
     "An organisation sends a message to a citizen's Berichtenbox.",
+    max_bytes=bb.MAX_MESSAGE_SENT_BYTES,
 )  # fmt: skip
 MESSAGE_STATUS_REQUESTED = EventRoute(
     "berichtenbox", "message-status-requested", bb.MessageStatusRequested, IN,

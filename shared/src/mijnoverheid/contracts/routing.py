@@ -16,7 +16,17 @@ EXCHANGE = "mijnoverheid"
 UNROUTED_EXCHANGE = "mijnoverheid.unrouted"
 UNROUTED_QUEUE = "mijnoverheid.unrouted"
 DEAD_LETTER_EXCHANGE = "mijnoverheid.dead-letter"
+# Where ops replay a dead letter (python -m mijnoverheid.deadletters): a headers exchange that
+# routes on REPLAY_HEADER = the work queue's name, so a replayed delivery reaches exactly the
+# queue it died in, with its own routing key (the main exchange would copy it to every queue
+# bound to that key again, organisations' own queues included). Organisations may not write it.
+REPLAY_EXCHANGE = "mijnoverheid.replay"
+REPLAY_HEADER = "mijnoverheid-replay-to"
 TYPE_PREFIX = "nl.mijnoverheid"
+# The largest event a route takes unless it says otherwise; bodies above a route's limit are
+# refused (too-large) before they are parsed. The broker's max_message_size is the largest
+# route limit (config/rabbitmq/rabbitmq.conf).
+DEFAULT_MAX_EVENT_BYTES = 256 * 1024
 
 
 class Direction(StrEnum):
@@ -39,6 +49,7 @@ class EventRoute:
     data: type[BaseModel]
     direction: Direction
     description: str
+    max_bytes: int = DEFAULT_MAX_EVENT_BYTES
 
     @property
     def type(self) -> str:

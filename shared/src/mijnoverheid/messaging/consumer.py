@@ -14,7 +14,7 @@ from faststream.rabbit import RabbitMessage
 from pydantic import BaseModel, WithJsonSchema
 
 from mijnoverheid import metrics
-from mijnoverheid.kernel import UnprocessableEventError
+from mijnoverheid.kernel import BusyError, UnprocessableEventError
 from mijnoverheid.messaging.publisher import PublishNotConfirmedError
 
 logger = logging.getLogger(__name__)
@@ -63,6 +63,11 @@ INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
     TimeoutError,
 )
 MAX_OUTAGE_BACKOFF_SECONDS = 15.0
+# Waiting for another worker (BusyError): look again soon, at most this far apart, so that a
+# worker that finishes is noticed quickly; give up waiting (and count a failed delivery) after
+# the longest wait any holder may take, well below the broker's consumer timeout (30 min).
+MAX_WAIT_POLL_SECONDS = 5.0
+MAX_WAIT_SECONDS = 600.0
 
 
 async def process(message: RabbitMessage, handler: Handler, queue: str) -> None:
@@ -81,6 +86,7 @@ async def _handle(
     message: RabbitMessage, delivery: InboundDelivery, handler: Handler, queue: str
 ) -> str:
     outage_attempts = 0
+    waited = _Wait(queue, delivery)
     while True:
         try:
             await handler(delivery)
@@ -91,6 +97,12 @@ async def _handle(
             )
             await message.reject(requeue=False)
             return metrics.DEAD_LETTERED
+        except BusyError as busy:
+            if waited.seconds < MAX_WAIT_SECONDS:
+                await waited.sleep(busy)
+                continue
+            await _redeliver_later(message, delivery, queue, busy)
+            return metrics.REDELIVERED
         except INFRASTRUCTURE_ERRORS as error:
             outage_attempts += 1
             metrics.OUTAGE_RETRIES.labels(queue).inc()
@@ -110,6 +122,37 @@ async def _handle(
             return metrics.REDELIVERED
         await message.ack()
         return metrics.ACKED
+
+
+@dataclass
+class _Wait:
+    """Waiting in place for another worker: the delivery stays with us (its delivery count
+    unchanged), the handler runs again after a growing pause that never overshoots the time
+    the holder named. Expected, so logged once at info level, then at debug."""
+
+    queue: str
+    delivery: InboundDelivery
+    times: int = 0
+    seconds: float = 0.0
+
+    async def sleep(self, busy: BusyError) -> None:
+        self.times += 1
+        pause = min(busy.retry_after_seconds, MAX_WAIT_POLL_SECONDS, 0.25 * 2 ** (self.times - 1))
+        pause = max(pause, 0.05)
+        metrics.WAITS.labels(self.queue).inc()
+        logger.log(
+            logging.INFO if self.times == 1 else logging.DEBUG,
+            "held by another worker, waiting in place",
+            extra={
+                "queue": self.queue,
+                "message_id": self.delivery.message_id,
+                "delivery_count": self.delivery.delivery_count,
+                "wait": self.times,
+                "retry_after_seconds": round(busy.retry_after_seconds, 1),
+            },
+        )
+        await asyncio.sleep(pause)
+        self.seconds += pause
 
 
 async def _redeliver_later(

@@ -63,8 +63,8 @@ class RejectWith:
             }
         )
         assert isinstance(data, Rejected)
-        # The sender's OIN stands in for the (possibly invalid) source of the refused event.
-        id_ = derived_event_id(refused.sender.oin, refused.event_id, self.route.event)
+        # Event ids are unique per source: two systems of one organisation may share an id.
+        id_ = derived_event_id(*refused.answer_key, self.route.event)
         return self.route.new_event(data, source=self.source, id_=id_, time=self.clock())
 
 
@@ -89,7 +89,12 @@ class FromOrganisations(Generic[DataT, CommandT]):
 
     async def __call__(self, delivery: InboundDelivery) -> None:
         outcome: Accepted[Any] | Refused = accept_inbound(
-            delivery, self.registry, self.service, self.route.type, self.route.data
+            delivery,
+            self.registry,
+            self.service,
+            self.route.type,
+            self.route.data,
+            self.route.max_bytes,
         )
         if isinstance(outcome, Refused):
             await self.answer(outcome)
@@ -99,7 +104,14 @@ class FromOrganisations(Generic[DataT, CommandT]):
         except Refusal as refusal:
             event = outcome.event
             await self.answer(
-                Refused(outcome.sender, event.id, event.type, refusal.reason, refusal.detail)
+                Refused(
+                    outcome.sender,
+                    event.id,
+                    event.type,
+                    refusal.reason,
+                    refusal.detail,
+                    event.source,
+                )
             )
 
 

@@ -21,6 +21,7 @@ UNROUTED_EXCHANGE = RabbitExchange(
 DEAD_LETTER_EXCHANGE = RabbitExchange(
     routing.DEAD_LETTER_EXCHANGE, type=ExchangeType.DIRECT, durable=True
 )
+REPLAY_EXCHANGE = RabbitExchange(routing.REPLAY_EXCHANGE, type=ExchangeType.HEADERS, durable=True)
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,10 @@ class WorkQueue:
     def dead_letter_queue(self) -> RabbitQueue:
         return _durable_quorum(self.dead_letter_name, self.name)
 
+    def replay_binding(self) -> dict[str, Any]:
+        """The arguments binding this queue to the replay exchange (routing.REPLAY_EXCHANGE)."""
+        return {"x-match": "all", routing.REPLAY_HEADER: self.name}
+
 
 def _durable_quorum(name: str, routing_key: str) -> RabbitQueue:
     return RabbitQueue(name, queue_type=QueueType.QUORUM, durable=True, routing_key=routing_key)
@@ -111,7 +116,9 @@ BERICHTENBOX_ACCOUNT_ACTIVATED = _queue_for(events.ACCOUNT_ACTIVATED, "berichten
 BERICHTENBOX_DIGITAL_CONSENT_CHANGED = _queue_for(events.DIGITAL_CONSENT_CHANGED, "berichtenbox")
 # The Berichtenbox appends the Notifier's statuses to each message's trail.
 BERICHTENBOX_NOTIFICATION_STATUS = _queue_for(events.NOTIFICATION_STATUS, "berichtenbox")
-# Room for redeliveries while another worker holds a notification's sending lease.
+# The last step before a citizen hears of a message with legal effect: more tries for
+# unexpected errors before a person must replay it. (Waiting for another worker's sending
+# lease spends none of them: the delivery waits in place, see consumer.BusyError.)
 NOTIFIER_MESSAGE_DELIVERED = _queue_for(events.MESSAGE_DELIVERED, "notifier", delivery_limit=50)
 NOTIFIER_MESSAGE_EXPIRING = _queue_for(events.MESSAGE_EXPIRING, "notifier", delivery_limit=50)
 NOTIFIER_CASE_STATUS_RECORDED = _queue_for(
@@ -170,10 +177,12 @@ async def declare_topology(broker: RabbitBroker, queues: tuple[WorkQueue, ...]) 
     await unrouted.bind(routing.UNROUTED_EXCHANGE)
     await broker.declare_exchange(EXCHANGE)
     await broker.declare_exchange(DEAD_LETTER_EXCHANGE)
+    await broker.declare_exchange(REPLAY_EXCHANGE)
     for queue in queues:
         dead_letters = await broker.declare_queue(queue.dead_letter_queue())
         await dead_letters.bind(routing.DEAD_LETTER_EXCHANGE, routing_key=queue.name)
         work = await broker.declare_queue(queue.rabbit_queue())
         await work.bind(routing.EXCHANGE, routing_key=queue.binding_key)
+        await work.bind(routing.REPLAY_EXCHANGE, routing_key="", arguments=queue.replay_binding())
         for delay in queue.delays:
             await broker.declare_queue(delay.rabbit_queue())

@@ -23,10 +23,11 @@ from mijnoverheid_testing.pki.issuing import LeafProfile, Subject
 PLATFORM_NAME = "MijnOverheid (TEST)"
 PLATFORM_OIN = "00000001234567890000"  # the services' default PLATFORM_OIN
 SERVICES = ("berichtenbox", "zaken", "gegevens", "notifier", "portal")
-# Server certificates: the compose host names beside localhost.
+# Server certificates: the compose host names beside localhost (and those of the cluster's
+# nodes and replica set members, docker-compose.cluster.yml, which share one certificate each).
 SERVERS = {
-    "rabbitmq": ("localhost", "rabbitmq"),
-    "ferretdb": ("localhost", "ferretdb", "mongo"),
+    "rabbitmq": ("localhost", "rabbitmq", "rabbitmq-1", "rabbitmq-2", "rabbitmq-3"),
+    "ferretdb": ("localhost", "ferretdb", "mongo", "mongo-1", "mongo-2", "mongo-3"),
     "smtp": ("localhost", "smtp", "mailpit"),
 }
 _TEST_NL = (("C", "NL"), ("O", "Staat der Nederlanden (TEST)"))

@@ -29,10 +29,18 @@ from berichtenbox.domain.mailbox import (
     FolderCount,
     ListingCriteria,
     MessageSummary,
+    Window,
     folder_overview,
     summary_of,
+    unread_first_windows,
 )
-from berichtenbox.domain.message import AttachmentFile, Message, NewMessage, RetentionPolicy
+from berichtenbox.domain.message import (
+    TRASH,
+    AttachmentFile,
+    Message,
+    NewMessage,
+    RetentionPolicy,
+)
 from berichtenbox.ports import RetentionTask, Stored
 from mijnoverheid.coalescing import Coalescer
 from mijnoverheid.storage import Document, insert_each
@@ -58,6 +66,8 @@ _STILL_TO_DO: dict[RetentionTask, Document] = {
         "deleted_at": None,
         "expired_at": None,
         WARNED: None,
+        # The citizen deleted it (into the trash): no reminder to read it.
+        "folder": {"$ne": TRASH},
     },
 }
 NEWEST_FIRST = [("delivered_at", DESCENDING), ("_id", ASCENDING)]
@@ -101,8 +111,8 @@ def listing_filter(bsn: str, criteria: ListingCriteria, now: datetime) -> Docume
         query.update(unread_filter(criteria.unread))
     if criteria.sender_oin is not None:
         query["sender_oin"] = criteria.sender_oin
-    if criteria.folder is not None:
-        query["folder"] = criteria.folder
+    # The trash is listed only when asked for.
+    query["folder"] = criteria.folder if criteria.folder is not None else {"$ne": TRASH}
     if criteria.search is not None:
         # A substring, not a pattern: the citizen's input is escaped.
         query["subject"] = {"$regex": re.escape(criteria.search), "$options": "i"}
@@ -174,10 +184,27 @@ class MessageRepository:
         self, bsn: str, criteria: ListingCriteria, now: datetime, *, skip: int, limit: int
     ) -> tuple[list[MessageSummary], int]:
         query = listing_filter(bsn, criteria, now)
-        cursor = self._messages.find(query, {"body": 0}).sort(NEWEST_FIRST).skip(skip).limit(limit)
+        if not criteria.unread_first:
+            items = await self._summaries(query, Window(skip, limit))
+            return items, await self._messages.count_documents(query)
+        # Unread first: the unread part, then the read part, each newest first and paged as one.
+        unread, read = {**query, **unread_filter(True)}, {**query, **unread_filter(False)}
+        unread_total = await self._messages.count_documents(unread)
+        first, then = unread_first_windows(skip, limit, unread_total)
+        items = await self._summaries(unread, first) + await self._summaries(read, then)
+        return items, unread_total + await self._messages.count_documents(read)
+
+    async def _summaries(self, query: Document, window: Window) -> list[MessageSummary]:
+        if window.limit == 0:  # to pymongo, a limit of 0 means "no limit"
+            return []
+        cursor = (
+            self._messages.find(query, {"body": 0})
+            .sort(NEWEST_FIRST)
+            .skip(window.skip)
+            .limit(window.limit)
+        )
         # A summary has no body, so none is loaded.
-        items = [summary_of(_to_message({**document, "body": ""})) async for document in cursor]
-        return items, await self._messages.count_documents(query)
+        return [summary_of(_to_message({**document, "body": ""})) async for document in cursor]
 
     async def folders(self, bsn: str, now: datetime) -> list[FolderCount]:
         visible = visible_to(bsn, now)
@@ -195,8 +222,16 @@ class MessageRepository:
             {"_id": message_id}, {"$set": {"read_at": at, UNREAD: False}}
         )
 
-    async def set_folder(self, message_id: str, folder: str) -> None:
-        await self._messages.update_one({"_id": message_id}, {"$set": {"folder": folder}})
+    async def set_folder(
+        self,
+        message_id: str,
+        folder: str,
+        *,
+        trashed_from: str | None = None,
+        trashed_at: datetime | None = None,
+    ) -> None:
+        placement = {"folder": folder, "trashed_from": trashed_from, "trashed_at": trashed_at}
+        await self._messages.update_one({"_id": message_id}, {"$set": placement})
 
     async def open_attachment(self, file_id: str) -> AsyncIterator[bytes]:
         return await self._files.open(file_id)

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Final, Literal
 
-from berichtenbox.domain.message import ARCHIVE, INBOX, Message
+from berichtenbox.domain.message import ARCHIVE, INBOX, TRASH, Message
 from berichtenbox.domain.trail import TrailEntry
 
-STANDARD_FOLDERS: Final = (INBOX, ARCHIVE)
+# Names no own folder can have (compared case-insensitively).
+STANDARD_FOLDERS: Final = (INBOX, ARCHIVE, TRASH)
 # A folder the citizen names: letters, digits, underscore, space and hyphen.
 FOLDER_PATTERN: Final = r"^[\w -]{1,40}$"
 _FOLDER = re.compile(r"[\w -]{1,40}")
@@ -24,7 +25,9 @@ EXPIRED_CAUSE: Final = "expired"
 EXPIRY_WARNED_CAUSE: Final = "expiry-warned"
 _MOVED_PREFIX: Final = "moved:"
 
-FolderKind = Literal["inbox", "archive", "own"]
+FolderKind = Literal["inbox", "archive", "trash", "own"]
+Order = Literal["newest", "unread-first"]
+ORDERS: Final[tuple[Order, ...]] = ("newest", "unread-first")
 
 
 class MessageNotFoundError(LookupError):
@@ -43,12 +46,29 @@ class InvalidFolderError(ValueError):
     pass
 
 
+class NotInTrashError(Exception):
+    """Deleting for good is done from the trash only: a message elsewhere is moved there first,
+    so that one mistaken click never removes a message with legal effect."""
+
+
 @dataclass(frozen=True)
 class ListingCriteria:
     unread: bool | None = None
     sender_oin: str | None = None
     folder: str | None = None
     search: str | None = None
+    # Unread messages first (each part newest first), as the Berichtenbox shows its inbox.
+    order: Order = "newest"
+
+    @property
+    def unread_first(self) -> bool:
+        return self.order == "unread-first" and self.unread is None
+
+
+@dataclass(frozen=True)
+class Window:
+    skip: int
+    limit: int
 
 
 @dataclass(frozen=True)
@@ -69,6 +89,16 @@ class MessageSummary:
     folder: str
     read_at: datetime | None
     attachment_count: int
+    trashed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a message is filed: in the trash it remembers where it came from."""
+
+    folder: str
+    trashed_from: str | None = None
+    trashed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -95,7 +125,35 @@ def folder_kind(folder: str) -> FolderKind:
         return "inbox"
     if folder == ARCHIVE:
         return "archive"
+    if folder == TRASH:
+        return "trash"
     return "own"
+
+
+def placement_after_move(message: Message, target: str, now: datetime) -> Placement | None:
+    """Where a move puts the message; None when it is there already (nothing changes)."""
+    if target == message.folder:
+        return None
+    if target == TRASH:
+        return Placement(TRASH, trashed_from=message.folder, trashed_at=now)
+    return Placement(target)
+
+
+def restore_target(message: Message) -> str | None:
+    """Where a restore puts the message back: the folder it was deleted from (an own folder
+    comes back with it). None when it is not in the trash."""
+    if message.folder != TRASH:
+        return None
+    return message.trashed_from or INBOX
+
+
+def unread_first_windows(skip: int, limit: int, unread_total: int) -> tuple[Window, Window]:
+    """One page of "unread first, then read": the part of the unread list and the part of
+    the read list that the page covers (either may be empty, limit 0)."""
+    unread_skip = min(skip, unread_total)
+    unread_limit = max(0, min(limit, unread_total - skip))
+    read_skip = max(0, skip - unread_total)
+    return Window(unread_skip, unread_limit), Window(read_skip, limit - unread_limit)
 
 
 def search_term(requested: str) -> str | None:
@@ -125,6 +183,7 @@ def summary_of(message: Message) -> MessageSummary:
         folder=message.folder,
         read_at=message.read_at,
         attachment_count=len(message.attachments),
+        trashed_at=message.trashed_at,
     )
 
 
@@ -138,9 +197,10 @@ def entry_with_cause(entries: list[TrailEntry], cause: str) -> TrailEntry | None
 
 
 def folder_overview(totals: dict[str, int], unread: dict[str, int]) -> list[FolderCount]:
-    """The standard folders first (also when empty), then the citizen's own by name."""
+    """Inbox and archive first (also when empty), then the citizen's own by name, then the
+    trash."""
     own = sorted((name for name in totals if name not in STANDARD_FOLDERS), key=str.casefold)
     return [
         FolderCount(name, totals.get(name, 0), unread.get(name, 0))
-        for name in (*STANDARD_FOLDERS, *own)
+        for name in (INBOX, ARCHIVE, *own, TRASH)
     ]

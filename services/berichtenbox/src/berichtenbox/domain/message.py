@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from berichtenbox.domain.canonical import to_millis
 from berichtenbox.domain.receipt import content_digest
@@ -12,6 +13,10 @@ from mijnoverheid.kernel import Origin, Refusal, RejectionReason, derived_event_
 
 INBOX = "inbox"
 ARCHIVE = "archive"
+# Deleting puts a message here; it can be restored from here, or deleted for good.
+TRASH = "trash"
+# A deadline is a Dutch calendar day: the citizen may act until its end in the Netherlands.
+DEADLINE_ZONE = ZoneInfo("Europe/Amsterdam")
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,9 @@ class Message:
     attachments: tuple[AttachmentFile, ...] = ()
     content_digest: str = ""
     folder: str = INBOX
+    # In the trash: the folder it came from (where a restore puts it back) and since when.
+    trashed_from: str | None = None
+    trashed_at: datetime | None = None
     read_at: datetime | None = None
     deleted_at: datetime | None = None
     expired_at: datetime | None = None
@@ -115,10 +123,26 @@ def expiry_for(requested: datetime | None, now: datetime, policy: RetentionPolic
     return to_millis(requested)
 
 
+def check_deadline(deadline: date | None, expires_at: datetime, *, requested: bool) -> None:
+    """The content must stay readable until the end of the citizen's deadline."""
+    if deadline is None:
+        return
+    end_of_deadline = datetime.combine(deadline + timedelta(days=1), time(), DEADLINE_ZONE)
+    if end_of_deadline > expires_at:
+        where = "expires_at" if requested else "the platform's retention (set expires_at)"
+        raise Refusal(
+            RejectionReason.EXPIRY_OUT_OF_BOUNDS,
+            f"deadline lies after {where}: the content would be removed before the deadline",
+        )
+
+
 def receive(command: ReceiveMessage, *, now: datetime, retention: RetentionPolicy) -> NewMessage:
-    """Raises Refusal when the sender asks for an expiry outside the bounds."""
+    """Raises Refusal when the sender asks for an expiry outside the bounds, or one that ends
+    before the citizen's deadline."""
     origin, submission = command.origin, command.submission
     delivered_at = to_millis(now)
+    expires_at = expiry_for(submission.expires_at, delivered_at, retention)
+    check_deadline(submission.deadline, expires_at, requested=submission.expires_at is not None)
     message_id = message_id_for(origin)
     files = tuple(
         AttachmentFile(
@@ -145,7 +169,7 @@ def receive(command: ReceiveMessage, *, now: datetime, retention: RetentionPolic
         deadline=submission.deadline,
         sent_at=to_millis(origin.sent_at),
         delivered_at=delivered_at,
-        expires_at=expiry_for(submission.expires_at, delivered_at, retention),
+        expires_at=expires_at,
         attachments=files,
     )
     contents = tuple(attachment.content for attachment in submission.attachments)

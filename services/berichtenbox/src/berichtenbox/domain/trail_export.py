@@ -34,8 +34,19 @@ CAUSE_LABELS: Final[dict[str, tuple[str, str]]] = {
 }
 
 
+# Moves into and out of the trash read as what the citizen did: deleted, restored.
+TRASH_LABELS: Final[dict[str, tuple[str, str]]] = {
+    "to": ("verwijderd naar de prullenbak", "deleted to the trash"),
+    "from": ("teruggezet uit de prullenbak", "restored from the trash"),
+}
+
+
 def label(entry: TrailEntry) -> str:
     dutch, english = CAUSE_LABELS.get(entry.cause) or KIND_LABELS[entry.kind]
+    if entry.kind == TrailKind.MOVED:
+        side = next((s for s in ("to", "from") if entry.details.get(s) == "trash"), None)
+        if side is not None:
+            dutch, english = TRASH_LABELS[side]
     return f"{dutch} / {english}"
 
 

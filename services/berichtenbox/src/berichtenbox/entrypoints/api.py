@@ -13,5 +13,7 @@ router = APIRouter(prefix="/api/v1")
 
 @router.get("/receipt-keys", tags=["receipts"])
 async def receipt_keys(request: Request) -> dict[str, Any]:
-    """The public keys that verify delivery receipts (`message-delivered` data.receipt)."""
-    return {"keys": [api_of(request).signer.public_key()]}
+    """Every public key that verifies delivery receipts (`message-delivered` data.receipt),
+    each with its validity period: the current key (`valid_until` null) and every key retired
+    by a rotation, so a receipt signed before a rotation still verifies after it."""
+    return {"keys": api_of(request).receipt_keys.published()}

@@ -11,11 +11,10 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from fastapi.responses import PlainTextResponse, StreamingResponse
+from fastapi.responses import StreamingResponse
 
 from berichtenbox.domain import mailbox as rules
-from berichtenbox.domain.mailbox import FOLDER_PATTERN, MAX_SEARCH_CHARS
-from berichtenbox.domain.trail_export import trail_text
+from berichtenbox.domain.mailbox import FOLDER_PATTERN, MAX_SEARCH_CHARS, Order
 from berichtenbox.entrypoints import citizen_views as views
 from berichtenbox.handlers.citizen import Mailbox
 from mijnoverheid.api import (
@@ -35,6 +34,7 @@ router = APIRouter(prefix=views.PREFIX, tags=["messages"])
 
 NOT_FOUND = problem(404, "no such message (or not yours)")
 GONE = problem(410, "the content was deleted by you or has expired; the trail remains")
+NOT_IN_TRASH = problem(409, "the message is not in the trash: delete it (to the trash) first")
 
 
 def _mailbox(request: Request) -> Mailbox:
@@ -47,7 +47,7 @@ MessageId = Annotated[str, Path(min_length=1, max_length=100)]
 
 
 @contextlib.contextmanager
-def _as_problems() -> Iterator[None]:
+def as_problems() -> Iterator[None]:
     try:
         yield
     except rules.MessageNotFoundError as error:
@@ -62,6 +62,12 @@ def _as_problems() -> Iterator[None]:
         raise ProblemError(404, "Not Found", "there is no such attachment") from error
     except rules.InvalidFolderError as error:
         raise ProblemError(400, "Bad Request", str(error)) from error
+    except rules.NotInTrashError as error:
+        raise ProblemError(
+            409,
+            "Conflict",
+            "only a message in the trash can be deleted for good; delete it to the trash first",
+        ) from error
 
 
 @router.get(
@@ -90,14 +96,20 @@ async def list_messages(
             description="text in the subject (case-insensitive)",
         ),
     ] = None,
+    sort: Annotated[
+        Order,
+        Query(description="`newest` delivered first, or `unread-first` (each part newest first)"),
+    ] = "newest",
 ) -> Page[views.MessageSummaryView]:
-    """Your messages, newest first; deleted and expired messages are not listed."""
-    with _as_problems():
+    """Your messages, newest first (or unread first); without `folder` all folders but the
+    trash. Messages deleted for good and expired messages are not listed."""
+    with as_problems():
         criteria = rules.ListingCriteria(
             unread=unread,
             sender_oin=sender_oin,
             folder=rules.folder_name(folder) if folder is not None else None,
             search=rules.search_term(search) if search is not None else None,
+            order=sort,
         )
     items, total = await mailbox.listing(
         citizen.bsn, criteria, skip=paging.skip, limit=paging.page_size
@@ -128,7 +140,7 @@ async def read_message(
 ) -> views.MessageView:
     """The message with its content. The first read marks it read and tells the sender
     (`berichtenbox.message-read`), once."""
-    with _as_problems():
+    with as_problems():
         message = await mailbox.open(citizen.bsn, message_id)
     response.headers.update(PERSONAL)
     return views.message_view(message)
@@ -153,7 +165,7 @@ async def download_attachment(
     citizen: CurrentCitizen,
     mailbox: InboxDep,
 ) -> StreamingResponse:
-    with _as_problems():
+    with as_problems():
         file, chunks = await mailbox.attachment(citizen.bsn, message_id, index)
     return StreamingResponse(
         chunks,
@@ -175,8 +187,9 @@ async def download_attachment(
 async def move_message(
     message_id: MessageId, body: views.MoveRequest, citizen: CurrentCitizen, mailbox: InboxDep
 ) -> views.MessageSummaryView:
-    """File the message in `inbox`, `archive` or a folder of your own."""
-    with _as_problems():
+    """File the message in `inbox`, `archive`, a folder of your own, or `trash` (as DELETE
+    does); out of the trash it goes to the folder named."""
+    with as_problems():
         message = await mailbox.move(citizen.bsn, message_id, body.folder)
     return views.summary_view(rules.summary_of(message))
 
@@ -188,56 +201,37 @@ async def move_message(
     responses={**UNAUTHORIZED, **NOT_FOUND},
 )
 async def delete_message(message_id: MessageId, citizen: CurrentCitizen, mailbox: InboxDep) -> None:
-    """Removes subject, body and attachments for good. Sender, dates, the content digest and
-    the trail stay. Deleting again changes nothing."""
-    with _as_problems():
-        await mailbox.delete(citizen.bsn, message_id)
+    """Puts the message in the trash, from where it can be restored until it expires.
+    Deleting again, or a message whose content is gone, changes nothing."""
+    with as_problems():
+        await mailbox.trash(citizen.bsn, message_id)
 
 
-@router.get(
-    "/messages/{message_id}/trail",
-    response_model=views.TrailView,
-    tags=["trail"],
-    responses={**UNAUTHORIZED, **NOT_FOUND},
+@router.post(
+    "/messages/{message_id}/restore",
+    response_model=views.MessageSummaryView,
+    responses={**UNAUTHORIZED, **NOT_FOUND, **GONE},
 )
-async def message_trail(
-    message_id: MessageId, citizen: CurrentCitizen, mailbox: InboxDep, response: Response
-) -> views.TrailView:
-    """Everything that happened to the message, hash-chained, with the chain's verification."""
-    with _as_problems():
-        message, entries = await mailbox.trail_of(citizen.bsn, message_id)
-    response.headers.update(PERSONAL)
-    return views.trail_view(message, entries)
-
-
-@router.get(
-    "/messages/{message_id}/trail.txt",
-    response_class=PlainTextResponse,
-    tags=["trail"],
-    responses={
-        200: {"content": {"text/plain": {}}, "description": "the trail, in Dutch and English"},
-        **UNAUTHORIZED,
-        **NOT_FOUND,
-    },
-)
-async def message_trail_text(
+async def restore_message(
     message_id: MessageId, citizen: CurrentCitizen, mailbox: InboxDep
-) -> PlainTextResponse:
-    with _as_problems():
-        message, entries = await mailbox.trail_of(citizen.bsn, message_id)
-    return PlainTextResponse(trail_text(message, entries), headers=PERSONAL)
+) -> views.MessageSummaryView:
+    """Back from the trash to the folder it was deleted from. A message that is not in the
+    trash stays where it is."""
+    with as_problems():
+        message = await mailbox.restore(citizen.bsn, message_id)
+    return views.summary_view(rules.summary_of(message))
 
 
-@router.get(
-    "/messages/{message_id}/trail/verification",
-    response_model=views.Verification,
-    tags=["trail"],
-    responses={**UNAUTHORIZED, **NOT_FOUND},
+@router.delete(
+    "/messages/{message_id}/content",
+    status_code=204,
+    response_class=Response,
+    responses={**UNAUTHORIZED, **NOT_FOUND, **NOT_IN_TRASH},
 )
-async def verify_message_trail(
+async def delete_message_for_good(
     message_id: MessageId, citizen: CurrentCitizen, mailbox: InboxDep
-) -> views.Verification:
-    """Recomputes every entry's hash and its link to the one before."""
-    with _as_problems():
-        _, entries = await mailbox.trail_of(citizen.bsn, message_id)
-    return views.verification(entries)
+) -> None:
+    """Deletes a message in the trash for good: subject, body and attachments are removed.
+    Sender, dates, the content digest, the receipt and the trail stay. Again: no change."""
+    with as_problems():
+        await mailbox.delete_for_good(citizen.bsn, message_id)

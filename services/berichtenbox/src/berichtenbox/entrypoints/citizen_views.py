@@ -38,6 +38,7 @@ class MessageSummaryView(BaseModel):
     read: bool
     read_at: datetime | None
     attachment_count: int
+    trashed_at: datetime | None = Field(description="when it was put in the trash (if it is)")
 
 
 class AttachmentView(BaseModel):
@@ -120,6 +121,7 @@ def summary_view(summary: MessageSummary) -> MessageSummaryView:
         read=summary.read_at is not None,
         read_at=summary.read_at,
         attachment_count=summary.attachment_count,
+        trashed_at=summary.trashed_at,
     )
 
 

@@ -1,4 +1,5 @@
-"""What a citizen does with their messages: list, open, download, file, delete, check the trail.
+"""What a citizen does with their messages: list, open, download, file, put in the trash,
+restore, delete for good, check the trail and the receipt.
 
 Every lookup is by (message id, the citizen's BSN): another citizen's message is "not found".
 """
@@ -12,7 +13,8 @@ from datetime import datetime
 
 from berichtenbox.domain import mailbox as rules
 from berichtenbox.domain.mailbox import FolderCount, ListingCriteria, MessageSummary
-from berichtenbox.domain.message import AttachmentFile, Message
+from berichtenbox.domain.message import TRASH, AttachmentFile, Message
+from berichtenbox.domain.receipt import Receipt, ReceiptSigner, sign_receipt
 from berichtenbox.domain.trail import TrailEntry, TrailKind
 from berichtenbox.handlers.read_reports import ReadReporter
 from berichtenbox.ports import MessageStore, Record, Trail
@@ -24,6 +26,7 @@ class Mailbox:
     trail: Trail
     read_reports: ReadReporter
     clock: Callable[[], datetime]
+    signer: ReceiptSigner
 
     async def listing(
         self, bsn: str, criteria: ListingCriteria, *, skip: int, limit: int
@@ -36,6 +39,8 @@ class Mailbox:
     async def open(self, bsn: str, message_id: str) -> Message:
         """The message with its content, marked read; the sender hears of it once."""
         message = await self._with_content(bsn, message_id)
+        if message.read_at is None:
+            await self.read_reports.owe(message_id)
         await self.trail.append(message_id, Record(TrailKind.READ, rules.READ_CAUSE, self.clock()))
         entries = await self.trail.entries(message_id)
         read = rules.entry_with_cause(entries, rules.READ_CAUSE)
@@ -63,27 +68,67 @@ class Mailbox:
         return file, chunks
 
     async def move(self, bsn: str, message_id: str, folder: str) -> Message:
+        """File the message in a folder; `trash` puts it in the trash, and a message moved out
+        of the trash is restored to the folder chosen."""
         target = rules.folder_name(folder)
+        return await self._move(await self._with_content(bsn, message_id), target)
+
+    async def trash(self, bsn: str, message_id: str) -> None:
+        """Put the message in the trash (the citizen's "delete"). A message whose content is
+        gone already, or that is in the trash, stays as it is."""
+        message = await self._owned(bsn, message_id)
+        if rules.content_available(message, self.clock()):
+            await self._move(message, TRASH)
+
+    async def restore(self, bsn: str, message_id: str) -> Message:
+        """Back from the trash to the folder it was deleted from; elsewhere nothing changes."""
         message = await self._with_content(bsn, message_id)
-        if message.folder == target:
+        target = rules.restore_target(message)
+        return message if target is None else await self._move(message, target)
+
+    async def _move(self, message: Message, target: str) -> Message:
+        now = self.clock()
+        placement = rules.placement_after_move(message, target, now)
+        if placement is None:
             return message
         # Trail first: a crash before the folder is set leaves an entry too many, never one
         # too few.
         moved = {"from": rules.folder_kind(message.folder), "to": rules.folder_kind(target)}
         cause = rules.move_cause(uuid.uuid4().hex)
-        await self.trail.append(message_id, Record(TrailKind.MOVED, cause, self.clock(), moved))
-        await self.store.set_folder(message_id, target)
-        return replace(message, folder=target)
+        await self.trail.append(message.message_id, Record(TrailKind.MOVED, cause, now, moved))
+        await self.store.set_folder(
+            message.message_id,
+            placement.folder,
+            trashed_from=placement.trashed_from,
+            trashed_at=placement.trashed_at,
+        )
+        return replace(
+            message,
+            folder=placement.folder,
+            trashed_from=placement.trashed_from,
+            trashed_at=placement.trashed_at,
+        )
 
-    async def delete(self, bsn: str, message_id: str) -> None:
-        """Remove subject, body and attachments; metadata and trail stay. Idempotent."""
+    async def delete_for_good(self, bsn: str, message_id: str) -> None:
+        """Remove subject, body and attachments of a message in the trash; metadata, the trail
+        and the receipt stay. Idempotent: a message without content stays as it is."""
         message = await self._owned(bsn, message_id)
+        if not message.has_content:
+            return
+        if message.folder != TRASH:
+            raise rules.NotInTrashError(message_id)
         details = {"attachments": len(message.attachments)}
         record = Record(TrailKind.DELETED, rules.DELETED_CAUSE, self.clock(), details)
         await self.trail.append(message_id, record)
         deleted = rules.entry_with_cause(await self.trail.entries(message_id), rules.DELETED_CAUSE)
         assert deleted is not None
         await self.store.delete_content(message, deleted.at)
+
+    async def receipt(self, bsn: str, message_id: str) -> Receipt:
+        """The receipt the sender got in message-delivered: signed over the stored fields,
+        which never change, with a deterministic signature, so it is the same bytes. Also for
+        a deleted or expired message: the proof outlives the content."""
+        return sign_receipt(await self._owned(bsn, message_id), self.signer)
 
     async def trail_of(self, bsn: str, message_id: str) -> tuple[Message, list[TrailEntry]]:
         """Also for a deleted or expired message: the trail outlives the content."""

@@ -1,9 +1,10 @@
 """Telling the sender, once, that the citizen read the message: through an outbox.
 
-The read is recorded first (the trail); the report is then owed until the broker confirmed
-it. An outbox entry, written before the publish and removed after it, makes the debt durable:
-if the broker is away at the moment of reading, a periodic sweep publishes it later (the same
-event id, so a report sent twice is one report to the receiver).
+The report is owed (an outbox entry) before the read is recorded in the trail, and stays owed
+until the broker confirmed it: a crash at any point leaves either no read, or a read whose
+report a periodic sweep publishes later (the same event id, so a report sent twice is one
+report to the receiver). An entry whose read never reached the trail (the request died in
+between, so the citizen never saw the content) is dropped once it is older than a grace period.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from berichtenbox.adapters import outbound
 from berichtenbox.domain import mailbox as rules
@@ -24,6 +25,9 @@ from mijnoverheid.messaging.publisher import EventPublisher
 
 log = logging.getLogger(__name__)
 
+# Longer than any request takes between owing a report and recording its read.
+UNREAD_GRACE = timedelta(minutes=5)
+
 
 @dataclass(frozen=True)
 class ReadReporter:
@@ -33,6 +37,10 @@ class ReadReporter:
     publisher: EventPublisher
     source: str
     clock: Callable[[], datetime]
+
+    async def owe(self, message_id: str) -> None:
+        """Before the read is recorded: from here on, the report cannot be lost."""
+        await self.outbox.owe(message_id, self.clock())
 
     async def report(self, message: Message, read_at: datetime) -> bool:
         """Publish message-read; False when the broker did not take it (the sweep will)."""
@@ -56,12 +64,16 @@ class ReadReporter:
     async def sweep_once(self) -> int:
         """Publish every report still owed; returns how many went out."""
         sent = 0
-        for message_id, read_at in await self.outbox.owed():
+        for message_id, owed_since in await self.outbox.owed():
             message = await self.messages.by_id(message_id)
-            if message is None or await self.trail.has(message_id, rules.READ_REPORTED_CAUSE):
+            entries = await self.trail.entries(message_id) if message else []
+            read = rules.entry_with_cause(entries, rules.READ_CAUSE)
+            if message is None or rules.entry_with_cause(entries, rules.READ_REPORTED_CAUSE):
                 await self.outbox.settle(message_id)
-                continue
-            sent += await self.report(message, read_at)
+            elif read is not None:
+                sent += await self.report(message, read.at)
+            elif owed_since < self.clock() - UNREAD_GRACE:
+                await self.outbox.settle(message_id)  # never read: nothing to report
         return sent
 
     async def sweep_periodically(self, period_seconds: float) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 import jinja2
 
+from mijnoverheid.contracts.texts import contains_link
 from notifier.domain.contact import Language
 from notifier.domain.email import Email
 from notifier.domain.request import Category, NotificationRequest, Template
@@ -53,7 +54,9 @@ class TemplateRenderer:
     def notification(self, request: NotificationRequest, language: Language) -> Email:
         variables = {
             "organisation": request.organisation_name,
-            "kind": request.kind,
+            # Refused at the Berichtenbox's door already; a link never reaches a mail, even from
+            # a message stored before that rule.
+            "kind": None if request.kind and contains_link(request.kind) else request.kind,
             # A message always says whether it has legal effect (Wmebv); other news only if so.
             "legal_effect": request.legal_effect
             if request.category is Category.MESSAGES

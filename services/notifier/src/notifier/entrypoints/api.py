@@ -71,7 +71,8 @@ async def _refusals(call: Awaitable[Contact]) -> ContactDetails:
     try:
         contact = await call
     except ContactRefusedError as refused:
-        raise ProblemError(refused.status, refused.title, refused.detail) from refused
+        headers = {"Retry-After": str(refused.retry_after)} if refused.retry_after else None
+        raise ProblemError(refused.status, refused.title, refused.detail, headers) from refused
     return _view(contact)
 
 
@@ -83,7 +84,10 @@ async def get_contact_details(citizen: CurrentCitizen, service: Service) -> Cont
 @router.put(
     "",
     response_model=ContactDetails,
-    responses=problem(503, "the confirmation e-mail could not be sent; try again"),
+    responses={
+        **problem(429, "too many confirmation e-mails for this account or address (Retry-After)"),
+        **problem(503, "the confirmation e-mail could not be sent; try again"),
+    },
 )
 async def set_email(body: SetEmail, citizen: CurrentCitizen, service: Service) -> ContactDetails:
     """Set or change the address: a code is mailed to it; it is used once confirmed."""

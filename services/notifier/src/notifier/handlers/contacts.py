@@ -6,16 +6,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from notifier.domain import throttle
 from notifier.domain import verification as v
 from notifier.domain.attempt import Accepted
 from notifier.domain.contact import Contact, Language, Preferences
-from notifier.ports import ContactStore, Mailer, Renderer
+from notifier.ports import ContactStore, Mailer, MailSlots, Renderer
 
 
 class ContactRefusedError(Exception):
-    def __init__(self, status: int, title: str, detail: str) -> None:
+    def __init__(
+        self, status: int, title: str, detail: str, retry_after: int | None = None
+    ) -> None:
         super().__init__(detail)
         self.status, self.title, self.detail = status, title, detail
+        self.retry_after = retry_after
 
 
 _REFUSALS = {
@@ -36,6 +40,8 @@ class ContactService:
     renderer: Renderer
     clock: Callable[[], datetime]
     verification_valid_for: timedelta
+    mail_slots: MailSlots
+    mail_limits: tuple[throttle.Limit, ...] = throttle.DEFAULT_LIMITS
     # Development stacks only: an address counts as verified at once, without a mail.
     auto_verify: bool = False
 
@@ -52,6 +58,7 @@ class ContactService:
         if self.auto_verify:
             await self.contacts.set_verified(bsn, email, now)
             return await self.view(bsn)
+        await self._take_mail_slots(bsn, email, now)
         code = v.new_code()
         verification = v.start(bsn, email, code, now, self.verification_valid_for)
         await self.contacts.start_verification(verification)
@@ -63,6 +70,17 @@ class ContactService:
                 503, "Service Unavailable", "the confirmation e-mail could not be sent; try again"
             )
         return await self.view(bsn)
+
+    async def _take_mail_slots(self, bsn: str, email: str, now: datetime) -> None:
+        for window in throttle.windows(bsn, email, now, self.mail_limits):
+            if not await self.mail_slots.take(window):
+                wait = max(1, int((window.ends_at - now).total_seconds()))
+                raise ContactRefusedError(
+                    429,
+                    "Too Many Requests",
+                    "too many confirmation e-mails for this account or address; try again later",
+                    retry_after=wait,
+                )
 
     async def confirm(self, bsn: str, code: str) -> Contact:
         contact = await self.view(bsn)

@@ -3,7 +3,8 @@ and the retry queue.
 
 Every state change is a versioned append (see adapters/notifications.py): of several workers
 holding the same notification (redelivery, duplicates, competing consumers) only one wins each
-step; the others come back later (NotificationBusyError → requeue) or find nothing to do.
+step; the others wait in place until it is done or its sending lease has run out
+(NotificationBusyError, which does not spend the trigger's delivery limit) or find nothing to do.
 """
 
 from __future__ import annotations
@@ -88,7 +89,9 @@ class Dispatcher:
             since = 0
             notification = await self._claim_and_attempt(notification)
         elif notification.status is State.SENDING:
-            raise NotificationBusyError(notification.notification_id)
+            lease_ends = notification.last_change.at + self.timing.sending_lease
+            wait = (lease_ends - now).total_seconds()
+            raise NotificationBusyError(notification.notification_id, wait)
         if notification.version == loaded:
             # Nothing new: this may be a redelivery after a crash before the report.
             since = 0
@@ -109,6 +112,7 @@ class Dispatcher:
 
     async def _attempt(self, claimed: Notification, channel: SendTo) -> Notification:
         email = self.renderer.notification(claimed.request, channel.language)
+        failpoint("notifier.after-claim")  # mid-send: claimed, the relay's answer not stored
         outcome = await self.mailer.send(channel.address, email, claimed.notification_id)
         done = after_attempt(claimed, outcome, self.clock(), self.timing.policy)
         await self._save(done, claimed.version)

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from mijnoverheid import metrics
 from mijnoverheid.contracts import events
 from mijnoverheid.messaging.publisher import EventPublisher
 from mijnoverheid.timed_work import WorkUnit
@@ -74,6 +75,7 @@ class OverdueScanner:
             event = outbound.overdue_event(notification, self.source, now)
             key = events.NOTIFICATION_OVERDUE.key(notification.request.organisation_oin)
             await self.publisher.publish(event, key)
+            metrics.OVERDUE_NOTIFICATIONS.labels(notification.status.value).inc()
             overdue = True
         await self.store.overdue_checked(notification_id)
         return overdue

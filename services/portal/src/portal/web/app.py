@@ -25,7 +25,7 @@ from portal.outbox import Outbox, OutboxRelay
 from portal.sessions import SessionPolicy, SessionStore
 from portal.settings import PortalSettings
 from portal.tokens import TokenMinter
-from portal.web import login, pages, preferences
+from portal.web import berichtenbox, login, pages, preferences
 from portal.web.context import LoginRequiredError, Portal, RefusedError
 from portal.web.render import PACKAGE, Renderer
 from portal.web.security import security_headers
@@ -137,6 +137,7 @@ def create_app(settings: PortalSettings) -> FastAPI:
 
     app.include_router(login.router)
     app.include_router(pages.router)
+    app.include_router(berichtenbox.router)
     app.include_router(preferences.router)
     return app
 

@@ -39,9 +39,10 @@ async def _contact_call(
     try:
         await portal.backends.notifier.call(method, CONTACT + path, bsn, json=body)
     except BackendError as error:
-        if error.status in (400, 409, 410, 422, 503):
+        if error.status in (400, 409, 410, 422, 429, 503):
+            status = 429 if error.status == 429 else 400
             return portal.renderer.page(
-                request, "problem.html", 400, reason=f"contact_{error.status}", values={}
+                request, "problem.html", status, reason=f"contact_{error.status}", values={}
             )
         raise
     return None
