@@ -3,11 +3,12 @@ scenario and the end-to-end scenario, each beside its raw denominators) and the 
 seeded store, on each backend in turn.
 
     python -m benchmarks.stores --n 3000 --size 100000 \\
-        --store sqlite,mongodb://127.0.0.1:27030,mongodb://127.0.0.1:27035,5 \\
-        --store postgresql,mongodb://127.0.0.1:27033,mongodb://127.0.0.1:27034,100
+        --store sqlite,mongodb://127.0.0.1:27030,mongodb://127.0.0.1:27035,3,1 \\
+        --store postgresql,mongodb://127.0.0.1:27033,mongodb://127.0.0.1:27034,100,3
 
 Each --store is: name, the live store (fresh databases per scenario), the seeded store (seeded
-up to --size first), citizens sampled for the reads (few on a store where every read scans).
+up to --size first), citizens sampled for the reads and passes of each scan (few on a store
+where every read scans).
 The broker is the local stack's (AMQP_URL). Never point either store at the shared one.
 """
 
@@ -33,14 +34,15 @@ def main() -> None:
     arguments = parser.parse_args()
     stores = [each.split(",") for each in arguments.store]
     python = [sys.executable, "-m"]
-    for name, live, _, _ in stores:
+    for name, live, *_ in stores:
         print(f"\n=== ingest on {name} ({live})", flush=True)
         scenarios = ["--scenario", "berichtenbox", "--scenario", "endtoend"]
         run([*python, "benchmarks", "--n", str(arguments.n), *scenarios], live)
-    for name, _, seeded, samples in stores:
+    for name, _, seeded, samples, scans in stores:
         print(f"\n=== reads on {name} ({seeded}), {arguments.size:,} messages", flush=True)
         run([*python, "benchmarks.seed", "--n", str(arguments.size), "--url", seeded])
-        run([*python, "benchmarks.reads", "--url", seeded, "--samples", samples, "--scans", "3"])
+        reads = ["--url", seeded, "--samples", samples, "--scans", scans]
+        run([*python, "benchmarks.reads", *reads])
 
 
 if __name__ == "__main__":
