@@ -83,15 +83,11 @@ async def run(platform: Platform, count: int) -> Result:
 async def _run(platform: Platform, sink: Sink, host: str, port: int, count: int) -> Result:
     users = {user: platform.organisation(user) for user in ORGANISATIONS}
     citizens = {user: [random_bsn() for _ in range(count // len(users) + 1)] for user in users}
+    everyone = dict.fromkeys(bsn for bsns in citizens.values() for bsn in bsns)  # (no repeats)
+    now = datetime.now(UTC)
     contacts = [
-        {
-            "_id": bsn,
-            "email": f"burger-{bsn}@example.nl",
-            "verified_at": datetime.now(UTC),
-            "language": "nl",
-        }
-        for bsns in citizens.values()
-        for bsn in bsns
+        {"_id": bsn, "email": f"burger-{bsn}@example.nl", "verified_at": now, "language": "nl"}
+        for bsn in everyone
     ]
     await platform.database("notifier").contact_details.insert_many(contacts)
     berichtenbox = platform.service("berichtenbox")
