@@ -30,6 +30,7 @@ from benchmarks.seeding.population import NOW, ORGANISATIONS, Citizen, citizen
 from berichtenbox.adapters.messages import MessageRepository
 from berichtenbox.adapters.outbox import MongoReadReportOutbox
 from berichtenbox.adapters.retention_work import retention_work
+from berichtenbox.adapters.signing import Ed25519ReceiptSigner
 from berichtenbox.adapters.trail import TrailRepository
 from berichtenbox.domain.mailbox import ListingCriteria
 from berichtenbox.domain.message import RetentionPolicy
@@ -38,6 +39,7 @@ from berichtenbox.handlers.citizen import Mailbox
 from berichtenbox.handlers.read_reports import ReadReporter
 from berichtenbox.handlers.retention import RetentionJob
 from berichtenbox.handlers.status_query import MessageStatusQueryHandler
+from berichtenbox.settings import DEV_RECEIPT_KEY
 from gegevens.adapters.mongo import RegistrationRepository
 from gegevens.entrypoints.views import in_overview_order
 from mijnoverheid.contracts.envelope import CloudEvent, source_for
@@ -92,7 +94,8 @@ class Reads:
         reporter = ReadReporter(
             MongoReadReportOutbox(box), self.messages, self.trail, Discard(), SOURCE, lambda: NOW
         )
-        self.mailbox = Mailbox(self.messages, self.trail, reporter, lambda: NOW)
+        signer = Ed25519ReceiptSigner.from_file(DEV_RECEIPT_KEY)
+        self.mailbox = Mailbox(self.messages, self.trail, reporter, lambda: NOW, signer)
         self.cases = CaseRepository(zaken)
         self.registrations = RegistrationRepository(client[f"gegevens{suffix}"])
         self.status = MessageStatusQueryHandler(
@@ -113,15 +116,10 @@ class Reads:
         self.registry = demo_registry()
 
     async def inbox(self, bsn: str) -> int:
-        unread, _ = await self.messages.listing(
-            bsn, ListingCriteria(unread=True), NOW, skip=0, limit=PAGE
-        )
-        if len(unread) < PAGE:
-            read, _ = await self.messages.listing(
-                bsn, ListingCriteria(unread=False), NOW, skip=0, limit=PAGE - len(unread)
-            )
-            unread += read
-        return len(unread)
+        """The first page of the inbox as the portal asks for it: unread first."""
+        criteria = ListingCriteria(order="unread-first")
+        page, _ = await self.mailbox.listing(bsn, criteria, skip=0, limit=PAGE)
+        return len(page)
 
     async def registrations_page(self, bsn: str) -> int:
         listed = in_overview_order(await self.registrations.listed_for(bsn), self.registry)
