@@ -9,7 +9,7 @@ STACK_ENV = eval "$$(scripts/local-stack.sh env)"
 PACKAGES := -p mijnoverheid -p berichtenbox -p zaken -p gegevens -p notifier \
 	-p digid_mock -p portal -p zgw_connector -p mijnoverheid_testing -p mijnoverheid_devtools
 
-.PHONY: help sync assets browser stack stack-down run demo screenshots test lint typecheck unit integration asyncapi bench chaos
+.PHONY: help sync assets browser stack stack-down run demo screenshots test lint typecheck unit integration asyncapi bench seed chaos
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -70,12 +70,24 @@ test: lint typecheck stack browser ## Everything: lint, types, unit, integration
 asyncapi: sync ## Regenerate the AsyncAPI documents in docs/asyncapi/
 	$(PY) -m mijnoverheid_devtools.asyncapi --out docs/asyncapi
 
-N ?= 3000
-bench: stack ## Benchmarks against the raw broker rate (N=3000 events per scenario)
-	$(STACK_ENV) && $(PY) -m benchmarks --n $(N)
+# make seed N=1000000 [SEED_URL=mongodb://…]: without SEED_URL, our own seeded instance
+# (scripts/seeded-store.sh), never the local stack's store.
+seed: sync ## Fill a store the way production data looks (N messages, default 1,000,000)
+	@if [ -z "$(SEED_URL)" ]; then scripts/seeded-store.sh up; fi
+	$(PY) -m benchmarks.seed --n $(or $(N),1000000) \
+		$(if $(SEED_URL),--url "$(SEED_URL)",--url "$$(scripts/seeded-store.sh url)" \
+		--postgres "$$(scripts/seeded-store.sh postgres)")
 
-# N defaults to 3000 for bench; a chaos run defaults to 10,000 unless N is given.
-CHAOS_N = $(if $(findstring file,$(origin N)),10000,$(N))
+# make bench [N=3000] [SIZES=100000,1000000]: the scenarios on the local stack, the reads on
+# the seeded instance (seeded up to each size first); figures and plots to docs/performance/.
+SIZES ?= 100000,1000000
+bench: stack ## Benchmarks: ingest, end to end, raw denominators, reads at each store size, plots
+	scripts/seeded-store.sh up
+	$(STACK_ENV) && $(PY) -m benchmarks --n $(or $(N),3000) --sizes $(SIZES) \
+		--reads "$$(scripts/seeded-store.sh url)" --postgres "$$(scripts/seeded-store.sh postgres)" \
+		--figures .local/bench.json --plots docs/performance
+
+CHAOS_N = $(or $(N),10000)
 SEED ?= 1
 chaos: sync ## The whole platform under a seeded fault schedule, audited (N=10000 SEED=1): docs/reliability.md
 	scripts/local-stack.sh install

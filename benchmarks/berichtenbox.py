@@ -10,11 +10,14 @@ from typing import Any
 from benchmarks.harness import (
     Result,
     as_organisations,
+    completion_times,
     connect_organisations,
+    progress,
     publish_windowed,
     sample_rss,
     start_service,
 )
+from benchmarks.pipeline import Stage, raw_pipeline
 from mijnoverheid.contracts import events
 from mijnoverheid_testing.citizens import random_bsn
 from mijnoverheid_testing.organisation import message_sent
@@ -24,6 +27,12 @@ from mijnoverheid_testing.stack import demo_registry
 ORGANISATIONS = ("belastingdienst", "gemeente-voorbeeldstad", "uwv")
 NAME = "berichtenbox ingest→receipt"
 SERVICE_PREFETCH = 128  # also the largest write batch
+# Its raw pipeline: three writes per batch (the messages, their first trail entries and the
+# trails' heads), a receipt published per message, consumed by the organisation.
+RAW_STAGES = (
+    Stage("message-sent", writes=3, fanout=1, prefetch=SERVICE_PREFETCH, first_document=1500),
+    Stage("receipt", writes=0, fanout=0),
+)
 
 
 def sample_body() -> bytes:
@@ -33,6 +42,15 @@ def sample_body() -> bytes:
 
 
 async def run(platform: Platform, count: int) -> Result:
+    raw = await raw_pipeline(
+        platform, "  raw pipeline, same shape", count, len(sample_body()), RAW_STAGES
+    )
+    result = await _run(platform, count)
+    result.raw_pipeline = raw
+    return result
+
+
+async def _run(platform: Platform, count: int) -> Result:
     pid = await start_service(platform, "berichtenbox", SERVICE_PREFETCH)
     received: dict[str, float] = {}
     sent_at: dict[str, float] = {}
@@ -65,10 +83,12 @@ async def run(platform: Platform, count: int) -> Result:
     stop = asyncio.Event()
     sampler = asyncio.create_task(sample_rss(pid, samples, stop))
     published: dict[str, float] = {}
+    reporter = asyncio.create_task(progress(NAME, count, lambda: len(received)))
     started = time.perf_counter()
     await publish_windowed(items, publish, published)
     await asyncio.wait_for(done.wait(), timeout=3600)
     seconds = time.perf_counter() - started
+    reporter.cancel()
     stop.set()
     await sampler
     for connection in connections:
@@ -76,4 +96,6 @@ async def run(platform: Platform, count: int) -> Result:
     for key, at in published.items():
         sent_at[key.split("|")[1]] = at
     latencies = [received[event_id] - sent_at[event_id] for event_id in received]
-    return Result(NAME, count, seconds, latencies, max(samples, default=None), samples)
+    result = Result(NAME, count, seconds, latencies, max(samples, default=None), samples)
+    result.done_times = completion_times(received, started)
+    return result

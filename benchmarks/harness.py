@@ -11,6 +11,7 @@ import asyncio
 import json
 import os
 import statistics
+import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -39,6 +40,10 @@ class Result:
     latencies: list[float] = field(default_factory=list)
     peak_rss_mib: float | None = None
     rss_samples_mib: list[float] = field(default_factory=list)
+    done_times: list[float] = field(default_factory=list)  # seconds from the first publish
+    raw_pipeline: Result | None = None  # the same shape without business logic, same run
+    queue_depths: dict[str, list[tuple[float, int]]] = field(default_factory=dict)
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds per part (cpu.py)
 
     @property
     def rate(self) -> float:
@@ -51,16 +56,39 @@ class Result:
         return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
     def line(self, baseline: Result | None) -> str:
-        ratio = f"{self.rate / baseline.rate:6.1%}" if baseline and baseline.rate else "   n/a"
+        """The figures, with the rate against the raw broker (`baseline`) and against the raw
+        pipeline of the same shape."""
+
+        def ratio(other: Result | None) -> str:
+            return f"{self.rate / other.rate:8.1%}" if other and other.rate else "     n/a"
+
         rss = f"{self.peak_rss_mib:7.1f}" if self.peak_rss_mib is not None else "    n/a"
         return (
-            f"{self.name:<28} {self.count:>8} {self.rate:>10.0f}/s {ratio} "
-            f"{self.percentile(0.5) * 1000:>9.1f} {self.percentile(0.99) * 1000:>9.1f} {rss}"
+            f"{self.name:<36} {self.count:>8} {self.rate:>9.0f}/s {ratio(baseline)} "
+            f"{ratio(self.raw_pipeline)} {self.percentile(0.5) * 1000:>9.1f} "
+            f"{self.percentile(0.99) * 1000:>9.1f} {rss}"
         )
+
+    def summary(self) -> dict[str, object]:
+        """For the figures file (docs/performance/bench.json)."""
+        return {
+            "name": self.name,
+            "count": self.count,
+            "seconds": self.seconds,
+            "rate": self.rate,
+            "p50": self.percentile(0.5),
+            "p99": self.percentile(0.99),
+            "peak_rss_mib": self.peak_rss_mib,
+            "latencies": sorted(self.latencies),
+            "done_times": sorted(self.done_times),
+            "raw_pipeline": self.raw_pipeline.summary() if self.raw_pipeline else None,
+            "queue_depths": self.queue_depths,
+            "cpu": self.cpu,
+        }
 
 
 HEADER = (
-    f"{'scenario':<28} {'count':>8} {'rate':>12} {'vs raw':>6} "
+    f"{'scenario':<36} {'count':>8} {'rate':>11} {'vs broker':>8} {'vs pipe':>8} "
     f"{'p50 ms':>9} {'p99 ms':>9} {'peak RSS MiB':>12}"
 )
 
@@ -101,7 +129,7 @@ async def raw_broker_rate(platform: Platform, count: int, body_size: int) -> Res
             if len(latencies) == count:
                 done.set()
 
-        await queue.consume(on_message)
+        tag = await queue.consume(on_message)
         async with await aio_pika.connect(url) as publisher_connection:
             channel = await publisher_connection.channel(publisher_confirms=True)
 
@@ -118,8 +146,31 @@ async def raw_broker_rate(platform: Platform, count: int, body_size: int) -> Res
             await publish_windowed(items, publish, sent_at)
             await asyncio.wait_for(done.wait(), timeout=600)
             seconds = time.perf_counter() - started
+        await queue.cancel(tag)
         await queue.delete(if_unused=False, if_empty=False)
     return Result("raw broker (publish→ack)", count, seconds, latencies)
+
+
+async def progress(name: str, total: int, done: Callable[[], int]) -> None:
+    """How far a run is, on stderr until cancelled: a line redrawn every second on a terminal,
+    a line every ten seconds otherwise."""
+    started, terminal = time.perf_counter(), sys.stderr.isatty()
+    try:
+        while True:
+            await asyncio.sleep(1.0 if terminal else 10.0)
+            count, elapsed = done(), time.perf_counter() - started
+            text = f"  {name:<36} {count:>8}/{total:<8} {count / elapsed:8.0f}/s {elapsed:6.0f} s"
+            sys.stderr.write("\r" + text if terminal else text + "\n")
+            sys.stderr.flush()
+    except asyncio.CancelledError:
+        if terminal:
+            sys.stderr.write("\r" + " " * 80 + "\r")
+            sys.stderr.flush()
+        raise
+
+
+def completion_times(finished: dict[str, float], started: float) -> list[float]:
+    return sorted(at - started for at in finished.values())
 
 
 def rss_mib(pid: int, field_name: str = "VmRSS") -> float | None:

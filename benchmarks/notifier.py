@@ -20,7 +20,8 @@ import aio_pika
 import aiosmtplib
 from aiosmtpd.controller import Controller
 
-from benchmarks.harness import Result, publish_windowed, sample_rss
+from benchmarks.harness import Result, progress, publish_windowed, sample_rss
+from benchmarks.pipeline import Smtp, Stage, raw_pipeline
 from mijnoverheid.contracts import events, routing
 from mijnoverheid.contracts.envelope import CONTENT_TYPE, source_for, utc_now
 from mijnoverheid_testing.citizens import random_bsn
@@ -40,6 +41,12 @@ POOL_SIZE = 4
 BELASTINGDIENST_OIN = "00000001003214345000"
 BERICHTENBOX_SOURCE = source_for("00000001234567890000", "berichtenbox")
 FROM = "noreply@mijnoverheid.localhost"
+# Its raw pipeline: two writes per batch (the notification, its outcome), a mail, and three
+# statuses published per trigger, consumed by the organisation.
+RAW_STAGES = (
+    Stage("message-delivered", writes=2, fanout=3, prefetch=256, mails=True),
+    Stage("statuses", writes=0, fanout=0),
+)
 
 
 class Sink:
@@ -160,11 +167,17 @@ async def run(platform: Platform, count: int) -> Result:
     controller.start()
     try:
         raw = await raw_smtp_rate(host, port, sink, count)
+        sink.expect(10**12)  # the raw pipeline's mails are not waited for by the sink
+        pipeline = await raw_pipeline(
+            platform, "  raw pipeline, same shape", count, len(sample_body()), RAW_STAGES,
+            Smtp(host, port, POOL_SIZE),
+        )  # fmt: skip
         result = await _notifier_run(platform, sink, host, port, count)
     finally:
         controller.stop()
     print(raw.line(None))
-    print(result.line(raw) + "   (vs raw aiosmtplib)")
+    print(f"  {result.rate / raw.rate:.1%} of raw aiosmtplib")
+    result.raw_pipeline = pipeline
     return result
 
 
@@ -203,11 +216,13 @@ async def _notifier_run(platform: Platform, sink: Sink, host: str, port: int, co
         stop = asyncio.Event()
         sampler = asyncio.create_task(sample_rss(service.pid, samples, stop))
         sent_at: dict[str, float] = {}
+        reporter = asyncio.create_task(progress(NAME, count, lambda: sink.count))
         started = time.perf_counter()
         items = [(event["id"], json.dumps(event).encode()) for event in triggers]
         await publish_windowed(items, publish, sent_at)
         await asyncio.to_thread(sink.enough.wait, 3600)
         seconds = time.perf_counter() - started
+        reporter.cancel()
         stop.set()
         await sampler
     latencies = [
@@ -215,4 +230,6 @@ async def _notifier_run(platform: Platform, sink: Sink, host: str, port: int, co
         for notification_id, at in sink.accepted.items()
         if notification_id in by_notification
     ]
-    return Result(NAME, count, seconds, latencies, max(samples, default=None), samples)
+    result = Result(NAME, count, seconds, latencies, max(samples, default=None), samples)
+    result.done_times = sorted(at - started for at in sink.accepted.values())
+    return result

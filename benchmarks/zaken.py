@@ -18,11 +18,14 @@ from typing import Any
 from benchmarks.harness import (
     Result,
     as_organisations,
+    completion_times,
     connect_organisations,
+    progress,
     publish_windowed,
     sample_rss,
     start_service,
 )
+from benchmarks.pipeline import Stage, raw_pipeline
 from mijnoverheid.contracts import events
 from mijnoverheid.contracts.envelope import source_for, utc_now
 from mijnoverheid.identity import Organisation
@@ -36,6 +39,12 @@ STATUSES = ("ontvangen", "in-behandeling", "aanvulling", "besluit", "afgehandeld
 NAME = "zaken status→recorded"
 SERVICE_PREFETCH = 128  # also the largest write batch
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+# Its raw pipeline: three writes per batch (the status slots, the overview rows, the trigger
+# claims), an announcement published per event, consumed by the organisation.
+RAW_STAGES = (
+    Stage("case-status-changed", writes=3, fanout=1, prefetch=SERVICE_PREFETCH),
+    Stage("recorded", writes=0, fanout=0),
+)
 
 
 def status_changed(
@@ -68,6 +77,15 @@ def sample_body() -> bytes:
 
 
 async def run(platform: Platform, count: int) -> Result:
+    raw = await raw_pipeline(
+        platform, "  raw pipeline, same shape", count, len(sample_body()), RAW_STAGES
+    )
+    result = await _run(platform, count)
+    result.raw_pipeline = raw
+    return result
+
+
+async def _run(platform: Platform, count: int) -> Result:
     pid = await start_service(platform, "zaken", SERVICE_PREFETCH)
     rng = random.Random(count)
     received: dict[str, float] = {}  # status event id → when its announcement arrived
@@ -99,6 +117,7 @@ async def run(platform: Platform, count: int) -> Result:
     stop = asyncio.Event()
     sampler = asyncio.create_task(sample_rss(pid, samples, stop))
     published: dict[str, float] = {}
+    reporter = asyncio.create_task(progress(NAME, len(items), lambda: len(received)))
     started = time.perf_counter()
     await publish_windowed(items, publish, published)
     await asyncio.wait_for(done.wait(), timeout=3600)
@@ -109,10 +128,13 @@ async def run(platform: Platform, count: int) -> Result:
 
     await wait_until(all_recorded, timeout=3600, what="every status event recorded")
     seconds = time.perf_counter() - started
+    reporter.cancel()
     stop.set()
     await sampler
     for connection in connections:
         await connection.close()
     sent_at = {key.split("|")[1]: at for key, at in published.items()}
     latencies = [at - sent_at[event_id] for event_id, at in received.items()]
-    return Result(NAME, len(items), seconds, latencies, max(samples, default=None), samples)
+    result = Result(NAME, len(items), seconds, latencies, max(samples, default=None), samples)
+    result.done_times = completion_times(received, started)
+    return result

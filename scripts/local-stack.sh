@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# The local stack without Docker: RabbitMQ from Debian's package and FerretDB (SQLite backend)
-# built from tools/ferretdb. Idempotent: `up` installs what is missing and starts what is not
-# running. Usage: scripts/local-stack.sh up|down|status|env|build|install
+# The local stack without Docker: RabbitMQ from Debian's package and FerretDB built from
+# tools/ferretdb, on PostgreSQL (Debian's package, our own cluster: scripts/postgres.sh) by
+# default, or on SQLite with FERRETDB_BACKEND=sqlite. docs/performance.md ("The embedded
+# store") has the measurements behind the default. Idempotent: `up` installs what is missing
+# and starts what is not running; `store` does so for the document store alone.
+# Usage: scripts/local-stack.sh up|store|down|status|env|build|install
 #
 # Two ways in, both on 127.0.0.1 only:
 # - plain (the tests, `make run TLS=no`): the default RabbitMQ node on 5672 with the local
@@ -16,7 +19,11 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LOCAL="$ROOT/.local"
 FERRETDB_BIN="$LOCAL/bin/ferretdb"
 FERRETDB_ADDR="${FERRETDB_ADDR:-127.0.0.1:27017}"
-FERRETDB_TLS_ADDR="${FERRETDB_TLS_ADDR:-127.0.0.1:27018}"
+FERRETDB_BACKEND="${FERRETDB_BACKEND:-postgresql}"
+# Where this FerretDB keeps its state: pid, backend, TLS stamp, log, its SQLite files.
+FERRETDB_STATE="${FERRETDB_STATE:-$LOCAL/ferretdb}"
+# Empty: no TLS listener (a store of its own, such as the seeded one).
+FERRETDB_TLS_ADDR="${FERRETDB_TLS_ADDR-127.0.0.1:27018}"
 PKI="$LOCAL/pki"
 TLS_NODE="${LOCAL_TLS_NODE:-mijnoverheid-tls}"
 TLS_PORT_BASE="${LOCAL_TLS_PORT_BASE:-5680}"
@@ -136,65 +143,81 @@ build_ferretdb() {
 port_open() { (exec 3<>"/dev/tcp/${1%:*}/${1#*:}") 2>/dev/null; }
 
 ferretdb_is_ours() {
-  [ -f "$LOCAL/ferretdb.pid" ] && kill -0 "$(cat "$LOCAL/ferretdb.pid")" 2>/dev/null
+  [ -f "$FERRETDB_STATE.pid" ] && kill -0 "$(cat "$FERRETDB_STATE.pid")" 2>/dev/null
 }
 
 # What FerretDB's TLS listener was started with: the address and the server certificate (which
 # scripts/pki.py renews before it expires). Another value means it must restart.
 ferretdb_tls_stamp() {
+  if [ -z "$FERRETDB_TLS_ADDR" ]; then echo none; return; fi
   printf '%s %s\n' "$FERRETDB_TLS_ADDR" "$(cat "$PKI/servers/ferretdb.pem" | sha256sum | cut -d' ' -f1)"
 }
 
-# A FerretDB this script started whose binary has since been rebuilt (mv replaced the file, so
-# /proc shows the old one as deleted) would keep serving the old code: restart it.
+# A FerretDB this script started must restart when its binary has been rebuilt since (mv
+# replaced the file, so /proc shows the old one as deleted: it would serve the old code), when
+# it runs on the other backend (it would serve the other store) or without the current TLS
+# listener.
 ferretdb_outdated() {
   local pid
-  pid="$(cat "$LOCAL/ferretdb.pid" 2>/dev/null)" || return 1
-  [[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" == *"(deleted)" ]]
+  pid="$(cat "$FERRETDB_STATE.pid" 2>/dev/null)" || return 1
+  kill -0 "$pid" 2>/dev/null || return 1
+  [[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" == *"(deleted)" ]] && return 0
+  [ "$(cat "$FERRETDB_STATE.backend" 2>/dev/null || echo sqlite)" != "$FERRETDB_BACKEND" ] && return 0
+  [ "$(cat "$FERRETDB_STATE.tls" 2>/dev/null)" != "$(ferretdb_tls_stamp)" ]
+}
+
+backend_flags() {
+  case "$FERRETDB_BACKEND" in
+    postgresql)
+      "$ROOT/scripts/postgres.sh" up
+      echo "--backend postgresql --postgresql-url $("$ROOT/scripts/postgres.sh" url)"
+      ;;
+    sqlite) echo "--backend sqlite --data $FERRETDB_STATE" ;;
+    *) log "FERRETDB_BACKEND is postgresql or sqlite, not $FERRETDB_BACKEND"; exit 2 ;;
+  esac
 }
 
 start_ferretdb() {
-  if ferretdb_is_ours && [ "$(cat "$LOCAL/ferretdb.tls" 2>/dev/null)" != "$(ferretdb_tls_stamp)" ]; then
-    log "FerretDB on $FERRETDB_ADDR runs without the current TLS listener: restarting it"
-    stop_ferretdb
-    for _ in $(seq 1 100); do
-      if ! port_open "$FERRETDB_ADDR"; then break; fi
-      sleep 0.2
-    done
-  fi
   if ferretdb_outdated; then
-    log "FerretDB on $FERRETDB_ADDR runs a binary that has been rebuilt since: restarting it"
+    log "FerretDB on $FERRETDB_ADDR runs an older binary, another backend or another TLS listener: restarting it"
     stop_ferretdb
     for _ in $(seq 1 100); do
       if ! port_open "$FERRETDB_ADDR"; then break; fi
       sleep 0.2
     done
   fi
+  local flags tls=()
+  flags="$(backend_flags)"  # (starts PostgreSQL first, if that is the backend)
   if port_open "$FERRETDB_ADDR"; then
     if ferretdb_is_ours; then return; fi
     log "something else listens on $FERRETDB_ADDR (another checkout's FerretDB?);"
     log "stop it, or give this checkout its own address: FERRETDB_ADDR=127.0.0.1:27018 $0 up"
     exit 1
   fi
-  mkdir -p "$LOCAL/ferretdb"
-  log "starting FerretDB on $FERRETDB_ADDR, with TLS on $FERRETDB_TLS_ADDR"
-  nohup "$FERRETDB_BIN" --listen "$FERRETDB_ADDR" --data "$LOCAL/ferretdb" \
-    --tls "$FERRETDB_TLS_ADDR" --tls-cert "$PKI/servers/ferretdb.pem" \
-    --tls-key "$PKI/servers/ferretdb.key" >>"$LOCAL/ferretdb.log" 2>&1 &
-  echo $! >"$LOCAL/ferretdb.pid"
-  ferretdb_tls_stamp >"$LOCAL/ferretdb.tls"
+  if [ -n "$FERRETDB_TLS_ADDR" ]; then
+    tls=(--tls "$FERRETDB_TLS_ADDR" --tls-cert "$PKI/servers/ferretdb.pem" --tls-key "$PKI/servers/ferretdb.key")
+  fi
+  mkdir -p "$FERRETDB_STATE"
+  log "starting FerretDB ($FERRETDB_BACKEND) on $FERRETDB_ADDR${FERRETDB_TLS_ADDR:+, with TLS on $FERRETDB_TLS_ADDR}"
+  # shellcheck disable=SC2086 # the backend flags are words
+  nohup "$FERRETDB_BIN" --listen "$FERRETDB_ADDR" $flags "${tls[@]}" >>"$FERRETDB_STATE.log" 2>&1 &
+  echo $! >"$FERRETDB_STATE.pid"
+  echo "$FERRETDB_BACKEND" >"$FERRETDB_STATE.backend"
+  ferretdb_tls_stamp >"$FERRETDB_STATE.tls"
   for _ in $(seq 1 100); do
-    if port_open "$FERRETDB_ADDR" && port_open "$FERRETDB_TLS_ADDR"; then return; fi
+    if port_open "$FERRETDB_ADDR" && { [ -z "$FERRETDB_TLS_ADDR" ] || port_open "$FERRETDB_TLS_ADDR"; }; then
+      return
+    fi
     sleep 0.2
   done
-  log "FerretDB did not start; see $LOCAL/ferretdb.log"
+  log "FerretDB did not start; see $FERRETDB_STATE.log"
   exit 1
 }
 
 stop_ferretdb() {
-  if [ -f "$LOCAL/ferretdb.pid" ]; then
-    kill "$(cat "$LOCAL/ferretdb.pid")" 2>/dev/null || true
-    rm -f "$LOCAL/ferretdb.pid"
+  if [ -f "$FERRETDB_STATE.pid" ]; then
+    kill "$(cat "$FERRETDB_STATE.pid")" 2>/dev/null || true
+    rm -f "$FERRETDB_STATE.pid"
   fi
 }
 
@@ -235,6 +258,7 @@ case "${1:-up}" in
   # What a run with its own broker node and FerretDB needs (make chaos), without starting the
   # shared ones.
   install) mkdir -p "$LOCAL"; ensure_rabbitmq_installed; build_ferretdb ;;
+  store) mkdir -p "$LOCAL"; build_ferretdb; start_ferretdb ;;
   up)
     mkdir -p "$LOCAL"
     ensure_rabbitmq_installed
@@ -247,15 +271,18 @@ case "${1:-up}" in
     ;;
   down)
     stop_ferretdb
+    if [ "$FERRETDB_BACKEND" = postgresql ]; then "$ROOT/scripts/postgres.sh" down; fi
     stop_tls_node
     if rabbitmq_running; then /etc/init.d/rabbitmq-server stop >/dev/null; fi
     ;;
   status)
     rabbitmq_running && log "RabbitMQ: running" || log "RabbitMQ: stopped"
     "$ROOT/scripts/rabbitmq-node.sh" status "$TLS_NODE" || true
-    port_open "$FERRETDB_ADDR" && log "FerretDB: running on $FERRETDB_ADDR" || log "FerretDB: stopped"
+    port_open "$FERRETDB_ADDR" && log "FerretDB ($FERRETDB_BACKEND): running on $FERRETDB_ADDR" \
+      || log "FerretDB: stopped"
+    if [ "$FERRETDB_BACKEND" = postgresql ]; then "$ROOT/scripts/postgres.sh" status; fi
     port_open "$FERRETDB_TLS_ADDR" && log "FerretDB TLS: on $FERRETDB_TLS_ADDR" || log "FerretDB TLS: stopped"
     ;;
   env) print_env "${2:-}" ;;
-  *) log "usage: $0 up|down|status|env [vhost]|build|install"; exit 2 ;;
+  *) log "usage: $0 up|store|down|status|env [vhost]|build|install"; exit 2 ;;
 esac

@@ -22,7 +22,7 @@ from mijnoverheid.messaging.consumer import InboundDelivery
 from mijnoverheid.messaging.gate import FromOrganisations, RejectWith
 from mijnoverheid_testing.processing_log import ReadsInMemory
 from zaken.adapters.slots import record_in_order
-from zaken.domain.case import Case, CaseName, cases_of
+from zaken.domain.case import Case, CaseName, ListedCase, cases_of, listed, overview
 from zaken.domain.model import StatusReport, Withdrawal
 from zaken.entrypoints.subscriptions import Handlers, subscriptions
 from zaken.handlers import (
@@ -124,6 +124,12 @@ class MemoryCaseStore:
     async def cases_of_citizen(self, bsn: str) -> list[Case]:
         await asyncio.sleep(0)
         return cases_of([r for r in self.statuses if r.bsn == bsn], set(self.withdrawn))
+
+    async def listing_page(
+        self, bsn: str, *, skip: int, limit: int
+    ) -> tuple[list[ListedCase], int]:
+        visible = overview(await self.cases_of_citizen(bsn))
+        return [listed(case) for case in visible[skip : skip + limit]], len(visible)
 
     async def case(self, case_id: str) -> Case | None:
         await asyncio.sleep(0)

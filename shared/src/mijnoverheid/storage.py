@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -92,14 +93,14 @@ def coalesced_insert(collection: AsyncCollection[Document]) -> Coalescer[Documen
 
 
 def coalesced_lookup(collection: AsyncCollection[Document]) -> Coalescer[str, Document | None]:
-    """A find_one by `_id` whose calls that arrive together share one `$in` query."""
+    """A find_one by `_id` whose calls that arrive together look each key up once, all at the
+    same time. One lookup per key rather than one `$in`: FerretDB (either backend) serves only
+    an exact `{_id: value}` from an index and scans the collection for `$in`."""
 
     async def find_batch(keys: Sequence[str]) -> list[Document | None]:
         wanted = list(dict.fromkeys(keys))
-        found = {
-            document["_id"]: document
-            async for document in collection.find({"_id": {"$in": wanted}})
-        }
-        return [found.get(key) for key in keys]
+        documents = await asyncio.gather(*(collection.find_one({"_id": key}) for key in wanted))
+        found = dict(zip(wanted, documents, strict=True))
+        return [found[key] for key in keys]
 
     return Coalescer(find_batch)

@@ -11,6 +11,7 @@ from berichtenbox.adapters import messages, trail
 from berichtenbox.adapters.citizens import CitizenRepository
 from berichtenbox.adapters.grants import GrantRepository
 from berichtenbox.adapters.outbox import MongoReadReportOutbox
+from berichtenbox.adapters.retention_work import retention_work
 from berichtenbox.adapters.signing import (
     Ed25519ReceiptSigner,
     ReceiptKeys,
@@ -61,13 +62,16 @@ def load_receipt_keys(settings: BerichtenboxSettings) -> ReceiptKeys:
 def compose(settings: BerichtenboxSettings) -> Service[BerichtenboxApi]:
     runtime = PlatformRuntime(SERVICE, settings)
     registry, publisher, source = runtime.registry, runtime.publisher, runtime.source
-    store = messages.MessageRepository(runtime.database)
+    store = messages.MessageRepository(
+        runtime.database, warn_before=settings.retention().warn_before
+    )
     trails = trail.TrailRepository(runtime.database)
     receipt_keys = load_receipt_keys(settings)
     signer = receipt_keys.signer
     outbox = MongoReadReportOutbox(runtime.database)
     read_reports = ReadReporter(outbox, store, trails, publisher, source, utc_now)
-    retention = RetentionJob(store, trails, publisher, settings.retention(), source)
+    work = retention_work(runtime.database)
+    retention = RetentionJob(store, trails, publisher, settings.retention(), source, work)
     citizens = CitizenRepository(runtime.database)
     projection = CitizenProjection(citizens)
     grants = GrantRepository(runtime.database)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Protocol
 
 from berichtenbox.domain.eligibility import ConsentChange
@@ -12,6 +13,7 @@ from berichtenbox.domain.grants import Grant
 from berichtenbox.domain.mailbox import FolderCount, ListingCriteria, MessageSummary
 from berichtenbox.domain.message import Message, NewMessage
 from berichtenbox.domain.trail import TrailEntry, TrailKind
+from mijnoverheid.timed_work import WorkUnit, WorkUnits
 
 
 @dataclass(frozen=True)
@@ -58,11 +60,26 @@ class MessageStore(Protocol):
     async def delete_content(self, message: Message, at: datetime) -> None: ...
 
     # --- the retention scan --------------------------------------------------------------
-    async def due_for_expiry(self, now: datetime, limit: int) -> list[Message]: ...
-
-    async def unread_expiring(self, after: datetime, until: datetime) -> list[Message]: ...
+    def retention_pages(self, unit: WorkUnit) -> AsyncIterator[list[Message]]:
+        """The unit's messages that may still need its task, in bounded pages, without their
+        bodies: for expiry those not marked expired, for warnings those not read, deleted,
+        expired or warned."""
+        ...
 
     async def expire_content(self, message: Message, at: datetime) -> None: ...
+
+    async def mark_warned(self, message_id: str, at: datetime) -> None:
+        """The expiry warning went out: later scans skip the message."""
+        ...
+
+
+class RetentionTask(StrEnum):
+    EXPIRE = "expire"
+    WARN = "warn"
+
+
+# Which units a scan has to do, and which replica does each.
+RetentionWork = WorkUnits
 
 
 @dataclass(frozen=True)
@@ -79,6 +96,10 @@ class Trail(Protocol):
     async def entries(self, message_id: str) -> list[TrailEntry]: ...
 
     async def has(self, message_id: str, cause: str) -> bool: ...
+
+    async def begun(self, message_id: str) -> bool:
+        """Whether the message's trail has begun (it begins once the message is stored)."""
+        ...
 
     async def append(self, message_id: str, record: Record) -> None:
         """Append once per (message, cause)."""

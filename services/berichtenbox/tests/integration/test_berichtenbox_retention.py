@@ -19,6 +19,7 @@ from faststream.rabbit import Channel, RabbitBroker
 
 from berichtenbox.adapters.attachments import ATTACHMENTS_BUCKET
 from berichtenbox.adapters.messages import MessageRepository
+from berichtenbox.adapters.retention_work import retention_work
 from berichtenbox.adapters.trail import TrailRepository
 from berichtenbox.domain.message import RetentionPolicy
 from berichtenbox.domain.trail import verify_chain
@@ -65,6 +66,7 @@ def replica(platform: Platform, broker: RabbitBroker) -> RetentionJob:
         publisher=RabbitEventPublisher(broker, "berichtenbox"),
         policy=RetentionPolicy(warn_before=WARN_BEFORE),
         source=source_for("00000001234567890000", "berichtenbox"),
+        work=retention_work(database),
     )
 
 

@@ -22,6 +22,9 @@ class InMemoryTrail:
     async def entries(self, message_id: str) -> list[TrailEntry]:
         return list(self.chains.get(message_id, []))
 
+    async def begun(self, message_id: str) -> bool:
+        return bool(self.chains.get(message_id))
+
     async def has(self, message_id: str, cause: str) -> bool:
         return any(entry.cause == cause for entry in self.chains.get(message_id, []))
 

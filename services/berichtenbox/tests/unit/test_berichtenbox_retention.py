@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from berichtenbox.domain import mailbox as rules
-from berichtenbox.domain.expiry import due_for_expiry, needs_expiry_warning
+from berichtenbox.domain.expiry import due_for_expiry, needs_expiry_warning, warning_due_at
 from berichtenbox.domain.message import Message, RetentionPolicy
 from berichtenbox.domain.trail import TrailKind, verify_chain
 from berichtenbox.handlers.retention import RetentionJob, RetentionReport
+from berichtenbox.ports import RetentionTask
 from mijnoverheid.contracts import events
 from mijnoverheid.contracts.envelope import derived_event_id, source_for
+from mijnoverheid.timed_work import WorkUnit
 from services.berichtenbox.tests.unit.fakes import InMemoryTrail, RecordingPublisher
 
 SENDER_OIN = "00000001003214345000"
@@ -64,23 +67,52 @@ def test_only_unread_messages_with_content_in_the_window_are_warned() -> None:
 
 
 class InMemoryRetentionStore:
+    """Every message in one unit per task, in pages of PAGE."""
+
+    PAGE = 2
+
     def __init__(self, *messages: Message) -> None:
         self.messages = {m.message_id: m for m in messages}
+        self.warned: set[str] = set()
 
-    async def due_for_expiry(self, now: datetime, limit: int) -> list[Message]:
-        return [m for m in self.messages.values() if due_for_expiry(m, now)][:limit]
-
-    async def unread_expiring(self, after: datetime, until: datetime) -> list[Message]:
-        return [
-            m
-            for m in self.messages.values()
-            if m.read_at is None and m.has_content and after < m.expires_at <= until
-        ]
+    async def retention_pages(self, unit: WorkUnit) -> AsyncIterator[list[Message]]:
+        if unit.task is RetentionTask.EXPIRE:
+            todo = [m for m in self.messages.values() if m.expired_at is None]
+        else:
+            todo = [
+                m
+                for m in self.messages.values()
+                if m.read_at is None and m.has_content and m.message_id not in self.warned
+            ]
+        for start in range(0, len(todo), self.PAGE):
+            yield [replace(m, body="") for m in todo[start : start + self.PAGE]]
 
     async def expire_content(self, message: Message, at: datetime) -> None:
         self.messages[message.message_id] = replace(
             message, subject="", body="", attachments=(), expired_at=at
         )
+
+    async def mark_warned(self, message_id: str, at: datetime) -> None:
+        self.warned.add(message_id)
+
+
+class OneReplica:
+    """Honours ports.RetentionWork for a single replica: one open unit per task."""
+
+    def __init__(self) -> None:
+        self.released: list[tuple[WorkUnit, bool]] = []
+
+    async def open_units(self, task: str, now: datetime) -> list[WorkUnit]:
+        return [WorkUnit(task, "all", closed=False)]
+
+    async def hold(self, unit: WorkUnit) -> bool:
+        return True
+
+    async def release(self, unit: WorkUnit, *, done: bool) -> None:
+        self.released.append((unit, done))
+
+    async def advance(self, task: str, now: datetime, open_units: Iterable[WorkUnit]) -> None:
+        pass
 
 
 def job(
@@ -92,6 +124,7 @@ def job(
         publisher=publisher,
         policy=POLICY,
         source=source_for("00000001234567890000", "berichtenbox"),
+        work=OneReplica(),
     )
 
 
@@ -126,3 +159,19 @@ async def test_an_unread_message_is_warned_once_and_a_failed_publish_is_retried(
     assert event.data["message_id"] == "m-1"
     assert [e.cause for e in await trail.entries("m-1")] == [rules.EXPIRY_WARNED_CAUSE]
     assert await trail.entries("m-2") == []
+
+
+def test_the_warning_is_due_ahead_of_expiry_or_on_delivery_when_that_is_later() -> None:
+    assert warning_due_at(a_message(), WARN) == EXPIRES - WARN
+    late = a_message(delivered_at=EXPIRES - timedelta(days=3))
+    assert warning_due_at(late, WARN) == EXPIRES - timedelta(days=3)
+
+
+async def test_a_scan_goes_through_every_page_and_skips_what_is_not_due() -> None:
+    due = [a_message(f"m-{n}") for n in range(5)]
+    later = a_message("m-later", expires_at=EXPIRES + timedelta(days=30))
+    store, trail = InMemoryRetentionStore(*due, later), InMemoryTrail()
+    scan = job(store, trail, RecordingPublisher())
+    assert await scan.run_retention_once(EXPIRES) == RetentionReport(expired=5)
+    assert store.messages["m-later"].expired_at is None
+    assert all(store.messages[m.message_id].expired_at == EXPIRES for m in due)

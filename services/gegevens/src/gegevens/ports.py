@@ -38,9 +38,29 @@ class RegistrationStore(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Listed:
+    """A registration the citizen's overview shows, without its facts: enough to order and
+    group it, and to load it for the page it falls on."""
+
+    registration_id: str
+    organisation_oin: str
+    register_code: str
+    registration_key: str
+    version_key: str  # the store's key of its current version
+
+
 class RegistrationQueries(Protocol):
     async def visible_for(self, bsn: str) -> list[Version]:
         """The current, not removed, version of each of the citizen's registrations."""
+        ...
+
+    async def listed_for(self, bsn: str) -> list[Listed]:
+        """The same registrations, without their facts (reading only what ordering needs)."""
+        ...
+
+    async def versions_of(self, listed: Sequence[Listed]) -> list[Version]:
+        """The versions of those listed, in their order (one lookup by key each)."""
         ...
 
     async def visible(self, registration_id: str, bsn: str) -> Version | None:

@@ -60,7 +60,8 @@ async def test_the_overview_shows_only_the_citizens_own_current_registrations(
 
     theirs = await gegevens.get("/api/v1/registrations", other)
     assert theirs.status_code == 200
-    assert theirs.json() == {"organisations": []}
+    assert theirs.json()["organisations"] == []
+    assert theirs.json()["total"] == 0
 
 
 async def test_the_detail_is_the_owners_alone(
@@ -93,3 +94,44 @@ async def test_the_api_is_described_by_openapi(gegevens: Gegevens) -> None:
     assert response.status_code == 200
     paths = response.json()["paths"]
     assert set(paths) >= {"/api/v1/registrations", "/api/v1/registrations/{registration_id}"}
+
+
+async def test_the_overview_is_paged_by_registration_in_its_order(
+    platform: Platform, gegevens: Gegevens
+) -> None:
+    owner = random_bsn()
+    async with (
+        platform.client("gemeente-voorbeeldstad") as gemeente,
+        platform.client("rdw") as rdw,
+    ):
+        cars = [registration_changed(rdw.organisation, owner, key=f"K-{n:02d}") for n in range(23)]
+        home = [
+            registration_changed(gemeente.organisation, owner, register="WOZ"),
+            registration_changed(gemeente.organisation, owner, register="BRP", key="a-nr"),
+        ]
+        await publish(rdw, *cars)
+        await publish(gemeente, *home)
+        for event in (*cars, *home):
+            await gegevens.stored(event)
+
+    pages = []
+    for page in (1, 2, 3):
+        response = await gegevens.get(f"/api/v1/registrations?page={page}&page_size=10", owner)
+        assert response.status_code == 200
+        pages.append(response.json())
+    assert [page["total"] for page in pages] == [25, 25, 25]
+    shown = [
+        (org["name"], register["code"], registration["registration_key"])
+        for page in pages
+        for org in page["organisations"]
+        for register in org["registers"]
+        for registration in register["registrations"]
+    ]
+    assert [len(page_shown) for page_shown in (shown[:10], shown[10:20], shown[20:])] == [10, 10, 5]
+    assert shown[:2] == [
+        ("Gemeente Voorbeeldstad", "BRP", "a-nr"),
+        ("Gemeente Voorbeeldstad", "WOZ", home[0]["data"]["registration_key"]),
+    ]
+    assert [key for _, _, key in shown[2:]] == [f"K-{n:02d}" for n in range(23)]
+    assert pages[0]["_links"]["next"].endswith("page=2&page_size=10")
+    assert pages[2]["_links"]["next"] is None

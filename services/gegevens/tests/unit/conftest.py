@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -13,7 +14,7 @@ from gegevens.domain import model
 from gegevens.domain.model import Version, VersionRef
 from gegevens.entrypoints.subscriptions import subscriptions
 from gegevens.handlers import RegistrationHandler
-from gegevens.ports import Decide, Recorded
+from gegevens.ports import Decide, Listed, Recorded
 from mijnoverheid.contracts import events
 from mijnoverheid.contracts.envelope import CloudEvent, source_for
 from mijnoverheid.identity import Organisation, OrganisationRegistry
@@ -81,6 +82,23 @@ class FakeStore:
     async def visible(self, registration_id: str, bsn: str) -> Version | None:
         found = [v for v in await self.visible_for(bsn) if v.registration_id == registration_id]
         return found[0] if found else None
+
+    async def listed_for(self, bsn: str) -> list[Listed]:
+        return [
+            Listed(
+                v.registration_id,
+                v.organisation_oin,
+                v.register_code,
+                v.registration_key,
+                f"{v.registration_id}#{v.slot}",
+            )
+            for v in await self.visible_for(bsn)
+        ]
+
+    async def versions_of(self, listed: Sequence[Listed]) -> list[Version]:
+        await asyncio.sleep(0)
+        by_key = {f"{v.registration_id}#{v.slot}": v for v in self.versions.values()}
+        return [by_key[each.version_key] for each in listed]
 
 
 def _same_event(stored: Version, version: Version) -> bool:

@@ -95,7 +95,7 @@ async def test_another_citizen_sees_nothing_of_it(client: httpx.AsyncClient) -> 
     overview = (await client.get("/api/v1/registrations", headers=bearer(JANSEN))).json()
     link = overview["organisations"][0]["registers"][0]["registrations"][0]["_links"]["self"]
     mine = await client.get("/api/v1/registrations", headers=bearer(DE_VRIES))
-    assert mine.json() == {"organisations": []}
+    assert (mine.json()["organisations"], mine.json()["total"]) == ([], 0)
     theirs = await client.get(link, headers=bearer(DE_VRIES))
     assert theirs.status_code == 404
     assert theirs.headers["content-type"] == "application/problem+json"

@@ -103,6 +103,7 @@ def compose(settings: NotifierSettings) -> Service[NotifierApi]:
     )
     scanner = OverdueScanner(
         store=store,
+        work=notifications.overdue_work(runtime.database),
         publisher=publisher,
         source=source,
         clock=utc_now,

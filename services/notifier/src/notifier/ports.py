@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Protocol
 
 from mijnoverheid.kernel import BusyError
+from mijnoverheid.timed_work import WorkUnit, WorkUnits
 from notifier.domain.attempt import Outcome
 from notifier.domain.contact import Contact, Language, Preferences
 from notifier.domain.email import Email
@@ -105,11 +107,17 @@ class NotificationQueries(NotificationStore, Protocol):
 
     async def overdue_reported_at(self, notification_id: str) -> datetime | None: ...
 
-    async def due_for_overdue_check(self, now: datetime, limit: int) -> list[str]: ...
+    def due_for_overdue_check(self, unit: WorkUnit, now: datetime) -> AsyncIterator[list[str]]:
+        """Ids of the unit's notifications due by `now` and not checked yet, in pages."""
+        ...
 
     async def overdue_checked(self, notification_id: str) -> None: ...
 
     async def record_overdue(self, notification_id: str, now: datetime) -> None: ...
+
+
+# Which units of the overdue check a scan has to do, and which replica does each.
+OverdueWork = WorkUnits
 
 
 class MailSlots(Protocol):

@@ -6,7 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Protocol
 
-from zaken.domain.case import Case, CaseName
+from zaken.domain.case import Case, CaseName, ListedCase
 from zaken.domain.model import StatusReport, Withdrawal
 
 
@@ -49,6 +49,11 @@ class CaseStore(Protocol):
 class CaseQueries(Protocol):
     """The citizen's read side."""
 
-    async def cases_of_citizen(self, bsn: str) -> list[Case]: ...
+    async def listing_page(
+        self, bsn: str, *, skip: int, limit: int
+    ) -> tuple[list[ListedCase], int]:
+        """A page of the citizen's overview (domain.case.overview's order, withdrawn cases
+        left out), paged by the store, and how many cases the overview holds."""
+        ...
 
     async def case(self, case_id: str) -> Case | None: ...

@@ -11,6 +11,7 @@ arrive out of order or twice give the same answer.
 from __future__ import annotations
 
 import contextlib
+from collections import OrderedDict
 from datetime import datetime
 
 from pymongo.asynchronous.database import AsyncDatabase
@@ -28,14 +29,27 @@ def _slot_id(bsn: str, organisation_oin: str, slot: int) -> str:
     return f"{bsn}:{organisation_oin}#{slot}"
 
 
+KNOWN_ACTIVATIONS = 65536  # citizens whose activation a process remembers (most recent)
+
+
 class CitizenRepository:
     def __init__(self, database: AsyncDatabase[Document]) -> None:
         self._accounts = database[ACCOUNTS]
         self._consents = database[CONSENTS]
+        # An activation, once recorded, never changes: remembered, it costs no more reads.
+        self._activated: OrderedDict[str, datetime] = OrderedDict()
 
     async def activated_at(self, bsn: str) -> datetime | None:
+        if (known := self._activated.get(bsn)) is not None:
+            self._activated.move_to_end(bsn)
+            return known
         document = await self._accounts.find_one({"_id": bsn})
-        return None if document is None else document["activated_at"]
+        if document is None:
+            return None
+        self._activated[bsn] = document["activated_at"]
+        if len(self._activated) > KNOWN_ACTIVATIONS:
+            self._activated.popitem(last=False)
+        return self._activated[bsn]
 
     async def record_activation(self, bsn: str, activated_at: datetime) -> None:
         with contextlib.suppress(DuplicateKeyError):  # activated before: that time stays

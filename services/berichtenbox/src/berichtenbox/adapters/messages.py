@@ -15,7 +15,8 @@ import re
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import asdict, replace
-from datetime import date, datetime
+from dataclasses import fields as dataclass_fields
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
@@ -23,6 +24,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from berichtenbox.adapters.attachments import AttachmentFiles
+from berichtenbox.adapters.retention_work import UNIT_FIELD, RetentionHours, unit_fields
 from berichtenbox.domain.mailbox import (
     FolderCount,
     ListingCriteria,
@@ -32,14 +34,45 @@ from berichtenbox.domain.mailbox import (
     summary_of,
     unread_first_windows,
 )
-from berichtenbox.domain.message import TRASH, AttachmentFile, Message, NewMessage
-from berichtenbox.ports import Stored
+from berichtenbox.domain.message import (
+    TRASH,
+    AttachmentFile,
+    Message,
+    NewMessage,
+    RetentionPolicy,
+)
+from berichtenbox.ports import RetentionTask, Stored
 from mijnoverheid.coalescing import Coalescer
 from mijnoverheid.storage import Document, insert_each
+from mijnoverheid.timed_work import WorkUnit
 
 MESSAGES = "messages"
+RETENTION_PAGE = 200  # messages per page of the retention scan
+WARNED = "expiry_warned_at"  # storage only: the scan's mark that the warning went out
+_WITHOUT_BODY = {"body": 0}
+# Storage only, kept with read_at and the content marks: FerretDB hands the database equality
+# on booleans (`$ne` too) but never a null test, so these let PostgreSQL leave out the read or
+# unread messages and those without content before FerretDB decodes a row. A filter on them is
+# written as `$ne` of the other value, so that a document stored before they existed still
+# matches, and the null tests beside them (applied after) keep the answer exact.
+UNREAD = "unread"
+GONE = "gone"
+_STILL_TO_DO: dict[RetentionTask, Document] = {
+    RetentionTask.EXPIRE: {"expired_at": None},
+    RetentionTask.WARN: {
+        UNREAD: {"$ne": False},
+        GONE: {"$ne": True},
+        "read_at": None,
+        "deleted_at": None,
+        "expired_at": None,
+        WARNED: None,
+        # The citizen deleted it (into the trash): no reminder to read it.
+        "folder": {"$ne": TRASH},
+    },
+}
 NEWEST_FIRST = [("delivered_at", DESCENDING), ("_id", ASCENDING)]
 _CLEARED_CONTENT: dict[str, Any] = {"subject": "", "body": "", "attachments": []}
+_WARN_BEFORE = RetentionPolicy().warn_before
 
 
 async def create_indexes(database: AsyncDatabase[Document]) -> None:
@@ -50,26 +83,32 @@ async def create_indexes(database: AsyncDatabase[Document]) -> None:
     await messages.create_index(
         [("recipient_bsn", ASCENDING), ("delivered_at", DESCENDING)], name="inbox_newest_first"
     )
-    # The retention scan: not yet expired (null) and expiring before a moment; one range.
-    await messages.create_index(
-        [("expired_at", ASCENDING), ("expires_at", ASCENDING)], name="retention_due"
-    )
+    # The retention scan's units: equality lookups (retention_work.py).
+    for task, field in UNIT_FIELD.items():
+        await messages.create_index([(field, ASCENDING)], name=f"retention_{task.value}")
 
 
 def visible_to(bsn: str, now: datetime) -> Document:
     """What a citizen's listings show: their own messages that still have content."""
     return {
         "recipient_bsn": bsn,
+        GONE: {"$ne": True},
         "deleted_at": None,
         "expired_at": None,
         "expires_at": {"$gt": now},
     }
 
 
+def unread_filter(unread: bool) -> Document:
+    if unread:
+        return {UNREAD: {"$ne": False}, "read_at": None}
+    return {UNREAD: {"$ne": True}, "read_at": {"$ne": None}}
+
+
 def listing_filter(bsn: str, criteria: ListingCriteria, now: datetime) -> Document:
     query = visible_to(bsn, now)
     if criteria.unread is not None:
-        query["read_at"] = None if criteria.unread else {"$ne": None}
+        query.update(unread_filter(criteria.unread))
     if criteria.sender_oin is not None:
         query["sender_oin"] = criteria.sender_oin
     if criteria.senders is not None:
@@ -85,9 +124,13 @@ def listing_filter(bsn: str, criteria: ListingCriteria, now: datetime) -> Docume
 
 
 class MessageRepository:
-    def __init__(self, database: AsyncDatabase[Document]) -> None:
+    def __init__(
+        self, database: AsyncDatabase[Document], *, warn_before: timedelta = _WARN_BEFORE
+    ) -> None:
         self._messages = database[MESSAGES]
         self._files = AttachmentFiles(database)
+        self._hours = RetentionHours(database)
+        self._warn_before = warn_before
         self._insert = Coalescer(self._insert_many)
 
     async def by_id(self, message_id: str) -> Message | None:
@@ -113,7 +156,10 @@ class MessageRepository:
         return stored
 
     async def _insert_many(self, messages: Sequence[Message]) -> list[Stored | BaseException]:
-        outcomes = await insert_each(self._messages, [_to_document(each) for each in messages])
+        documents = [_to_document(each, self._warn_before) for each in messages]
+        # The retention scan finds the messages' units through these: recorded first.
+        await self._hours.record(documents)
+        outcomes = await insert_each(self._messages, documents)
         return [
             await self._stored(message, outcome)
             for message, outcome in zip(messages, outcomes, strict=True)
@@ -133,12 +179,10 @@ class MessageRepository:
     # --- the citizen's side ----------------------------------------------------------------
 
     async def owned(self, bsn: str, message_id: str) -> Message | None:
-        # By `_id` alone, then the owner checked here: FerretDB v1 serves only an exact `_id`
-        # filter from an index and scans the whole collection for `{_id, recipient_bsn}`.
-        document = await self._messages.find_one({"_id": message_id})
-        if document is None or document.get("recipient_bsn") != bsn:
-            return None
-        return _to_message(document)
+        # By `_id` alone, the owner compared here: the one filter every store serves from
+        # an index (FerretDB on SQLite scans for `{_id, recipient_bsn}`).
+        message = await self.by_id(message_id)
+        return message if message is not None and message.recipient_bsn == bsn else None
 
     async def listing(
         self, bsn: str, criteria: ListingCriteria, now: datetime, *, skip: int, limit: int
@@ -148,7 +192,7 @@ class MessageRepository:
             items = await self._summaries(query, Window(skip, limit))
             return items, await self._messages.count_documents(query)
         # Unread first: the unread part, then the read part, each newest first and paged as one.
-        unread, read = {**query, "read_at": None}, {**query, "read_at": {"$ne": None}}
+        unread, read = {**query, **unread_filter(True)}, {**query, **unread_filter(False)}
         unread_total = await self._messages.count_documents(unread)
         first, then = unread_first_windows(skip, limit, unread_total)
         items = await self._summaries(unread, first) + await self._summaries(read, then)
@@ -169,7 +213,7 @@ class MessageRepository:
     async def folders(self, bsn: str, now: datetime) -> list[FolderCount]:
         visible = visible_to(bsn, now)
         totals = await self._count_by_folder(visible)
-        unread = await self._count_by_folder({**visible, "read_at": None})
+        unread = await self._count_by_folder({**visible, **unread_filter(True)})
         return folder_overview(totals, unread)
 
     async def _count_by_folder(self, query: Document) -> dict[str, int]:
@@ -178,7 +222,9 @@ class MessageRepository:
         return {group["_id"]: group["count"] async for group in cursor}
 
     async def set_read_at(self, message_id: str, at: datetime) -> None:
-        await self._messages.update_one({"_id": message_id}, {"$set": {"read_at": at}})
+        await self._messages.update_one(
+            {"_id": message_id}, {"$set": {"read_at": at, UNREAD: False}}
+        )
 
     async def set_folder(
         self,
@@ -208,35 +254,32 @@ class MessageRepository:
         Metadata (sender, reference, dates, content digest) stays, and so does the trail."""
         await self._files.remove(message.attachments)
         await self._messages.update_one(
-            {"_id": message.message_id}, {"$set": {**_CLEARED_CONTENT, mark: at}}
+            {"_id": message.message_id}, {"$set": {**_CLEARED_CONTENT, mark: at, GONE: True}}
         )
 
     # --- the retention scan ----------------------------------------------------------------
 
-    async def due_for_expiry(self, now: datetime, limit: int) -> list[Message]:
-        cursor = (
-            self._messages.find({"expired_at": None, "expires_at": {"$lte": now}})
-            .sort("expires_at", ASCENDING)
-            .limit(limit)
-        )
-        return [_to_message(document) async for document in cursor]
+    async def retention_pages(self, unit: WorkUnit) -> AsyncIterator[list[Message]]:
+        task = RetentionTask(unit.task)
+        query = {UNIT_FIELD[task]: unit.key, **_STILL_TO_DO[task]}
+        cursor = self._messages.find(query, _WITHOUT_BODY, batch_size=RETENTION_PAGE)
+        page: list[Message] = []
+        async for document in cursor:
+            page.append(_to_message({**document, "body": ""}))
+            if len(page) == RETENTION_PAGE:
+                yield page
+                page = []
+        if page:
+            yield page
 
-    async def unread_expiring(self, after: datetime, until: datetime) -> list[Message]:
-        cursor = self._messages.find(
-            {
-                "expired_at": None,
-                "expires_at": {"$gt": after, "$lte": until},
-                "deleted_at": None,
-                "read_at": None,
-                # The citizen deleted it (into the trash): no reminder to read it.
-                "folder": {"$ne": TRASH},
-            }
-        ).sort("expires_at", ASCENDING)
-        return [_to_message(document) async for document in cursor]
+    async def mark_warned(self, message_id: str, at: datetime) -> None:
+        await self._messages.update_one({"_id": message_id}, {"$set": {WARNED: at}})
 
 
-def _to_document(message: Message) -> Document:
+def _to_document(message: Message, warn_before: timedelta = _WARN_BEFORE) -> Document:
     document: dict[str, Any] = asdict(message)
+    document.update(unit_fields(message, warn_before))
+    document.update({UNREAD: message.read_at is None, GONE: not message.has_content})
     document["_id"] = document.pop("message_id")
     # BSON has no date type; keep the calendar date as ISO text.
     document["deadline"] = message.deadline.isoformat() if message.deadline else None
@@ -244,8 +287,14 @@ def _to_document(message: Message) -> Document:
 
 
 def _to_message(document: Document) -> Message:
-    fields = dict(document)
+    # Storage-only fields (the retention scan's keys and marks) stay behind.
+    fields = {name: value for name, value in document.items() if name in _STORED_FIELDS}
     fields["message_id"] = fields.pop("_id")
     fields["deadline"] = date.fromisoformat(fields["deadline"]) if fields["deadline"] else None
     fields["attachments"] = tuple(AttachmentFile(**file) for file in fields["attachments"])
     return Message(**fields)
+
+
+_STORED_FIELDS = frozenset(field.name for field in dataclass_fields(Message)) - {"message_id"} | {
+    "_id"
+}

@@ -24,3 +24,9 @@ def warning_window(now: datetime, warn_before: timedelta) -> tuple[datetime, dat
 def needs_expiry_warning(message: Message, now: datetime, warn_before: timedelta) -> bool:
     start, end = warning_window(now, warn_before)
     return message.read_at is None and message.has_content and start < message.expires_at <= end
+
+
+def warning_due_at(message: Message, warn_before: timedelta) -> datetime:
+    """From when its expiry warning is due: `warn_before` ahead of the expiry, or on delivery
+    for a message that arrives that close to its expiry."""
+    return max(message.expires_at - warn_before, message.delivered_at)

@@ -1,14 +1,18 @@
 """The retention scan: remove expired content, and warn before an unread message expires.
 
-Safe to run in several replicas at once and to repeat after a crash: each step is either a
-plain set of the same values or decided once by the trail's unique (message, cause) key.
+The work comes in units (mijnoverheid.timed_work: the messages under one storage key);
+replicas share them, each unit held by one replica at a time, and read in bounded pages
+without bodies, so a million messages expiring together neither fill a process's memory nor
+get read twice. Safe to repeat after a crash: each step is either a plain set of the same
+values or decided once by the trail's unique (message, cause) key, and a unit is marked done
+only when all of it succeeded.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,14 +21,14 @@ from berichtenbox.domain import expiry
 from berichtenbox.domain import mailbox as rules
 from berichtenbox.domain.message import Message, RetentionPolicy
 from berichtenbox.domain.trail import TrailKind
-from berichtenbox.ports import MessageStore, Record, Trail
+from berichtenbox.ports import MessageStore, Record, RetentionTask, RetentionWork, Trail
 from mijnoverheid.contracts import events
 from mijnoverheid.messaging.publisher import EventPublisher
+from mijnoverheid.timed_work import WorkUnit
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 200
-MAX_BATCHES_PER_RUN = 50
+CONCURRENCY = 16  # messages of a page handled at once
 
 
 @dataclass(frozen=True)
@@ -41,11 +45,12 @@ class RetentionJob:
     publisher: EventPublisher
     policy: RetentionPolicy
     source: str
+    work: RetentionWork
 
     async def run_retention_once(self, now: datetime) -> RetentionReport:
         """One scan as of `now`; what fails is left for the next scan."""
-        expired, expiry_failures = await self._expire_due(now)
-        warned, warning_failures = await self._warn_unread(now)
+        expired, expiry_failures = await self._run(RetentionTask.EXPIRE, now, self._expire)
+        warned, warning_failures = await self._run(RetentionTask.WARN, now, self._warn)
         return RetentionReport(expired, warned, expiry_failures + warning_failures)
 
     async def run_periodically(self, period_seconds: float, clock: Callable[[], datetime]) -> None:
@@ -65,26 +70,46 @@ class RetentionJob:
                     )
             await asyncio.sleep(period_seconds)
 
-    async def _expire_due(self, now: datetime) -> tuple[int, int]:
+    async def _run(
+        self,
+        task: RetentionTask,
+        now: datetime,
+        step: Callable[[Message, datetime], Awaitable[bool]],
+    ) -> tuple[int, int]:
         done = failed = 0
-        for _ in range(MAX_BATCHES_PER_RUN):
-            batch = await self.store.due_for_expiry(now, BATCH_SIZE)
-            for message in batch:
-                if not expiry.due_for_expiry(message, now):
-                    continue
-                try:
-                    await self._expire(message, now)
-                except Exception:
-                    log.warning("expiry of a message failed; retried next scan", exc_info=True)
-                    failed += 1
-                else:
-                    done += 1
-            # A failure stays due: stop rather than fetch it again in this scan.
-            if len(batch) < BATCH_SIZE or failed:
-                break
+        units = await self.work.open_units(task, now)
+        for unit in units:
+            if not await self.work.hold(unit):
+                continue  # another replica has it
+            unit_done, unit_failed = await self._pass(unit, now, step)
+            done, failed = done + unit_done, failed + unit_failed
+            await self.work.release(unit, done=unit.closed and not unit_failed)
+        await self.work.advance(task, now, units)
         return done, failed
 
-    async def _expire(self, message: Message, now: datetime) -> None:
+    async def _pass(
+        self, unit: WorkUnit, now: datetime, step: Callable[[Message, datetime], Awaitable[bool]]
+    ) -> tuple[int, int]:
+        outcomes: list[bool | BaseException] = []
+        limit = asyncio.Semaphore(CONCURRENCY)
+
+        async def one(message: Message) -> bool:
+            async with limit:
+                return await step(message, now)
+
+        async for page in self.store.retention_pages(unit):
+            # A page at a time: the claim is renewed (or lost to another replica) between pages.
+            outcomes += await asyncio.gather(*(one(m) for m in page), return_exceptions=True)
+            if not await self.work.hold(unit):
+                break
+        failures = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
+        for failure in failures[:1]:
+            log.warning("retention of a message failed; retried next scan", exc_info=failure)
+        return sum(outcome is True for outcome in outcomes), len(failures)
+
+    async def _expire(self, message: Message, now: datetime) -> bool:
+        if not expiry.due_for_expiry(message, now):
+            return False
         details = {"attachments": len(message.attachments)}
         await self.trail.append(
             message.message_id, Record(TrailKind.EXPIRED, rules.EXPIRED_CAUSE, now, details)
@@ -93,22 +118,10 @@ class RetentionJob:
         expired = rules.entry_with_cause(entries, rules.EXPIRED_CAUSE)
         assert expired is not None
         await self.store.expire_content(message, expired.at)
-
-    async def _warn_unread(self, now: datetime) -> tuple[int, int]:
-        warned = failed = 0
-        after, until = expiry.warning_window(now, self.policy.warn_before)
-        for message in await self.store.unread_expiring(after, until):
-            if not expiry.needs_expiry_warning(message, now, self.policy.warn_before):
-                continue
-            try:
-                warned += await self._warn(message, now)
-            except Exception:
-                log.warning("expiry warning failed; retried next scan", exc_info=True)
-                failed += 1
-        return warned, failed
+        return True
 
     async def _warn(self, message: Message, now: datetime) -> bool:
-        if await self.trail.has(message.message_id, rules.EXPIRY_WARNED_CAUSE):
+        if not expiry.needs_expiry_warning(message, now, self.policy.warn_before):
             return False
         event = outbound.message_expiring(message, self.source, now)
         await self.publisher.publish(event, events.MESSAGE_EXPIRING.key(message.sender_oin))
@@ -117,4 +130,5 @@ class RetentionJob:
             TrailKind.EXPIRY_WARNED, rules.EXPIRY_WARNED_CAUSE, now, {"event_id": event.id}
         )
         await self.trail.append(message.message_id, warned)
+        await self.store.mark_warned(message.message_id, now)
         return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,19 +26,22 @@ class MessageStatusQueryHandler:
     processing_log: ProcessingLog
 
     async def __call__(self, question: AskStatus) -> None:
-        found: list[MessageState] = []
-        not_found: list[str] = []
-        read: list[str] = []  # whose data the answer tells (the processing log)
-        for message_id in dict.fromkeys(question.message_ids):
-            message = await self.store.by_id(message_id)
-            # Another organisation's message is reported exactly like an unknown one.
-            if message is None or message.sender_oin != question.asker_oin:
-                not_found.append(message_id)
-                continue
-            read.append(message.recipient_bsn)
-            entries = await self.trail.entries(message_id)
-            found.append(state_of(message, entries, question.include_trail))
+        asked = list(dict.fromkeys(question.message_ids))
+        # Each message read on its own (by `_id`), all at the same time.
+        answers = await asyncio.gather(*(self._state(question, each) for each in asked))
+        found = [state for state, _ in filter(None, answers)]
+        not_found = [each for each, answer in zip(asked, answers, strict=True) if answer is None]
+        # Whose data the answer tells (the processing log).
+        read = [bsn for _, bsn in filter(None, answers)]
         action, source = activities.MESSAGE_STATUS_QUERIED, question.request_source
         await record_query(self.processing_log, action, question.asker_oin, source, read)
         reply = outbound.message_status(question, found, not_found, self.source, self.clock())
         await self.publisher.publish(reply, events.MESSAGE_STATUS.key(question.asker_oin))
+
+    async def _state(self, question: AskStatus, message_id: str) -> tuple[MessageState, str] | None:
+        message = await self.store.by_id(message_id)
+        # Another organisation's message is reported exactly like an unknown one.
+        if message is None or message.sender_oin != question.asker_oin:
+            return None
+        entries = await self.trail.entries(message_id)
+        return state_of(message, entries, question.include_trail), message.recipient_bsn

@@ -15,7 +15,9 @@ so dots and dollars are harmless. See docs/gegevens.md § 9.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -25,11 +27,22 @@ from pymongo.errors import DuplicateKeyError
 
 from gegevens.domain import model
 from gegevens.domain.model import Fact, RegistrationChange, Version, VersionRef, WhereToChange
-from gegevens.ports import Decide, Recorded
+from gegevens.ports import Decide, Listed, Recorded
 from mijnoverheid.storage import Document
 
 VERSIONS = "registration_versions"
-_REF_FIELDS = ("version_id", "registration_id", "event_source", "event_id", "valid_from", "change")
+_REF_FIELDS = (
+    "version_id",
+    "registration_id",
+    "event_source",
+    "event_id",
+    "valid_from",
+    "change",
+    # for the overview's order and groups
+    "organisation_oin",
+    "register_code",
+    "registration_key",
+)
 _REF_PROJECTION = dict.fromkeys(_REF_FIELDS, 1)
 
 
@@ -106,16 +119,25 @@ class RegistrationRepository:
         return _to_version(document) if document else None
 
     async def visible_for(self, bsn: str) -> list[Version]:
+        return await self.versions_of(await self.listed_for(bsn))
+
+    async def listed_for(self, bsn: str) -> list[Listed]:
         stored = await self._refs({"recipient_bsn": bsn})
-        ids = [stored[ref.version_id][0] for ref in model.visible(_refs_of(stored))]
-        return [_to_version(d) async for d in self._versions.find({"_id": {"$in": ids}})]
+        return [_listed(*stored[ref.version_id]) for ref in model.visible(_refs_of(stored))]
+
+    async def versions_of(self, listed: Sequence[Listed]) -> list[Version]:
+        # By `_id`, one lookup each: `$in` is a scan on FerretDB (either backend).
+        found = await asyncio.gather(
+            *(self._versions.find_one({"_id": each.version_key}) for each in listed)
+        )
+        return [_to_version(document) for document in found if document is not None]
 
     async def visible(self, registration_id: str, bsn: str) -> Version | None:
         stored = await self._refs({"registration_id": registration_id, "recipient_bsn": bsn})
         winner = model.current(_refs_of(stored))
         if winner is None:
             return None
-        document = await self._versions.find_one({"_id": stored[winner.version_id][0]})
+        document = await self._versions.find_one({"_id": stored[winner.version_id][0]["_id"]})
         return _to_version(document) if document else None
 
     async def _slots(self, registration_id: str) -> list[Document]:
@@ -130,18 +152,25 @@ class RegistrationRepository:
             slots.append(document)
         return slots
 
-    async def _refs(self, query: Document) -> dict[str, tuple[str, VersionRef]]:
-        """version id -> (`_id`, ref). Only what ordering needs: the facts of superseded
-        versions are not read."""
+    async def _refs(self, query: Document) -> dict[str, tuple[Document, VersionRef]]:
+        """version id -> (its document without facts, ref). Only what ordering and the
+        overview need: no facts are read."""
         cursor = self._versions.find(query, projection=_REF_PROJECTION)
-        return {
-            document["version_id"]: (document["_id"], _to_ref(document))
-            async for document in cursor
-        }
+        return {document["version_id"]: (document, _to_ref(document)) async for document in cursor}
 
 
-def _refs_of(stored: dict[str, tuple[str, VersionRef]]) -> list[VersionRef]:
+def _refs_of(stored: dict[str, tuple[Document, VersionRef]]) -> list[VersionRef]:
     return [ref for _, ref in stored.values()]
+
+
+def _listed(document: Document, ref: VersionRef) -> Listed:
+    return Listed(
+        registration_id=ref.registration_id,
+        organisation_oin=document["organisation_oin"],
+        register_code=document["register_code"],
+        registration_key=document["registration_key"],
+        version_key=document["_id"],
+    )
 
 
 def _is_of(document: Document, version: Version) -> bool:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Request
 
 from gegevens.entrypoints import views
 from gegevens.ports import RegistrationQueries
-from mijnoverheid.api import problem
+from mijnoverheid.api import PagingQuery, page_of, problem
 from mijnoverheid.auth import CurrentCitizen
 from mijnoverheid.identity import OrganisationRegistry
 from mijnoverheid.problems import ProblemError
@@ -47,15 +47,21 @@ def _linker(request: Request) -> views.Link:
     dependencies=[records(activities.REGISTRATIONS_LISTED)],
 )
 async def list_registrations(
-    request: Request, citizen: CurrentCitizen, registrations: Registrations, registry: Registry
+    request: Request,
+    citizen: CurrentCitizen,
+    registrations: Registrations,
+    registry: Registry,
+    paging: PagingQuery,
 ) -> views.Overview:
-    """How the citizen is registered, grouped by organisation and register.
-
-    Not paged: a citizen has a handful of registrations, and a page boundary would split a
-    group. Removed registrations are not shown.
-    """
-    visible = await registrations.visible_for(citizen.bsn)
-    return views.overview(visible, registry, _linker(request))
+    """How the citizen is registered, grouped by organisation and register (by name), paged by
+    registration: a group that crosses a page boundary continues on the next page. Removed
+    registrations are not shown. Only the page's registrations are read with their facts."""
+    listed = views.in_overview_order(await registrations.listed_for(citizen.bsn), registry)
+    shown = listed[paging.skip : paging.skip + paging.page_size]
+    versions = await registrations.versions_of(shown)
+    return views.overview(
+        versions, registry, _linker(request), page_of(request, paging, shown, len(listed))
+    )
 
 
 @router.get(

@@ -6,10 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from itertools import groupby
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from gegevens.domain.model import Version
+from gegevens.ports import Listed
+from mijnoverheid.api import Page, PageLinks
 from mijnoverheid.contracts.gegevens import Fact, WhereToChange
 from mijnoverheid.identity import OrganisationRegistry
 
@@ -52,7 +55,13 @@ class OrganisationGroup(OrganisationRef):
 
 
 class Overview(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
     organisations: list[OrganisationGroup]
+    page: int
+    page_size: int
+    total: int = Field(description="registrations over all pages")
+    links: PageLinks = Field(alias="_links")
 
 
 class RegistrationDetail(RegistrationSummary):
@@ -96,7 +105,27 @@ def detail(version: Version, registry: OrganisationRegistry, link: Link) -> Regi
     )
 
 
-def overview(versions: list[Version], registry: OrganisationRegistry, link: Link) -> Overview:
+def in_overview_order(listed: list[Listed], registry: OrganisationRegistry) -> list[Listed]:
+    """The overview's order: organisation by name, register by name, then the key."""
+
+    def key(each: Listed) -> tuple[str, str, str, str, str, str]:
+        organisation = _organisation(registry, each.organisation_oin)
+        register = _register(registry, each.register_code)
+        return (
+            organisation.name,
+            each.organisation_oin,
+            register.name,
+            each.register_code,
+            each.registration_key,
+            each.registration_id,
+        )
+
+    return sorted(listed, key=key)
+
+
+def overview(
+    versions: list[Version], registry: OrganisationRegistry, link: Link, paging: Page[Any]
+) -> Overview:
     organisations: list[OrganisationGroup] = []
     by_organisation = sorted(versions, key=lambda v: v.organisation_oin)
     for oin, own in groupby(by_organisation, lambda v: v.organisation_oin):
@@ -115,7 +144,13 @@ def overview(versions: list[Version], registry: OrganisationRegistry, link: Link
             OrganisationGroup(
                 **_organisation(registry, oin).model_dump(),
                 last_updated=max(group.last_updated for group in registers),
-                registers=sorted(registers, key=lambda group: group.name),
+                registers=sorted(registers, key=lambda group: (group.name, group.code)),
             )
         )
-    return Overview(organisations=sorted(organisations, key=lambda org: org.name))
+    return Overview(
+        organisations=sorted(organisations, key=lambda org: (org.name, org.oin)),
+        page=paging.page,
+        page_size=paging.page_size,
+        total=paging.total,
+        links=paging.links,
+    )

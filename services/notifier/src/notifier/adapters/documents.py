@@ -9,10 +9,12 @@ from datetime import date
 from typing import Any
 
 from mijnoverheid.storage import Document
+from mijnoverheid.timed_work import unit_key
 from notifier.domain.notification import Notification, SmtpReply, State, StatusChange
 from notifier.domain.request import NotificationRequest, Template
 
 _DATES = ("deadline", "expires_on")
+OVERDUE_UNIT = "overdue_unit"  # storage only: the overdue check's unit (timed_work)
 
 
 def to_document(notification: Notification) -> Document:
@@ -25,6 +27,7 @@ def to_document(notification: Notification) -> Document:
         created_at=notification.created_at,
         overdue_at=notification.overdue_at,
         deadline_at=notification.overdue_at,
+        **{OVERDUE_UNIT: unit_key(notification.overdue_at, notification.notification_id)},
         history=[change_document(change) for change in notification.history],
     )
     return document

@@ -9,6 +9,7 @@ apply a conditional update_one atomically; an insert with a unique key it does).
 from __future__ import annotations
 
 import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -18,12 +19,15 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from mijnoverheid.storage import Document, coalesced_insert
+from mijnoverheid.timed_work import HourIndex, TimedWork, WorkUnit
 from notifier.adapters import documents
 from notifier.domain.notification import Notification
 
 NOTIFICATIONS = "notifications"
 STATUS_CHANGES = "notification_status_changes"
 OVERDUE_REPORTS = "notification_overdue_reports"
+OVERDUE_WORK = "overdue"  # the task, and the name of its timed-work collections
+OVERDUE_PAGE = 200
 
 
 async def create_indexes(database: AsyncDatabase[Document]) -> None:
@@ -37,8 +41,8 @@ async def create_indexes(database: AsyncDatabase[Document]) -> None:
         await notifications.create_index(
             [("organisation_oin", ASCENDING), (field, ASCENDING)], name=f"by_{field}"
         )
-    # Only notifications not yet checked for being overdue have the field (see OverdueScanner).
-    await notifications.create_index([("overdue_at", ASCENDING)], name="overdue_watch")
+    # The overdue check's units: equality lookups (mijnoverheid.timed_work).
+    await notifications.create_index([(documents.OVERDUE_UNIT, ASCENDING)], name="overdue_unit")
     await database[STATUS_CHANGES].create_index(
         [("notification_id", ASCENDING), ("version", ASCENDING)], name="history"
     )
@@ -50,6 +54,7 @@ class NotificationRepository:
         self._changes = database[STATUS_CHANGES]
         self._overdue = database[OVERDUE_REPORTS]
         self._insert_notification = coalesced_insert(self._notifications)
+        self._hours = HourIndex(database, OVERDUE_WORK)
         self._insert_change = coalesced_insert(self._changes)
 
     async def get(self, notification_id: str) -> Notification | None:
@@ -64,8 +69,11 @@ class NotificationRepository:
         return [await self._complete(document) async for document in documents]
 
     async def add(self, notification: Notification) -> tuple[Notification, bool]:
+        document = documents.to_document(notification)
+        # The overdue check finds the notification's unit through this: recorded first.
+        await self._hours.record([(OVERDUE_WORK, document[documents.OVERDUE_UNIT])])
         try:
-            await self._insert_notification(documents.to_document(notification))
+            await self._insert_notification(document)
         except DuplicateKeyError:
             existing = await self.get(notification.notification_id)
             assert existing is not None
@@ -87,9 +95,20 @@ class NotificationRepository:
                 return False
         return True
 
-    async def due_for_overdue_check(self, now: datetime, limit: int) -> list[str]:
-        documents = self._notifications.find({"overdue_at": {"$lte": now}}, {"_id": 1}).limit(limit)
-        return [str(document["_id"]) async for document in documents]
+    async def due_for_overdue_check(
+        self, unit: WorkUnit, now: datetime
+    ) -> AsyncIterator[list[str]]:
+        # Those checked have no `overdue_at` any more; the range is applied to the unit only.
+        query = {documents.OVERDUE_UNIT: unit.key, "overdue_at": {"$lte": now}}
+        cursor = self._notifications.find(query, {"_id": 1}, batch_size=OVERDUE_PAGE)
+        page: list[str] = []
+        async for document in cursor:
+            page.append(str(document["_id"]))
+            if len(page) == OVERDUE_PAGE:
+                yield page
+                page = []
+        if page:
+            yield page
 
     async def overdue_checked(self, notification_id: str) -> None:
         # Idempotent, so a plain update is safe even when two scanners race.
@@ -111,3 +130,8 @@ class NotificationRepository:
         later = [documents.to_change(change) async for change in changes]
         notification = documents.to_notification(document)
         return replace(notification, history=(*notification.history, *later))
+
+
+def overdue_work(database: AsyncDatabase[Document]) -> TimedWork:
+    """Honours ports.OverdueWork."""
+    return TimedWork(database, OVERDUE_WORK)

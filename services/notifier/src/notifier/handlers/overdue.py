@@ -1,8 +1,12 @@
 """Notifications not sent successfully by their deadline: tell the organisation, once, so it
 can fall back to paper. A background job of the service.
 
-Several replicas may scan at once: the event has a deterministic id (receivers deduplicate)
-and the overdue record is an insert with a unique key.
+The notifications come due in units (mijnoverheid.timed_work: by the hour of their deadline
+and a shard), which replicas share: each unit is held by one replica at a time and read in
+pages of ids, and a unit whose hour has passed is done once and never read again, so any
+number of replicas split any volume instead of all reading the same first notifications. The
+event has a deterministic id (receivers deduplicate) and the overdue record is an insert with
+a unique key, so a unit handled twice (a lapsed claim) reports nothing twice.
 """
 
 from __future__ import annotations
@@ -16,16 +20,19 @@ from datetime import datetime
 from mijnoverheid import metrics
 from mijnoverheid.contracts import events
 from mijnoverheid.messaging.publisher import EventPublisher
+from mijnoverheid.timed_work import WorkUnit
 from notifier.adapters import outbound
-from notifier.ports import NotificationQueries
+from notifier.ports import NotificationQueries, OverdueWork
 
 logger = logging.getLogger(__name__)
-BATCH = 200
+TASK = "overdue"
+CONCURRENCY = 16  # notifications of a page checked at once
 
 
 @dataclass(frozen=True, kw_only=True)
 class OverdueScanner:
     store: NotificationQueries
+    work: OverdueWork
     publisher: EventPublisher
     source: str
     clock: Callable[[], datetime]
@@ -35,16 +42,42 @@ class OverdueScanner:
         """Check what has come due; return how many were overdue."""
         now = self.clock()
         overdue = 0
-        for notification_id in await self.store.due_for_overdue_check(now, BATCH):
-            notification = await self.store.get(notification_id)
-            if notification is not None and notification.needs_fallback():
-                await self.store.record_overdue(notification_id, now)
-                event = outbound.overdue_event(notification, self.source, now)
-                key = events.NOTIFICATION_OVERDUE.key(notification.request.organisation_oin)
-                await self.publisher.publish(event, key)
-                metrics.OVERDUE_NOTIFICATIONS.labels(notification.status.value).inc()
-                overdue += 1
-            await self.store.overdue_checked(notification_id)
+        units = await self.work.open_units(TASK, now)
+        for unit in units:
+            if await self.work.hold(unit):
+                overdue += await self._pass(unit, now)
+        await self.work.advance(TASK, now, units)
+        return overdue
+
+    async def _pass(self, unit: WorkUnit, now: datetime) -> int:
+        limit = asyncio.Semaphore(CONCURRENCY)
+        outcomes: list[bool | BaseException] = []
+
+        async def one(notification_id: str) -> bool:
+            async with limit:
+                return await self._check(notification_id, now)
+
+        async for page in self.store.due_for_overdue_check(unit, now):
+            outcomes += await asyncio.gather(*(one(i) for i in page), return_exceptions=True)
+            if not await self.work.hold(unit):
+                break  # another replica took it over
+        failures = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
+        if failures:
+            logger.error("overdue check failed", extra={"error_type": type(failures[0]).__name__})
+        await self.work.release(unit, done=unit.closed and not failures)
+        return sum(outcome is True for outcome in outcomes)
+
+    async def _check(self, notification_id: str, now: datetime) -> bool:
+        overdue = False
+        notification = await self.store.get(notification_id)
+        if notification is not None and notification.needs_fallback():
+            await self.store.record_overdue(notification_id, now)
+            event = outbound.overdue_event(notification, self.source, now)
+            key = events.NOTIFICATION_OVERDUE.key(notification.request.organisation_oin)
+            await self.publisher.publish(event, key)
+            metrics.OVERDUE_NOTIFICATIONS.labels(notification.status.value).inc()
+            overdue = True
+        await self.store.overdue_checked(notification_id)
         return overdue
 
     async def run(self) -> None:

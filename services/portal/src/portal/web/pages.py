@@ -9,6 +9,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from mijnoverheid.api import MAX_PAGE_SIZE
 from portal.backends import BackendError
 from portal.web.context import LoggedIn, PortalDep, SessionDep
 from portal.web.security import local_path
@@ -92,7 +93,10 @@ async def case(case_id: str, request: Request, portal: PortalDep, who: LoggedIn)
 @router.get("/persoonlijke-gegevens")
 async def registrations(request: Request, portal: PortalDep, who: LoggedIn) -> Response:
     _, citizen = who
-    found = await portal.backends.gegevens.get("/api/v1/registrations", citizen.bsn)
+    # One page of the largest size: a citizen has a handful of registrations.
+    found = await portal.backends.gegevens.get(
+        "/api/v1/registrations", citizen.bsn, page_size=MAX_PAGE_SIZE
+    )
     return portal.renderer.page(request, "registrations.html", organisations=found["organisations"])
 
 

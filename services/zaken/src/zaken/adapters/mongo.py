@@ -9,6 +9,7 @@ what they decide. Lookups and claims that arrive together share one round trip (
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
@@ -20,8 +21,10 @@ from pymongo.errors import DuplicateKeyError
 from mijnoverheid.coalescing import Coalescer
 from mijnoverheid.kernel import derived_event_id
 from mijnoverheid.storage import Document
+from zaken.adapters import listing
+from zaken.adapters.listing import CaseListing
 from zaken.adapters.status_slots import KNOWN_CASES, StatusSlots, insert_new, to_report
-from zaken.domain.case import Case, CaseName, cases_of
+from zaken.domain.case import Case, CaseName, ListedCase, cases_of
 from zaken.domain.model import StatusReport, Withdrawal
 from zaken.ports import Recorded
 
@@ -32,10 +35,10 @@ TRIGGER_CLAIMS = "status_trigger_claims"
 
 async def create_indexes(database: AsyncDatabase[Document]) -> None:
     statuses = database[STATUSES]
-    await statuses.create_index([("bsn", ASCENDING)], name="overview")
     await statuses.create_index(
         [("organisation_oin", ASCENDING), ("identificatie", ASCENDING)], name="by_organisation"
     )
+    await listing.create_indexes(database)
 
 
 class CaseRepository:
@@ -46,14 +49,24 @@ class CaseRepository:
         self._withdrawals = database[WITHDRAWALS]
         self._claims = database[TRIGGER_CLAIMS]
         self.slots = StatusSlots(self._statuses, known_cases=known_cases)
+        self.listing = CaseListing(database, self.slots, self._withdrawn)
+        self._record = Coalescer(self.record_many)
         self._withdrawn_lookup = Coalescer(self._withdrawn_each)
         self._claim = Coalescer(self._claim_each)
 
     async def record(self, report: StatusReport) -> Recorded:
-        return await self.slots.record(report)
+        return await self._record(report)
 
     async def record_many(self, reports: Sequence[StatusReport]) -> list[Recorded]:
-        return await self.slots.record_many(reports)
+        """The reports in their slots, then the overview rows of their cases."""
+        recorded = await self.slots.record_many(reports)
+        known: dict[str, tuple[StatusReport, ...]] = {}
+        for each in recorded:
+            case_id = each.report.case_id
+            if len(each.known) > len(known.get(case_id, ())):
+                known[case_id] = each.known
+        await self.listing.refresh(known)
+        return recorded
 
     async def reports(self, case_id: str) -> list[StatusReport]:
         return await self.slots.reports(case_id)
@@ -66,17 +79,15 @@ class CaseRepository:
         return [name in withdrawn for name in names]
 
     async def withdrawn_among(self, names: Collection[CaseName]) -> set[CaseName]:
-        # One query for them all: on MongoDB from the `_id` index; on FerretDB v1, where even
-        # an `_id` lookup scans, one scan of the (few) withdrawals instead of one per case.
         return await self._withdrawn(names)
 
     async def add_withdrawal(self, withdrawal: Withdrawal) -> None:
         document: dict[str, Any] = asdict(withdrawal)
         document["_id"] = _withdrawal_id(withdrawal.organisation_oin, withdrawal.identificatie)
-        try:
+        # A duplicate: withdrawn before (a redelivery, or the same case withdrawn twice).
+        with contextlib.suppress(DuplicateKeyError):
             await self._withdrawals.insert_one(document)
-        except DuplicateKeyError:
-            return  # withdrawn before: a redelivery, or the same case withdrawn twice
+        await self.listing.withdraw(withdrawal.organisation_oin, withdrawal.identificatie)
 
     async def claim_trigger(self, claim_id: str, trigger_event_id: str) -> str:
         return await self._claim((claim_id, trigger_event_id))
@@ -104,15 +115,23 @@ class CaseRepository:
         self, organisation_oin: str, identificaties: Collection[str]
     ) -> tuple[list[Case], set[CaseName]]:
         wanted = sorted(set(identificaties))
-        query = {"organisation_oin": organisation_oin, "identificatie": {"$in": wanted}}
-        reports = [to_report(document) async for document in self._statuses.find(query)]
+        # One equality lookup per case (never `$in`, which no FerretDB backend serves).
+        found = await asyncio.gather(
+            *(
+                self._statuses.find(
+                    {"organisation_oin": organisation_oin, "identificatie": identificatie}
+                ).to_list()
+                for identificatie in wanted
+            )
+        )
+        reports = [to_report(document) for documents in found for document in documents]
         withdrawn = await self._withdrawn({(organisation_oin, name) for name in wanted})
         return cases_of(reports, withdrawn), withdrawn
 
-    async def cases_of_citizen(self, bsn: str) -> list[Case]:
-        reports = [to_report(document) async for document in self._statuses.find({"bsn": bsn})]
-        names = {(report.organisation_oin, report.identificatie) for report in reports}
-        return cases_of(reports, await self._withdrawn(names))
+    async def listing_page(
+        self, bsn: str, *, skip: int, limit: int
+    ) -> tuple[list[ListedCase], int]:
+        return await self.listing.page(bsn, skip=skip, limit=limit)
 
     async def case(self, case_id: str) -> Case | None:
         reports = await self.reports(case_id)
@@ -122,11 +141,12 @@ class CaseRepository:
         return cases_of(reports, await self._withdrawn(names))[0]
 
     async def _withdrawn(self, names: Collection[CaseName]) -> set[CaseName]:
-        ids = {_withdrawal_id(*name): name for name in names}
-        if not ids:
-            return set()
-        found = self._withdrawals.find({"_id": {"$in": sorted(ids)}}, {"_id": 1})
-        return {ids[document["_id"]] async for document in found}
+        # By `_id`, one lookup each: the only lookup every store serves from an index.
+        ordered = sorted(names)
+        found = await asyncio.gather(
+            *(self._withdrawals.find_one({"_id": _withdrawal_id(*n)}, {"_id": 1}) for n in ordered)
+        )
+        return {name for name, document in zip(ordered, found, strict=True) if document}
 
 
 def _withdrawal_id(organisation_oin: str, identificatie: str) -> str:

@@ -147,6 +147,13 @@ class StatusSlots:
         self._remember(case_id, found)
         return found
 
+    async def after(self, case_id: str, count: int) -> list[StatusReport]:
+        """The case's slots from `count` on (by `_id`, until the first free one)."""
+        found: list[StatusReport] = []
+        while document := await self._statuses.find_one({"_id": f"{case_id}#{count + len(found)}"}):
+            found.append(to_report(document))
+        return found
+
     def _slots_known(self, case_id: str) -> tuple[StatusReport, ...]:
         known = self._known.get(case_id, ())
         if known:
@@ -182,9 +189,12 @@ async def insert_new(
 
 
 def _report_document(report: StatusReport, report_id: str, slot_id: str) -> Document:
+    return {**report_document(report), "_id": slot_id, "report_id": report_id}
+
+
+def report_document(report: StatusReport) -> Document:
     # The fields as they are (all immutable values): no deep copy as `asdict` makes.
     document: dict[str, Any] = {name: getattr(report, name) for name in _REPORT_FIELDS}
-    document.update(_id=slot_id, report_id=report_id)
     # BSON has no date type; keep the calendar date as ISO text.
     planned = report.einddatum_gepland
     document["einddatum_gepland"] = planned.isoformat() if planned else None

@@ -62,6 +62,43 @@ class Case:
         return self.current.datum_status_gezet
 
 
+@dataclass(frozen=True)
+class ListedCase:
+    """A case as the citizen's overview lists it: where it stands, by its current status."""
+
+    case_id: str
+    organisation_oin: str
+    identificatie: str
+    bsn: str
+    current: StatusReport
+
+    @property
+    def zaaktype_omschrijving(self) -> str:
+        return self.current.zaaktype_omschrijving
+
+    @property
+    def dossier_url(self) -> str:
+        return self.current.dossier_url
+
+    @property
+    def einddatum_gepland(self) -> date | None:
+        return self.current.einddatum_gepland
+
+    @property
+    def closed(self) -> bool:
+        return self.current.is_eindstatus
+
+    @property
+    def last_changed(self) -> datetime:
+        return self.current.datum_status_gezet
+
+
+def listed(case: Case) -> ListedCase:
+    return ListedCase(
+        case.case_id, case.organisation_oin, case.identificatie, case.bsn, case.current
+    )
+
+
 def cases_of(reports: Iterable[StatusReport], withdrawn: Collection[CaseName]) -> list[Case]:
     """The cases the reports add up to, in no particular order."""
     by_case: dict[str, list[StatusReport]] = defaultdict(list)
@@ -84,7 +121,9 @@ def cases_of(reports: Iterable[StatusReport], withdrawn: Collection[CaseName]) -
 
 
 def overview(cases: Iterable[Case]) -> list[Case]:
-    """What a citizen sees: withdrawn cases left out, open first, then newest change first."""
+    """What a citizen sees: withdrawn cases left out, open first, then newest change first.
+
+    (The store pages the same order itself: adapters/listing.py, OVERVIEW_ORDER.)"""
     visible = [case for case in cases if not case.withdrawn]
     visible.sort(key=lambda case: case.case_id)  # the last tie-breaker, for a stable page order
     visible.sort(key=lambda case: case.last_changed, reverse=True)

@@ -15,7 +15,7 @@ from mijnoverheid.problems import ProblemError
 from mijnoverheid.processing_log import activities
 from mijnoverheid.processing_log.http import records
 from mijnoverheid.runtime import api_of
-from zaken.domain.case import Case, overview
+from zaken.domain.case import Case, ListedCase
 from zaken.domain.model import StatusReport
 from zaken.ports import CaseQueries
 
@@ -75,10 +75,9 @@ async def list_cases(
     request: Request, citizen: CurrentCitizen, cases: Cases, registry: Registry, paging: PagingQuery
 ) -> Page[CaseSummary]:
     """The citizen's cases: open first, then closed; newest change first. Paged."""
-    visible = overview(await cases.cases_of_citizen(citizen.bsn))
-    shown = visible[paging.skip : paging.skip + paging.page_size]
+    shown, total = await cases.listing_page(citizen.bsn, skip=paging.skip, limit=paging.page_size)
     items = [_summary(request, case, registry) for case in shown]
-    return page_of(request, paging, items, len(visible))
+    return page_of(request, paging, items, total)
 
 
 @router.get(
@@ -103,7 +102,9 @@ async def get_case(
     )
 
 
-def _summary(request: Request, case: Case, registry: OrganisationRegistry) -> CaseSummary:
+def _summary(
+    request: Request, case: Case | ListedCase, registry: OrganisationRegistry
+) -> CaseSummary:
     organisation = registry.by_oin(case.organisation_oin)
     return CaseSummary(
         case_id=case.case_id,
