@@ -43,6 +43,9 @@ from berichtenbox.settings import DEV_RECEIPT_KEY
 from gegevens.adapters.mongo import RegistrationRepository
 from gegevens.entrypoints.views import in_overview_order
 from mijnoverheid.contracts.envelope import CloudEvent, source_for
+from mijnoverheid.processing_log import open_processing_log
+from mijnoverheid.processing_log.settings import ProcessingLogSettings
+from mijnoverheid.settings import Environment
 from mijnoverheid.storage import Document
 from mijnoverheid_testing.stack import demo_registry
 from notifier.adapters.notifications import NotificationRepository, overdue_work
@@ -98,8 +101,11 @@ class Reads:
         self.mailbox = Mailbox(self.messages, self.trail, reporter, lambda: NOW, signer)
         self.cases = CaseRepository(zaken)
         self.registrations = RegistrationRepository(client[f"gegevens{suffix}"])
+        # The status query records what it tells in the processing log, as in production.
+        log_settings = ProcessingLogSettings(mijnoverheid_environment=Environment.DEVELOPMENT)
+        processing_log = open_processing_log("berichtenbox", box, log_settings, lambda: NOW)
         self.status = MessageStatusQueryHandler(
-            self.messages, self.trail, Discard(), SOURCE, lambda: NOW
+            self.messages, self.trail, Discard(), SOURCE, lambda: NOW, processing_log
         )
         self.retention = RetentionJob(
             self.messages, self.trail, Discard(), RetentionPolicy(), SOURCE, retention_work(box)
