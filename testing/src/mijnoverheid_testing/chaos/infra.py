@@ -5,6 +5,8 @@ boot with the project's definitions) and a FerretDB of its own (the binary scrip
 builds, on its own port and data directory), so that both can be killed and restarted without
 touching the shared stack other people use. `shared_infrastructure`: a fresh vhost on the
 shared stack and databases of the run's own, for short runs that restart neither.
+`own_cluster_infrastructure`: a three-node RabbitMQ cluster of the run's own (chaos.cluster)
+and a FerretDB of its own.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from pathlib import Path
 from mijnoverheid.identity import OrganisationRegistry
 from mijnoverheid.provisioning import definitions
 from mijnoverheid.settings import REPOSITORY_ROOT
+from mijnoverheid_testing.chaos.cluster import HOST, ChaosCluster, ClusterStack
+from mijnoverheid_testing.cluster import NODES, running_cluster
 from mijnoverheid_testing.smtp import free_port
 from mijnoverheid_testing.stack import Stack, isolated_vhost, real_stack
 from mijnoverheid_testing.tlsbroker import free_port_base
@@ -157,10 +161,19 @@ class Infrastructure:
     broker: OwnBroker | None = None
     database: OwnFerretDb | None = None
     logs: Path = field(default_factory=Path)
+    cluster: ChaosCluster | None = None
 
     @property
     def own(self) -> bool:
-        return self.broker is not None
+        """A database server of the run's own (not the shared one)."""
+        return self.database is not None
+
+    @property
+    def broker_addresses(self) -> list[tuple[str, int]]:
+        """Every broker node (host, AMQP port), in order."""
+        if isinstance(self.stack, ClusterStack):
+            return self.stack.addresses
+        return [(self.stack.amqp_host, self.stack.amqp_port)]
 
 
 @contextlib.asynccontextmanager
@@ -178,6 +191,40 @@ async def own_infrastructure(
     finally:
         database.kill()
         await asyncio.to_thread(broker.stop, logs)
+
+
+@contextlib.asynccontextmanager
+async def own_cluster_infrastructure(
+    work_dir: Path, registry: OrganisationRegistry
+) -> AsyncIterator[Infrastructure]:
+    logs = work_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    database = OwnFerretDb(work_dir)
+    starting = running_cluster(work_dir, registry, prefix="chaos-cl", management=True, purge=True)
+    cluster = await asyncio.to_thread(starting.__enter__)
+    try:
+        stack = ClusterStack(
+            HOST,
+            cluster.amqp_port(1),
+            f"http://{HOST}:{cluster.management_port(1)}",
+            database.url,
+            amqp_ports=tuple(cluster.amqp_port(node) for node in NODES),
+            management_ports=tuple(cluster.management_port(node) for node in NODES),
+        )
+        own = ChaosCluster(cluster, stack)
+        try:
+            await wait_until(
+                lambda: asyncio.to_thread(own.replicated),
+                timeout=120,
+                what="every quorum queue with an online member on each node",
+            )
+            await database.start()
+            yield Infrastructure(stack, cluster.vhost, "chaos", None, database, logs, own)
+        finally:
+            database.kill()
+            own.keep_logs(logs)
+    finally:
+        await asyncio.to_thread(starting.__exit__, None, None, None)
 
 
 @contextlib.contextmanager
