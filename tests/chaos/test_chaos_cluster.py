@@ -5,14 +5,16 @@ through proxies of its own when its link is to be troubled."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
 
 from mijnoverheid.messaging.connection import broker_urls
-from mijnoverheid_testing.chaos import schedule
+from mijnoverheid_testing.chaos import report, schedule
 from mijnoverheid_testing.chaos.cluster import ClusterStack, rotated
-from mijnoverheid_testing.chaos.faults import FaultRunner
+from mijnoverheid_testing.chaos.faults import FaultRunner, Injected
+from mijnoverheid_testing.chaos.findings import Findings
 from mijnoverheid_testing.chaos.infra import Infrastructure
 from mijnoverheid_testing.chaos.schedule import Fault
 from mijnoverheid_testing.chaos.system import SERVICES, System
@@ -97,3 +99,38 @@ def test_rotated_starts_where_asked() -> None:
     assert rotated([1, 2, 3], 0) == [1, 2, 3]
     assert rotated([1, 2, 3], 1) == [2, 3, 1]
     assert rotated([1, 2, 3], 5) == [3, 1, 2]
+
+
+def test_the_report_names_the_node_kills_and_the_broker() -> None:
+    kills = [
+        Fault(0.1, schedule.NODE_KILL, "2", amount=8.0),
+        Fault(0.4, schedule.ROLLING_RESTART),
+        Fault(0.7, schedule.NODE_KILL, "3", amount=12.0),
+    ]
+    notes = ["node 2, back 31 s later", "nodes 1, 2, 3 in turn, 80 s", "node 3, back 25 s later"]
+    run = report.Run(
+        command="make chaos CLUSTER=3 N=1000 SEED=1",
+        n=1000,
+        seed=1,
+        schedule=kills,
+        injected=[Injected(f, 0.0, 1.0, True, note) for f, note in zip(kills, notes, strict=True)],
+        published=1000,
+        republished=50,
+        publish_retries=0,
+        publish_seconds=150.0,
+        drain_seconds=60.0,
+        audit_seconds=10.0,
+        findings=Findings(),
+        broker="a cluster of 3 RabbitMQ nodes (chaos-cl-1-a-1, chaos-cl-1-a-2, chaos-cl-1-a-3)",
+        cluster=3,
+    )
+    table = report.table(run)
+    assert "| node kill -9 | 2 | node 2, back 31 s later; node 3, back 25 s later |" in table
+    assert "| rolling node restart | 1 | nodes 1, 2, 3 in turn, 80 s |" in table
+    text = report.markdown(run)
+    assert text.startswith("# Reliability: the chaos run on a three-node RabbitMQ cluster")
+    assert "Broker: a cluster of 3 RabbitMQ nodes (chaos-cl-1-a-1" in text
+    assert "[reliability.md](reliability.md)" in text
+    assert "node 2: SIGKILL, down 8 s, then boot" in text
+    single = report.markdown(dataclasses.replace(run, cluster=1, schedule=[], injected=[]))
+    assert "[reliability-cluster.md](reliability-cluster.md)" in single

@@ -109,12 +109,14 @@ class ChaosCluster:
     async def kill(self, node: int, downtime: float) -> str:
         """kill -9 (a crash: nothing flushed, no leadership handed over), `downtime` seconds
         down, then started again: it rejoins from its own data and its members catch up."""
-        started = time.monotonic()
         await asyncio.to_thread(self.cluster.kill, node)
+        started = time.monotonic()
         await asyncio.sleep(downtime)
         await asyncio.to_thread(self.cluster.restart, node)
         await self.back(node)
-        return f"node {node}, back after {time.monotonic() - started:.0f} s"
+        return (
+            f"node {node}, its quorum members online again {time.monotonic() - started:.0f} s later"
+        )
 
     async def rolling_restart(self) -> str:
         """Planned maintenance done right: one node at a time, each only once no quorum queue

@@ -12,7 +12,12 @@ from collections import Counter
 from typing import Any
 
 import aio_pika
-from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage
+from aio_pika.abc import (
+    AbstractChannel,
+    AbstractConnection,
+    AbstractIncomingMessage,
+    TimeoutType,
+)
 
 from mijnoverheid.contracts import events, routing
 from mijnoverheid.contracts.envelope import CONTENT_TYPE
@@ -46,6 +51,20 @@ class Answers:
     def redelivered(self) -> int:
         """Arrivals of an id seen before: at-least-once transport, deduplicated by receivers."""
         return sum(count - 1 for count in self.copies.values())
+
+
+class _Connection(aio_pika.Connection):
+    """Closed at once when its connect fails or is cancelled (by the publish's timeout, say):
+    left to the garbage collector, aio-pika would close it outside the event loop, a warning
+    in the middle of the progress bar."""
+
+    async def connect(self, timeout: TimeoutType = None) -> None:
+        try:
+            await super().connect(timeout)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await self.close()
+            raise
 
 
 class OrganisationLink:
@@ -103,7 +122,7 @@ class OrganisationLink:
         for _ in self._nodes:
             url, self._next = self._nodes[self._next], (self._next + 1) % len(self._nodes)
             try:
-                return await aio_pika.connect(url, timeout=10)
+                return await aio_pika.connect(url, timeout=10, connection_class=_Connection)
             except Exception as error:  # refused, timed out, the node still booting: the next
                 failure = error
         assert failure is not None

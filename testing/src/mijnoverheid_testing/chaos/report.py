@@ -124,20 +124,36 @@ def invariants(run: Run) -> str:
     return "\n".join(lines)
 
 
+def _intro(run: Run) -> tuple[str, str, str]:
+    """The title, the broker the platform had, and where the other variant's table is."""
+    if run.cluster > 1:
+        return (
+            "the chaos run on a three-node RabbitMQ cluster",
+            "a three-node RabbitMQ cluster",
+            " Every service and organisation was given all three nodes (each starting on"
+            " another one). A node fault ends once its node is back with every quorum queue's"
+            " member there online, and the next one waits for it: never two nodes down at"
+            " once. On one node: [reliability.md](reliability.md).",
+        )
+    return (
+        "the chaos run",
+        "a broker node",
+        " The same on a three-node RabbitMQ cluster, with node kills and a rolling restart:"
+        " [reliability-cluster.md](reliability-cluster.md) (`make chaos CLUSTER=3`).",
+    )
+
+
 def markdown(run: Run) -> str:
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     schedule = "\n".join(fault.describe() for fault in run.schedule)
-    title, broker = "the chaos run", "a broker node"
-    if run.cluster > 1:
-        title = "the chaos run on a three-node RabbitMQ cluster"
-        broker = "a three-node RabbitMQ cluster (every service given all three addresses)"
+    title, broker, other = _intro(run)
     return f"""# Reliability: {title}
 
 The whole platform (the Berichtenbox, Zaken, Gegevens and the Notifier as real processes, with
 {broker}, a FerretDB and an SMTP relay of the run's own) under a seeded schedule of
 faults, then audited from outside: through the organisations' queues, the citizens' APIs, the
 broker and the relay's mail log only. How it works and how to read it:
-`testing/src/mijnoverheid_testing/chaos/` and [operations.md](operations.md) § 7.
+`testing/src/mijnoverheid_testing/chaos/` and [operations.md](operations.md) § 7.{other}
 
 Produced by `{run.command}` on {when} ({platform.node()}, {platform.machine()}), N = {run.n},
 seed {run.seed}. Broker: {run.broker}.
