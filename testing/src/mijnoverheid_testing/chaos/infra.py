@@ -2,9 +2,10 @@
 
 `own_infrastructure`: a RabbitMQ node of the run's own (scripts/rabbitmq-node.sh, provisioned at
 boot with the project's definitions) and a FerretDB of its own (the binary scripts/local-stack.sh
-builds, on its own port and data directory), so that both can be killed and restarted without
-touching the shared stack other people use. `shared_infrastructure`: a fresh vhost on the
-shared stack and databases of the run's own, for short runs that restart neither.
+builds, on its own port and its own database of the project's PostgreSQL cluster), so that
+both can be killed and restarted without touching the shared stack other people use.
+`shared_infrastructure`: a fresh vhost on the shared stack and databases of the run's own, for
+short runs that restart neither.
 `own_cluster_infrastructure`: a three-node RabbitMQ cluster of the run's own (chaos.cluster)
 and a FerretDB of its own.
 """
@@ -113,33 +114,52 @@ class OwnBroker:
         self._script("stop", self.name, "--purge")
 
 
+POSTGRES_SCRIPT = REPOSITORY_ROOT / "scripts" / "postgres.sh"
+
+
 class OwnFerretDb:
-    """FerretDB (SQLite, synchronous FULL) of our own; `restart` is a SIGKILL and a new start."""
+    """FerretDB of our own on its own database of the project's PostgreSQL cluster (the local
+    stack's backend, scripts/postgres.sh); `restart` is a SIGKILL and a new start. The
+    database is dropped when the run ends."""
 
     def __init__(self, work_dir: Path) -> None:
         if not FERRETDB_BINARY.exists():
             raise RuntimeError("FerretDB is not built: run `scripts/local-stack.sh build`")
-        self.data = work_dir / "ferretdb"
-        self.data.mkdir(parents=True, exist_ok=True)
         self.log = work_dir / "logs" / "ferretdb.log"
         self.port = free_port("127.0.0.1")
+        self.pg_database = f"chaos_{os.getpid()}_{secrets.token_hex(3)}"
+        self._postgres_url = ""
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
         return f"mongodb://127.0.0.1:{self.port}"
 
+    def _postgres(self, command: str) -> str:
+        environment = {**os.environ, "PG_DATABASE": self.pg_database}
+        return subprocess.run(  # noqa: S603 - the project's own script
+            [str(POSTGRES_SCRIPT), command],
+            env=environment,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+
     def _spawn(self) -> None:
         command = [str(FERRETDB_BINARY), "--listen", f"127.0.0.1:{self.port}"]
+        backend = ["--backend", "postgresql", "--postgresql-url", self._postgres_url]
         with self.log.open("ab") as log:
             self._process = subprocess.Popen(  # noqa: S603 - the project's own binary
-                [*command, "--data", str(self.data)],
+                [*command, *backend],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
 
     async def start(self) -> None:
+        if not self._postgres_url:
+            await asyncio.to_thread(self._postgres, "up")
+            self._postgres_url = await asyncio.to_thread(self._postgres, "url")
         self._spawn()
         await wait_until(lambda: _listening(self.port), timeout=60, what="FerretDB to listen")
 
@@ -151,6 +171,13 @@ class OwnFerretDb:
         if self._process is not None and self._process.poll() is None:
             self._process.kill()
             self._process.wait()
+
+    def drop(self) -> None:
+        """The run's database goes with the run (a million rows of a long run add up)."""
+        self.kill()
+        if self._postgres_url:
+            with contextlib.suppress(subprocess.CalledProcessError):
+                self._postgres("drop")
 
 
 @dataclass
@@ -189,7 +216,7 @@ async def own_infrastructure(
         stack = Stack("127.0.0.1", broker.amqp_port, broker.management_url, database.url)
         yield Infrastructure(stack, VHOST, "chaos", broker, database, logs)
     finally:
-        database.kill()
+        database.drop()
         await asyncio.to_thread(broker.stop, logs)
 
 
@@ -221,7 +248,7 @@ async def own_cluster_infrastructure(
             await database.start()
             yield Infrastructure(stack, cluster.vhost, "chaos", None, database, logs, own)
         finally:
-            database.kill()
+            database.drop()
             own.keep_logs(logs)
     finally:
         await asyncio.to_thread(starting.__exit__, None, None, None)
