@@ -89,7 +89,12 @@ bench: stack ## Benchmarks: ingest, end to end, raw denominators, reads at each 
 
 CHAOS_N = $(or $(N),10000)
 SEED ?= 1
-chaos: sync ## The whole platform under a seeded fault schedule, audited (N=10000 SEED=1): docs/reliability.md
+# CLUSTER=3: on a three-node RabbitMQ cluster of its own, with node kills and a rolling restart;
+# its table goes to docs/reliability-cluster.md.
+CLUSTER ?= 1
+CHAOS_OUT = $(if $(filter 3,$(CLUSTER)),docs/reliability-cluster.md,docs/reliability.md)
+CHAOS_AS = make chaos$(if $(filter 3,$(CLUSTER)), CLUSTER=3) N=$(CHAOS_N) SEED=$(SEED)
+chaos: sync ## The whole platform under a seeded fault schedule, audited (N=10000 SEED=1 CLUSTER=1|3): docs/reliability.md
 	scripts/local-stack.sh install
-	$(PY) -m mijnoverheid_testing.chaos --n $(CHAOS_N) --seed $(SEED) --out docs/reliability.md \
-		--command "make chaos N=$(CHAOS_N) SEED=$(SEED)"
+	$(PY) -m mijnoverheid_testing.chaos --n $(CHAOS_N) --seed $(SEED) --cluster $(CLUSTER) \
+		--out $(CHAOS_OUT) --command "$(CHAOS_AS)"

@@ -3,7 +3,7 @@
 # package, a data directory of ours (default .local/postgres), its own port (default 5433) so
 # it never touches a system cluster, run as the postgres user. Idempotent: `up` installs what
 # is missing, initialises the cluster once and starts it if it is not running.
-# Usage: scripts/postgres.sh up|down|status|url
+# Usage: scripts/postgres.sh up|down|status|url|drop (drop: the database PG_DATABASE, if there)
 # Environment: PG_PORT (5433), PG_DATA (.local/postgres), PG_DATABASE (ferretdb).
 set -euo pipefail
 
@@ -66,5 +66,10 @@ case "${1:-up}" in
   down) down ;;
   status) running && log "running on 127.0.0.1:$PG_PORT ($PG_DATA)" || log "stopped" ;;
   url) echo "postgres://$PG_USER@127.0.0.1:$PG_PORT/$PG_DATABASE" ;;
-  *) log "usage: $0 up|down|status|url"; exit 2 ;;
+  drop)
+    if running; then
+      as_postgres "$(bindir)/dropdb" -h 127.0.0.1 -p "$PG_PORT" --if-exists "$PG_DATABASE"
+    fi
+    ;;
+  *) log "usage: $0 up|down|status|url|drop"; exit 2 ;;
 esac

@@ -8,6 +8,7 @@
 #   scripts/rabbitmq-cluster.sh stop NAME [--purge]      stop all three (--purge: delete their data)
 #   scripts/rabbitmq-cluster.sh status NAME              the cluster as node 1 sees it
 #   scripts/rabbitmq-cluster.sh kill NAME N              kill -9 node N (1-3): a crash, nothing flushed
+#   scripts/rabbitmq-cluster.sh stop-node NAME N         stop node N gracefully (planned maintenance)
 #   scripts/rabbitmq-cluster.sh restart NAME N           start node N again; it rejoins and catches up
 #   scripts/rabbitmq-cluster.sh ctl NAME N ARGS...       rabbitmqctl against node N
 #   scripts/rabbitmq-cluster.sh queues NAME N ARGS...    rabbitmq-queues against node N
@@ -153,6 +154,11 @@ case "$command" in
   stop) NAME="${1:-}"; check_name "$NAME"; stop_all "${2:-}" ;;
   status) NAME="${1:-}"; check_name "$NAME"; "$NODE_SCRIPT" ctl "$(node 1)" cluster_status ;;
   kill) NAME="${1:-}"; check_name "$NAME"; check_member "${2:-}"; kill_node "$2" ;;
+  stop-node)
+    # Its quorum queue leaders hand over to the other nodes first; `restart` starts it again.
+    NAME="${1:-}"; check_name "$NAME"; check_member "${2:-}"
+    "$NODE_SCRIPT" stop "$(node "$2")"
+    ;;
   restart)
     NAME="${1:-}"; check_name "$NAME"; check_member "${2:-}"; load_settings
     start_node "$2"
@@ -174,5 +180,5 @@ case "$command" in
     vhost="$(python3 -c 'import sys, urllib.parse as u; print(u.quote(sys.argv[1], safe=""))' "$4")"
     echo "amqp://$user:$password@${hosts%,}/$vhost"
     ;;
-  *) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+  *) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

@@ -3,6 +3,7 @@ and the full schedule holds every kind of fault the run promises."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -77,7 +78,8 @@ def test_the_workload_has_what_the_run_promises() -> None:
 def test_the_full_schedule_has_every_fault_kind_and_several_kills_of_each_service() -> None:
     faults = schedule.full(9, refused=3, bouncing=2)
     assert faults == schedule.full(9, refused=3, bouncing=2)
-    assert {fault.kind for fault in faults} == set(schedule.KINDS)
+    assert {fault.kind for fault in faults} == schedule.kinds(1)
+    assert not {fault.kind for fault in faults} & set(schedule.CLUSTER_ONLY)
     kills = Counter(fault.target for fault in faults if fault.kind == schedule.KILL)
     assert all(kills[service] >= 3 for service in SERVICES)
     assert {f.target for f in faults if f.kind == schedule.FAILPOINT} == set(FAILPOINTS)
@@ -90,3 +92,32 @@ def test_the_short_schedule_kills_a_service_and_troubles_the_relay_on_the_shared
     assert schedule.KILL in kinds
     assert schedule.SMTP_4XX in kinds
     assert not kinds & {schedule.BROKER_RESTART, schedule.DATABASE_RESTART}
+
+
+def test_on_a_cluster_nodes_are_killed_one_at_a_time_and_restarted_in_turn() -> None:
+    """`make chaos CLUSTER=3`: the broker restart becomes a rolling restart, two different
+    nodes are killed, before and after it, and every other fault stays where the seed puts it
+    on one node."""
+    for seed in range(1, 60):
+        single = schedule.full(seed, refused=3, bouncing=2)
+        faults = schedule.full(seed, refused=3, bouncing=2, cluster=3)
+        assert faults == schedule.full(seed, refused=3, bouncing=2, cluster=3)
+        assert {fault.kind for fault in faults} == schedule.kinds(3)
+        assert schedule.BROKER_RESTART not in {fault.kind for fault in faults}
+        kills = [fault for fault in faults if fault.kind == schedule.NODE_KILL]
+        assert len(kills) == 2
+        assert {kill.target for kill in kills} < {"1", "2", "3"}, "two different nodes"
+        assert all(5.0 <= kill.amount <= 20.0 for kill in kills), "down for a while"
+        # Never two nodes down at once, as scheduled (the runner also waits, see
+        # test_chaos_cluster): kill, rolling restart, kill, far apart in the traffic.
+        node_faults = [fault for fault in faults if fault.kind in schedule.NODE_FAULTS]
+        assert [fault.kind for fault in node_faults] == [
+            schedule.NODE_KILL,
+            schedule.ROLLING_RESTART,
+            schedule.NODE_KILL,
+        ]
+        assert all(b.at - a.at >= 0.1 for a, b in itertools.pairwise(node_faults))
+        others = [fault for fault in faults if fault.kind not in schedule.NODE_FAULTS]
+        assert others == [fault for fault in single if fault.kind != schedule.BROKER_RESTART]
+        assert all(fault.describe() for fault in faults)
+    assert {fault.kind for fault in schedule.full(1, refused=1, bouncing=1)} == schedule.kinds(1)

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from mijnoverheid_testing.chaos.proxy import FaultyProxy
+from mijnoverheid_testing.chaos.proxy import FaultyProxy, ProxyGroup
 from mijnoverheid_testing.chaos.relay import ChaosRelay
 from mijnoverheid_testing.smtp import free_port
 from mijnoverheid_testing.waiting import wait_until
@@ -128,3 +128,27 @@ async def test_the_relay_refuses_defers_drops_and_stalls_on_command() -> None:
         assert relay.counts["refused"] == 1
         assert relay.counts["deferred"] == 1
         assert relay.counts["dropped"] == 1
+
+
+async def test_a_proxy_group_troubles_the_links_to_every_node_together() -> None:
+    servers = [await asyncio.start_server(_echo, "127.0.0.1", 0) for _ in range(3)]
+    targets = [("127.0.0.1", server.sockets[0].getsockname()[1]) for server in servers]
+    group = await ProxyGroup("service-broker", targets).start()
+    try:
+        streams = [await asyncio.open_connection(*address) for address in group.addresses]
+        group.cut_off()
+        for _, writer in streams:
+            writer.write(b"lost")
+        for reader, _ in streams:  # no node to fail over to
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(reader.readexactly(4), 0.5)
+        group.heal()
+        group.latency = 0.2
+        assert all(member.latency == 0.2 for member in group.members)
+        for reader, writer in streams:
+            assert await asyncio.wait_for(reader.readexactly(4), 5) == b"lost"
+            writer.close()
+    finally:
+        await group.close()
+        for server in servers:
+            server.close()

@@ -39,6 +39,10 @@ class RabbitCluster:
     def amqp_port(self, node: int) -> int:
         return self.port_base + PORTS_PER_NODE * (node - 1)
 
+    def management_port(self, node: int) -> int:
+        """Where node `node` serves the management API (started with `management=True`)."""
+        return self.amqp_port(node) + 2
+
     def url(self, user: str, nodes: Sequence[int] = NODES) -> str:
         """AMQP_URL of `user` naming `nodes`, tried in that order (see messaging.connection)."""
         credentials = f"{quote(user, safe='')}:{quote(local_password(user), safe='')}"
@@ -64,6 +68,14 @@ class RabbitCluster:
 
     def restart(self, node: int) -> None:
         self.run("restart", self.name, str(node))
+
+    def stop_node(self, node: int) -> None:
+        """A graceful stop, as for maintenance: its queue leaders hand over first."""
+        self.run("stop-node", self.name, str(node))
+
+    def log_file(self, node: int) -> Path:
+        name = self.node_name(node)
+        return self.nodes_dir / name / "log" / f"{name}.log"
 
     def ctl(self, node: int, *arguments: str) -> str:
         return self.run("ctl", self.name, str(node), *arguments, timeout=60)
@@ -100,14 +112,23 @@ class RabbitCluster:
 
 
 @contextlib.contextmanager
-def running_cluster(work_dir: Path, registry: OrganisationRegistry) -> Iterator[RabbitCluster]:
-    """Start a three-node cluster in `work_dir`, provision one vhost on it, stop it after."""
+def running_cluster(
+    work_dir: Path,
+    registry: OrganisationRegistry,
+    *,
+    prefix: str = "cl",
+    management: bool = False,
+    purge: bool = False,
+) -> Iterator[RabbitCluster]:
+    """Start a three-node cluster in `work_dir` (nodes `<prefix>-…-1..3`; with the management
+    plugin on each node if asked), provision one vhost on it, stop it after (`purge`: and
+    delete the nodes' data)."""
     nodes_dir = work_dir / "nodes"
     vhost = DEFAULT_VHOSTS[0]
     definitions_file = work_dir / "definitions.json"
     definitions_file.write_text(json.dumps(definitions(registry, (vhost,))))
     # Unique on this machine: other sessions (and engineers) share epmd and the host name.
-    name = f"cl-{os.getpid()}-{secrets.token_hex(3)}"
+    name = f"{prefix}-{os.getpid()}-{secrets.token_hex(3)}"
     cluster: RabbitCluster | None = None
     for _ in range(3):  # another process may take a free port before a node binds it
         candidate = RabbitCluster(name, free_port_base(PORTS_PER_NODE * 3), nodes_dir, vhost)
@@ -117,6 +138,7 @@ def running_cluster(work_dir: Path, registry: OrganisationRegistry) -> Iterator[
                 "--definitions", str(definitions_file),
                 "--timeout", str(START_TIMEOUT_SECONDS),
                 "--stop-with", str(os.getpid()),  # should this session die without teardown
+                *(["--management"] if management else []),
             )  # fmt: skip
         except RuntimeError as error:
             if "is in use" not in str(error):
@@ -129,4 +151,4 @@ def running_cluster(work_dir: Path, registry: OrganisationRegistry) -> Iterator[
     try:
         yield cluster
     finally:
-        cluster.run("stop", name)
+        cluster.run("stop", name, *(["--purge"] if purge else []))

@@ -1,6 +1,7 @@
 """`make chaos`: the whole platform under a seeded schedule of faults, audited from outside.
 
     python -m mijnoverheid_testing.chaos --n 10000 --seed 1 --out docs/reliability.md
+    python -m mijnoverheid_testing.chaos --cluster 3 --n 1000 --out docs/reliability-cluster.md
 
 Exits 0 when every invariant held, 1 otherwise (the broken invariants and their event ids are
 printed, and all ids are written to <work dir>/findings.json).
@@ -35,7 +36,19 @@ def options(argv: list[str]) -> tuple[Options, Path | None]:
         action="store_true",
         help="use the shared stack (AMQP_URL, MONGODB_URL): no broker or database restarts",
     )
-    parser.add_argument("--rate", type=float, help="events per second (default: N/40 s, 10-40)")
+    parser.add_argument(
+        "--cluster",
+        type=int,
+        choices=(1, 3),
+        default=1,
+        help="broker nodes: 1, or a cluster of 3 with node kills and a rolling restart",
+    )
+    parser.add_argument(
+        "--rate",
+        type=float,
+        help="events per second (default: N/40 s, 10-40; on a cluster N/150 s, 5-40, so that "
+        "traffic flows through the node faults, which take minutes)",
+    )
     parser.add_argument("--out", type=Path, help="write the report here (e.g. docs/reliability.md)")
     parser.add_argument("--work-dir", type=Path, help="logs and data (default .local/chaos/...)")
     parser.add_argument("--drain-timeout", type=float, default=600.0)
@@ -43,11 +56,16 @@ def options(argv: list[str]) -> tuple[Options, Path | None]:
     arguments = parser.parse_args(argv)
     if arguments.shared and arguments.profile == "full":
         parser.error("--shared takes --profile short: the full schedule restarts the broker")
+    if arguments.shared and arguments.cluster > 1:
+        parser.error("--cluster 3 starts a cluster of its own: not with --shared")
     stamp = time.strftime("%Y%m%d-%H%M%S")
     work_dir = (
         arguments.work_dir or REPOSITORY_ROOT / ".local" / "chaos" / f"{stamp}-{arguments.seed}"
     )
-    rate = arguments.rate or min(40.0, max(10.0, arguments.n / 40))
+    if arguments.cluster > 1:
+        rate = arguments.rate or min(40.0, max(5.0, arguments.n / 150))
+    else:
+        rate = arguments.rate or min(40.0, max(10.0, arguments.n / 40))
     command = arguments.command or "python -m mijnoverheid_testing.chaos " + shlex.join(argv)
     return Options(
         n=arguments.n,
@@ -58,6 +76,7 @@ def options(argv: list[str]) -> tuple[Options, Path | None]:
         work_dir=work_dir.resolve(),
         drain_timeout=arguments.drain_timeout,
         command=command,
+        cluster=arguments.cluster,
     ), arguments.out
 
 
@@ -83,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     except (asyncio.CancelledError, KeyboardInterrupt):
         print(f"stopped; logs in {chosen.work_dir}", file=sys.stderr)
         return 130
+    print(f"broker: {run.broker}")
     print(report.table(run))
     print()
     print(report.verdict(run))

@@ -4,6 +4,7 @@ dead-letter queues only what could never be processed (the poison bodies the run
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from typing import Any
 from urllib.parse import quote
 
@@ -63,3 +64,24 @@ async def check_broker(stack: Stack, vhost: str, poison: set[str], out: Findings
         "poison dead-lettered", "a poison body not in the dead-letter queue", poison - set(poisoned)
     )
     out.check("nothing unrouted", "an event nobody could receive", unrouted)
+
+
+def describe_broker(stack: Stack, vhost: str) -> str:
+    """Which broker the run had, as its management API tells after the run: the nodes, the
+    version, and over how many nodes the quorum queues are replicated."""
+    with stack.management() as client:
+        overview = client.get("/api/overview").raise_for_status().json()
+        nodes = client.get("/api/nodes", params={"columns": "name,running"}).raise_for_status()
+        found = client.get(
+            f"/api/queues/{quote(vhost, safe='')}", params={"columns": "name,type,members,online"}
+        ).raise_for_status()
+    names = sorted(str(node["name"]).split("@")[0] for node in nodes.json())
+    quorum = [queue for queue in found.json() if queue.get("type") == "quorum"]
+    spread = Counter(len(queue.get("members") or []) for queue in quorum)
+    offline = sum(1 for q in quorum if len(q.get("online") or []) < len(q.get("members") or []))
+    broker = "one RabbitMQ node" if len(names) == 1 else f"a cluster of {len(names)} RabbitMQ nodes"
+    members = ", ".join(f"{count} with {size} members" for size, count in sorted(spread.items()))
+    return (
+        f"{broker} ({', '.join(names)}; RabbitMQ {overview.get('rabbitmq_version', '?')}): "
+        f"{len(quorum)} quorum queues, {members}; after the run {offline} with a member offline"
+    )

@@ -1,6 +1,7 @@
 """Carrying out the schedule: each fault starts when its share of the events is published and
-runs beside the others; what was injected, when, and how it went is logged for the report
-(and for the auditor, who needs to know when the Notifier died)."""
+runs beside the others, except that faults that take a node of a cluster down wait for each
+other (never two nodes down at once); what was injected, when, and how it went is logged for
+the report (and for the auditor, who needs to know when the Notifier died)."""
 
 from __future__ import annotations
 
@@ -44,6 +45,8 @@ class FaultRunner:
         self.progress = progress
         self.log: list[Injected] = []
         self.active: set[str] = set()
+        # Held by a node fault until its node is back with every quorum member online.
+        self.one_node_at_a_time = asyncio.Lock()
 
     async def run(self, faults: list[Fault]) -> None:
         tasks = []
@@ -81,6 +84,8 @@ class FaultRunner:
         elif kind == s.BROKER_RESTART:
             assert system.infra.broker is not None, "a broker restart needs the run's own node"
             await system.infra.broker.restart()
+        elif kind in s.NODE_FAULTS:
+            return await self._node_fault(fault)
         elif kind == s.DATABASE_RESTART:
             assert system.infra.database is not None, "a restart needs the run's own FerretDB"
             await system.infra.database.restart()
@@ -113,6 +118,20 @@ class FaultRunner:
         else:
             raise ValueError(f"unknown fault {kind}")
         return ""
+
+    async def _node_fault(self, fault: Fault) -> str:
+        cluster = self.system.infra.cluster
+        assert cluster is not None, "a node fault needs the run's own cluster"
+        asked = time.monotonic()
+        async with self.one_node_at_a_time:
+            waited = time.monotonic() - asked
+            if fault.kind == s.NODE_KILL:
+                note = await cluster.kill(int(fault.target), fault.amount)
+            else:
+                note = await cluster.rolling_restart()
+        if waited >= 1:
+            note += f" (after waiting {waited:.0f} s for the node fault before)"
+        return note
 
     async def _slow(self, service: str, seconds: float) -> None:
         """Paused two of every three seconds (never long enough to miss a heartbeat): it keeps
@@ -177,8 +196,11 @@ class FaultRunner:
         return f"limit {limit}, up to {peak} ready ({full}){note}"
 
     def _policy_of(self, vhost: str, queue: str, name: str) -> bool:
-        with self.system.infra.stack.management() as client:
-            answer = client.get(f"/api/queues/{vhost}/{quote(queue, safe='')}")
+        try:  # a node of a cluster may be going down right now: ask again
+            with self.system.infra.stack.management() as client:
+                answer = client.get(f"/api/queues/{vhost}/{quote(queue, safe='')}")
+        except Exception:
+            return False
         return answer.is_success and answer.json().get("policy") == name
 
     async def _management(self, method: str, path: str, body: object) -> dict[str, Any]:

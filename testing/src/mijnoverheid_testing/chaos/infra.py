@@ -2,9 +2,12 @@
 
 `own_infrastructure`: a RabbitMQ node of the run's own (scripts/rabbitmq-node.sh, provisioned at
 boot with the project's definitions) and a FerretDB of its own (the binary scripts/local-stack.sh
-builds, on its own port and data directory), so that both can be killed and restarted without
-touching the shared stack other people use. `shared_infrastructure`: a fresh vhost on the
-shared stack and databases of the run's own, for short runs that restart neither.
+builds, on its own port and its own database of the project's PostgreSQL cluster), so that
+both can be killed and restarted without touching the shared stack other people use.
+`shared_infrastructure`: a fresh vhost on the shared stack and databases of the run's own, for
+short runs that restart neither.
+`own_cluster_infrastructure`: a three-node RabbitMQ cluster of the run's own (chaos.cluster)
+and a FerretDB of its own.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from pathlib import Path
 from mijnoverheid.identity import OrganisationRegistry
 from mijnoverheid.provisioning import definitions
 from mijnoverheid.settings import REPOSITORY_ROOT
+from mijnoverheid_testing.chaos.cluster import HOST, ChaosCluster, ClusterStack
+from mijnoverheid_testing.cluster import NODES, running_cluster
 from mijnoverheid_testing.smtp import free_port
 from mijnoverheid_testing.stack import Stack, isolated_vhost, real_stack
 from mijnoverheid_testing.tlsbroker import free_port_base
@@ -109,33 +114,52 @@ class OwnBroker:
         self._script("stop", self.name, "--purge")
 
 
+POSTGRES_SCRIPT = REPOSITORY_ROOT / "scripts" / "postgres.sh"
+
+
 class OwnFerretDb:
-    """FerretDB (SQLite, synchronous FULL) of our own; `restart` is a SIGKILL and a new start."""
+    """FerretDB of our own on its own database of the project's PostgreSQL cluster (the local
+    stack's backend, scripts/postgres.sh); `restart` is a SIGKILL and a new start. The
+    database is dropped when the run ends."""
 
     def __init__(self, work_dir: Path) -> None:
         if not FERRETDB_BINARY.exists():
             raise RuntimeError("FerretDB is not built: run `scripts/local-stack.sh build`")
-        self.data = work_dir / "ferretdb"
-        self.data.mkdir(parents=True, exist_ok=True)
         self.log = work_dir / "logs" / "ferretdb.log"
         self.port = free_port("127.0.0.1")
+        self.pg_database = f"chaos_{os.getpid()}_{secrets.token_hex(3)}"
+        self._postgres_url = ""
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
         return f"mongodb://127.0.0.1:{self.port}"
 
+    def _postgres(self, command: str) -> str:
+        environment = {**os.environ, "PG_DATABASE": self.pg_database}
+        return subprocess.run(  # noqa: S603 - the project's own script
+            [str(POSTGRES_SCRIPT), command],
+            env=environment,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+
     def _spawn(self) -> None:
         command = [str(FERRETDB_BINARY), "--listen", f"127.0.0.1:{self.port}"]
+        backend = ["--backend", "postgresql", "--postgresql-url", self._postgres_url]
         with self.log.open("ab") as log:
             self._process = subprocess.Popen(  # noqa: S603 - the project's own binary
-                [*command, "--data", str(self.data)],
+                [*command, *backend],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
 
     async def start(self) -> None:
+        if not self._postgres_url:
+            await asyncio.to_thread(self._postgres, "up")
+            self._postgres_url = await asyncio.to_thread(self._postgres, "url")
         self._spawn()
         await wait_until(lambda: _listening(self.port), timeout=60, what="FerretDB to listen")
 
@@ -148,6 +172,13 @@ class OwnFerretDb:
             self._process.kill()
             self._process.wait()
 
+    def drop(self) -> None:
+        """The run's database goes with the run (a million rows of a long run add up)."""
+        self.kill()
+        if self._postgres_url:
+            with contextlib.suppress(subprocess.CalledProcessError):
+                self._postgres("drop")
+
 
 @dataclass
 class Infrastructure:
@@ -157,10 +188,19 @@ class Infrastructure:
     broker: OwnBroker | None = None
     database: OwnFerretDb | None = None
     logs: Path = field(default_factory=Path)
+    cluster: ChaosCluster | None = None
 
     @property
     def own(self) -> bool:
-        return self.broker is not None
+        """A database server of the run's own (not the shared one)."""
+        return self.database is not None
+
+    @property
+    def broker_addresses(self) -> list[tuple[str, int]]:
+        """Every broker node (host, AMQP port), in order."""
+        if isinstance(self.stack, ClusterStack):
+            return self.stack.addresses
+        return [(self.stack.amqp_host, self.stack.amqp_port)]
 
 
 @contextlib.asynccontextmanager
@@ -176,8 +216,42 @@ async def own_infrastructure(
         stack = Stack("127.0.0.1", broker.amqp_port, broker.management_url, database.url)
         yield Infrastructure(stack, VHOST, "chaos", broker, database, logs)
     finally:
-        database.kill()
+        database.drop()
         await asyncio.to_thread(broker.stop, logs)
+
+
+@contextlib.asynccontextmanager
+async def own_cluster_infrastructure(
+    work_dir: Path, registry: OrganisationRegistry
+) -> AsyncIterator[Infrastructure]:
+    logs = work_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    database = OwnFerretDb(work_dir)
+    starting = running_cluster(work_dir, registry, prefix="chaos-cl", management=True, purge=True)
+    cluster = await asyncio.to_thread(starting.__enter__)
+    try:
+        stack = ClusterStack(
+            HOST,
+            cluster.amqp_port(1),
+            f"http://{HOST}:{cluster.management_port(1)}",
+            database.url,
+            amqp_ports=tuple(cluster.amqp_port(node) for node in NODES),
+            management_ports=tuple(cluster.management_port(node) for node in NODES),
+        )
+        own = ChaosCluster(cluster, stack)
+        try:
+            await wait_until(
+                lambda: asyncio.to_thread(own.replicated),
+                timeout=120,
+                what="every quorum queue with an online member on each node",
+            )
+            await database.start()
+            yield Infrastructure(stack, cluster.vhost, "chaos", None, database, logs, own)
+        finally:
+            database.drop()
+            own.keep_logs(logs)
+    finally:
+        await asyncio.to_thread(starting.__exit__, None, None, None)
 
 
 @contextlib.contextmanager

@@ -12,11 +12,17 @@ from collections import Counter
 from typing import Any
 
 import aio_pika
-from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage
+from aio_pika.abc import (
+    AbstractChannel,
+    AbstractConnection,
+    AbstractIncomingMessage,
+    TimeoutType,
+)
 
 from mijnoverheid.contracts import events, routing
 from mijnoverheid.contracts.envelope import CONTENT_TYPE
 from mijnoverheid.identity import Organisation
+from mijnoverheid.messaging.connection import broker_urls
 from mijnoverheid.provisioning import organisation_queue_prefix
 from mijnoverheid_testing.stack import Stack
 
@@ -47,14 +53,38 @@ class Answers:
         return sum(count - 1 for count in self.copies.values())
 
 
+class _Connection(aio_pika.Connection):
+    """Closed at once when its connect fails or is cancelled (by the publish's timeout, say):
+    left to the garbage collector, aio-pika would close it outside the event loop, a warning
+    in the middle of the progress bar."""
+
+    async def connect(self, timeout: TimeoutType = None) -> None:
+        try:
+            await super().connect(timeout)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await self.close()
+            raise
+
+
 class OrganisationLink:
     """Two connections of its own, each rebuilt whenever it is lost: one consuming the
     organisation's queue (also when the broker cancels the consumer, as a restarting quorum
-    queue does), one publishing."""
+    queue does), one publishing. To a cluster, each connection goes to the next node that
+    answers (`first`: where the organisation starts, so that organisations spread)."""
 
-    def __init__(self, stack: Stack, vhost: str, organisation: Organisation, answers: Answers):
+    def __init__(
+        self,
+        stack: Stack,
+        vhost: str,
+        organisation: Organisation,
+        answers: Answers,
+        first: int = 0,
+    ):
         self.organisation = organisation
-        self._url = stack.broker_url(organisation.broker_user, vhost) + "?heartbeat=5"
+        url = stack.broker_url(organisation.broker_user, vhost) + "?heartbeat=5"
+        self._nodes = broker_urls(url)
+        self._next = first % len(self._nodes)
         self._answers = answers
         self._publisher: AbstractConnection | None = None
         self._channel: AbstractChannel | None = None
@@ -86,8 +116,20 @@ class OrganisationLink:
                 await self._consume_once()
             await asyncio.sleep(1.0)
 
+    async def _connect(self) -> AbstractConnection:
+        """To the nodes in turn, starting with the one after the node used last."""
+        failure: Exception | None = None
+        for _ in self._nodes:
+            url, self._next = self._nodes[self._next], (self._next + 1) % len(self._nodes)
+            try:
+                return await aio_pika.connect(url, timeout=10, connection_class=_Connection)
+            except Exception as error:  # refused, timed out, the node still booting: the next
+                failure = error
+        assert failure is not None
+        raise failure
+
     async def _consume_once(self) -> None:
-        async with await aio_pika.connect(self._url, timeout=10) as connection:
+        async with await self._connect() as connection:
             channel = await connection.channel()
             await channel.set_qos(prefetch_count=256)
             queue = await channel.declare_queue(
@@ -110,7 +152,7 @@ class OrganisationLink:
     async def _publishing_channel(self) -> AbstractChannel:
         async with self._channel_lock:
             if self._publisher is None or self._publisher.is_closed:
-                self._publisher = await aio_pika.connect(self._url, timeout=10)
+                self._publisher = await self._connect()
                 self._channel = None
             if self._channel is None or self._channel.is_closed:
                 self._channel = await self._publisher.channel(publisher_confirms=True)

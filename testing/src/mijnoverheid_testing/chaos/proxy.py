@@ -104,3 +104,46 @@ class FaultyProxy:
         finally:
             writer.close()
             self._writers.discard(writer)
+
+
+class ProxyGroup:
+    """One link to a server of one or more nodes (a service and a RabbitMQ cluster): a proxy
+    per node, troubled together, so that a cut leaves no node to fail over to."""
+
+    def __init__(self, name: str, targets: list[tuple[str, int]]) -> None:
+        self.name = name
+        self.members = [
+            FaultyProxy(f"{name}-{index}", host, port)
+            for index, (host, port) in enumerate(targets, start=1)
+        ]
+
+    @property
+    def addresses(self) -> list[tuple[str, int]]:
+        """Where to connect instead of the nodes, in the nodes' order."""
+        return [("127.0.0.1", member.port) for member in self.members]
+
+    @property
+    def latency(self) -> float:
+        return self.members[0].latency
+
+    @latency.setter
+    def latency(self, seconds: float) -> None:
+        for member in self.members:
+            member.latency = seconds
+
+    async def start(self) -> ProxyGroup:
+        for member in self.members:
+            await member.start()
+        return self
+
+    async def close(self) -> None:
+        for member in self.members:
+            await member.close()
+
+    def cut_off(self) -> None:
+        for member in self.members:
+            member.cut_off()
+
+    def heal(self) -> None:
+        for member in self.members:
+            member.heal()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from mijnoverheid_testing.chaos.faults import Injected
 from mijnoverheid_testing.chaos.findings import Findings
-from mijnoverheid_testing.chaos.schedule import KINDS, Fault
+from mijnoverheid_testing.chaos.schedule import KINDS, NODE_FAULTS, Fault
 from mijnoverheid_testing.chaos.system import Death
 
 # Broken invariants whose ids are effects that went missing, and those that happened twice.
@@ -55,6 +55,8 @@ class Run:
     audit_seconds: float
     findings: Findings
     deaths: list[Death] = field(default_factory=list)
+    broker: str = "one RabbitMQ node"  # which broker it ran on (see audit_broker)
+    cluster: int = 1  # nodes of the broker the run started
 
 
 def _count(findings: Findings, names: tuple[str, ...]) -> int:
@@ -68,8 +70,10 @@ def table(run: Run) -> str:
     lines = ["| fault | injected | note |", "|---|---:|---|"]
     for kind in KINDS:
         if kinds[kind] or missed[kind]:
-            note = f"{missed[kind]} otherwise (see the log)" if missed[kind] else ""
-            lines.append(f"| {kind} | {kinds[kind]} | {note} |")
+            notes = [f"{missed[kind]} otherwise (see the log)"] if missed[kind] else []
+            if kind in NODE_FAULTS:  # which nodes, and how long until each was back
+                notes += [i.note for i in run.injected if i.fault.kind == kind and i.note]
+            lines.append(f"| {kind} | {kinds[kind]} | {'; '.join(notes)} |")
     rows = [
         ("events published (distinct ids)", run.published),
         ("published again with the same id (duplicates)", run.republished),
@@ -120,19 +124,39 @@ def invariants(run: Run) -> str:
     return "\n".join(lines)
 
 
+def _intro(run: Run) -> tuple[str, str, str]:
+    """The title, the broker the platform had, and where the other variant's table is."""
+    if run.cluster > 1:
+        return (
+            "the chaos run on a three-node RabbitMQ cluster",
+            "a three-node RabbitMQ cluster",
+            " Every service and organisation was given all three nodes (each starting on"
+            " another one). A node fault ends once its node is back with every quorum queue's"
+            " member there online, and the next one waits for it: never two nodes down at"
+            " once. On one node: [reliability.md](reliability.md).",
+        )
+    return (
+        "the chaos run",
+        "a broker node",
+        " The same on a three-node RabbitMQ cluster, with node kills and a rolling restart:"
+        " [reliability-cluster.md](reliability-cluster.md) (`make chaos CLUSTER=3`).",
+    )
+
+
 def markdown(run: Run) -> str:
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     schedule = "\n".join(fault.describe() for fault in run.schedule)
-    return f"""# Reliability: the chaos run
+    title, broker, other = _intro(run)
+    return f"""# Reliability: {title}
 
 The whole platform (the Berichtenbox, Zaken, Gegevens and the Notifier as real processes, with
-a broker node, a FerretDB and an SMTP relay of the run's own) under a seeded schedule of
+{broker}, a FerretDB and an SMTP relay of the run's own) under a seeded schedule of
 faults, then audited from outside: through the organisations' queues, the citizens' APIs, the
 broker and the relay's mail log only. How it works and how to read it:
-`testing/src/mijnoverheid_testing/chaos/` and [operations.md](operations.md) § 7.
+`testing/src/mijnoverheid_testing/chaos/` and [operations.md](operations.md) § 7.{other}
 
 Produced by `{run.command}` on {when} ({platform.node()}, {platform.machine()}), N = {run.n},
-seed {run.seed}.
+seed {run.seed}. Broker: {run.broker}.
 
 {table(run)}
 
@@ -176,6 +200,7 @@ def write(run: Run, path: Path, details: Path) -> None:
                 "injected": injected,
                 "figures": dict(run.findings.figures),
                 "notes": run.findings.notes,
+                "broker": run.broker,
             },
             indent=1,
         ),

@@ -16,9 +16,11 @@ from pathlib import Path
 from mijnoverheid.identity import OrganisationRegistry
 from mijnoverheid_testing.chaos import report, schedule
 from mijnoverheid_testing.chaos.audit import audit, settle
+from mijnoverheid_testing.chaos.audit_broker import describe_broker
 from mijnoverheid_testing.chaos.faults import FaultRunner
 from mijnoverheid_testing.chaos.infra import (
     Infrastructure,
+    own_cluster_infrastructure,
     own_infrastructure,
     shared_infrastructure,
 )
@@ -41,6 +43,7 @@ class Options:
     work_dir: Path
     drain_timeout: float
     command: str
+    cluster: int = 1  # broker nodes: 1, or a cluster of 3 (of the run's own)
 
 
 def log(text: str) -> None:
@@ -54,6 +57,9 @@ async def infrastructure(
     if options.shared:
         with shared_infrastructure(options.work_dir, registry) as infra:
             yield infra
+    elif options.cluster > 1:
+        async with own_cluster_infrastructure(options.work_dir, registry) as infra:
+            yield infra
     else:
         async with own_infrastructure(options.work_dir, registry) as infra:
             yield infra
@@ -62,8 +68,11 @@ async def infrastructure(
 def faults_for(options: Options, workload: Workload) -> list[schedule.Fault]:
     refused = sum(1 for c in workload.citizens if c.refused)
     bouncing = sum(1 for c in workload.citizens if c.bouncing)
-    make = schedule.full if options.profile == "full" else schedule.short
-    return make(options.seed, refused=refused, bouncing=bouncing)
+    if options.profile == "full":
+        return schedule.full(
+            options.seed, refused=refused, bouncing=bouncing, cluster=options.cluster
+        )
+    return schedule.short(options.seed, refused=refused, bouncing=bouncing)
 
 
 async def execute(options: Options) -> report.Run:
@@ -81,9 +90,9 @@ async def execute(options: Options) -> report.Run:
             troubled = {f.target for f in faults if f.kind in (schedule.LATENCY, schedule.CUT)}
             system = System(infra, relay, infra.logs, troubled)
             answers = Answers()
-            links = {
-                user: OrganisationLink(infra.stack, infra.vhost, organisation, answers)
-                for user, organisation in publishers(registry).items()
+            links = {  # to a cluster, each organisation starts on another node
+                user: OrganisationLink(infra.stack, infra.vhost, organisation, answers, index)
+                for index, (user, organisation) in enumerate(publishers(registry).items())
             }
             try:
                 return await _under_faults(options, system, relay, answers, links, workload, faults)
@@ -150,6 +159,10 @@ async def _under_faults(
     registry = demo_registry()
     findings = await audit(system, relay, answers, workload, registry)
     _keep_evidence(options.work_dir, answers, relay, system)
+    try:
+        broker = await asyncio.to_thread(describe_broker, infra.stack, infra.vhost)
+    except Exception as error:  # the figures stand without it
+        broker = f"not described ({type(error).__name__}: {error})"
     return report.Run(
         command=options.command,
         n=options.n,
@@ -164,4 +177,6 @@ async def _under_faults(
         audit_seconds=time.monotonic() - drained,
         findings=findings,
         deaths=list(system.deaths),
+        broker=broker,
+        cluster=options.cluster,
     )

@@ -15,13 +15,13 @@ from pymongo import AsyncMongoClient
 
 from mijnoverheid.faults import FAILPOINT_ENV, FAILPOINT_EXIT_CODE
 from mijnoverheid.storage import Document
+from mijnoverheid_testing.chaos.cluster import broker_url, rotated
 from mijnoverheid_testing.chaos.infra import Infrastructure
-from mijnoverheid_testing.chaos.proxy import FaultyProxy
+from mijnoverheid_testing.chaos.proxy import ProxyGroup
 from mijnoverheid_testing.chaos.relay import ChaosRelay
 from mijnoverheid_testing.notifier import TEST_BOUNCE_SECRET
 from mijnoverheid_testing.services import ServiceProcess
 from mijnoverheid_testing.smtp import free_port
-from mijnoverheid_testing.stack import Stack
 
 SERVICES = ("berichtenbox", "zaken", "gegevens", "notifier")
 FAILPOINTS = (
@@ -123,7 +123,8 @@ class Supervised:
 
 class System:
     """`proxied`: the links ("<service>-broker", "<service>-database") that go through a proxy
-    (those the schedule troubles); the others connect directly."""
+    (those the schedule troubles; to a cluster, a proxy per node); the others connect
+    directly. Each service is given every broker node, starting with another one."""
 
     def __init__(
         self, infra: Infrastructure, relay: ChaosRelay, log_dir: Path, proxied: set[str]
@@ -132,16 +133,16 @@ class System:
         self.relay = relay
         self.log_dir = log_dir
         self.deaths: list[Death] = []
-        self.proxies: dict[str, FaultyProxy] = {}
+        self.proxies: dict[str, ProxyGroup] = {}
         self.services: dict[str, Supervised] = {}
         self._watching: asyncio.Task[None] | None = None
         database = urlsplit(infra.stack.mongodb_url)
         targets = {
-            "broker": (infra.stack.amqp_host, infra.stack.amqp_port),
-            "database": (database.hostname or "127.0.0.1", database.port or 27017),
+            "broker": infra.broker_addresses,
+            "database": [(database.hostname or "127.0.0.1", database.port or 27017)],
         }
         for link in sorted(proxied):
-            self.proxies[link] = FaultyProxy(link, *targets[link.rsplit("-", 1)[1]])
+            self.proxies[link] = ProxyGroup(link, targets[link.rsplit("-", 1)[1]])
 
     def database_name(self, service: str) -> str:
         return f"{service}_{self.infra.database_suffix}"
@@ -149,10 +150,14 @@ class System:
     def _environment(self, name: str) -> dict[str, str]:
         stack = self.infra.stack
         broker = self.proxies.get(f"{name}-broker")
-        via = Stack("127.0.0.1", broker.port, "", "") if broker else stack
-        amqp_url = via.broker_url(name, self.infra.vhost)
+        nodes = broker.addresses if broker else self.infra.broker_addresses
+        amqp_url = broker_url(name, self.infra.vhost, rotated(nodes, SERVICES.index(name)))
         database = self.proxies.get(f"{name}-database")
-        mongodb_url = f"mongodb://127.0.0.1:{database.port}" if database else stack.mongodb_url
+        if database is not None:
+            host, port = database.addresses[0]
+            mongodb_url = f"mongodb://{host}:{port}"
+        else:
+            mongodb_url = stack.mongodb_url
         environment = {
             "AMQP_URL": f"{amqp_url}?heartbeat={HEARTBEAT_SECONDS}",
             "MONGODB_URL": mongodb_url,
