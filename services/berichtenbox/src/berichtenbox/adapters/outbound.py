@@ -74,6 +74,20 @@ def message_expiring(message: Message, source: str, now: datetime) -> CloudEvent
     return _about(message, events.MESSAGE_EXPIRING, data, source, now)
 
 
+def message_left_unread(message: Message, source: str, now: datetime) -> CloudEvent:
+    data = contract.MessageLeftUnread(
+        message_id=message.message_id,
+        sender_oin=message.sender_oin,
+        reference=message.reference,
+        recipient_bsn=message.recipient_bsn,
+        legal_effect=message.legal_effect,
+        kind=message.kind,
+        deadline=message.deadline,
+        delivered_at=message.delivered_at,
+    )
+    return _about(message, events.MESSAGE_LEFT_UNREAD, data, source, now)
+
+
 def message_status(
     question: AskStatus, found: list[MessageState], not_found: list[str], source: str, now: datetime
 ) -> CloudEvent:
