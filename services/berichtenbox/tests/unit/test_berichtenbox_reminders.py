@@ -8,12 +8,14 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from berichtenbox.adapters import outbound
 from berichtenbox.adapters.retention_work import unit_fields
 from berichtenbox.domain import mailbox as rules
 from berichtenbox.domain.message import TRASH, Message
 from berichtenbox.domain.reminder import (
     ReminderPolicy,
     ReminderScope,
+    citizens_day,
     needs_unread_reminder,
     reminder_due_at,
     reminder_possible,
@@ -22,7 +24,7 @@ from berichtenbox.domain.trail import TrailKind, verify_chain
 from berichtenbox.handlers.retention import RetentionReport
 from berichtenbox.settings import BerichtenboxSettings
 from mijnoverheid.contracts import events
-from mijnoverheid.contracts.envelope import derived_event_id
+from mijnoverheid.contracts.envelope import derived_event_id, source_for
 from services.berichtenbox.tests.unit.fakes import InMemoryTrail, RecordingPublisher
 from services.berichtenbox.tests.unit.test_berichtenbox_retention import (
     SENDER_OIN,
@@ -83,6 +85,14 @@ def test_never_on_the_day_the_expiry_warning_is_due() -> None:
     short = delivered(keep=timedelta(days=10))
     assert not reminder_possible(short, WEEK, WARN)
     assert not needs_unread_reminder(short, DUE, WEEK, WARN)
+
+
+def test_the_reminder_repeats_a_deadline_only_while_it_can_be_met() -> None:
+    source = source_for("00000001234567890000", "berichtenbox")
+    ahead = delivered(deadline=citizens_day(DUE))
+    assert outbound.message_left_unread(ahead, source, DUE).data["deadline"] == "2026-06-08"
+    past = delivered(deadline=citizens_day(DUE) - timedelta(days=1))
+    assert outbound.message_left_unread(past, source, DUE).data.get("deadline") is None
 
 
 def test_a_message_that_can_never_be_reminded_has_no_reminder_unit() -> None:

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from berichtenbox.domain.eligibility import AskDigitalDelivery
 from berichtenbox.domain.message import Message
 from berichtenbox.domain.receipt import ReceiptSigner, sign_receipt
+from berichtenbox.domain.reminder import deadline_ahead
 from berichtenbox.domain.status import AskStatus, MessageState
 from berichtenbox.domain.trail import TrailEntry
 from mijnoverheid.contracts import berichtenbox as contract
@@ -82,7 +83,8 @@ def message_left_unread(message: Message, source: str, now: datetime) -> CloudEv
         recipient_bsn=message.recipient_bsn,
         legal_effect=message.legal_effect,
         kind=message.kind,
-        deadline=message.deadline,
+        # A deadline already past is not repeated: the mail would ask to act by a day gone.
+        deadline=message.deadline if deadline_ahead(message, now) else None,
         delivered_at=message.delivered_at,
     )
     return _about(message, events.MESSAGE_LEFT_UNREAD, data, source, now)

@@ -75,6 +75,11 @@ def needs_unread_reminder(
     )
 
 
+def deadline_ahead(message: Message, now: datetime) -> bool:
+    """Whether the message has a deadline the citizen can still meet (its day included)."""
+    return message.deadline is not None and message.deadline >= citizens_day(now)
+
+
 def reminder_possible(message: Message, policy: ReminderPolicy, warn_before: timedelta) -> bool:
     """Whether a reminder can come at all (read aside): its due day is before the warning's.
     Used to leave a message's reminder unit out when it could never fire."""
