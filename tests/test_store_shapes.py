@@ -43,6 +43,8 @@ SHAPES: list[tuple[str, str, Callable[[int], Document], Document]] = [
     ),
     ("berichtenbox", "messages", lambda n: {"expiry_unit": f"u{n % 700}"}, {"expiry_unit": "u7"}),
     ("berichtenbox", "messages", lambda n: {"warning_unit": f"w{n % 700}"}, {"warning_unit": "w7"}),
+    ("berichtenbox", "messages", lambda n: {"reminder_unit": f"r{n % 700}"},
+     {"reminder_unit": "r7"}),
     ("berichtenbox", "trail", lambda n: {"message_id": f"m{n // 5}", "cause": f"c{n % 5}"},
      {"message_id": "m7"}),
     ("berichtenbox", "trail", lambda n: {"message_id": f"m{n // 5}", "cause": f"c{n % 5}"},

@@ -78,7 +78,8 @@ SERVICES: tuple[ServiceDocument, ...] = (
         title="MijnOverheid Notifier",
         summary=(
             "E-mails a citizen (verified address, double opt-in) about a new message, an "
-            "expiring message, a case status or a registration change, and reports every "
+            "expiring message, a message left unread (one reminder), a case status or a "
+            "registration change, and reports every "
             "status of each notification to the organisation the news came from."
         ),
         compose="notifier.app:compose",

@@ -63,7 +63,9 @@ def compose(settings: BerichtenboxSettings) -> Service[BerichtenboxApi]:
     runtime = PlatformRuntime(SERVICE, settings)
     registry, publisher, source = runtime.registry, runtime.publisher, runtime.source
     store = messages.MessageRepository(
-        runtime.database, warn_before=settings.retention().warn_before
+        runtime.database,
+        warn_before=settings.retention().warn_before,
+        reminders=settings.reminders(),
     )
     trails = trail.TrailRepository(runtime.database)
     receipt_keys = load_receipt_keys(settings)
@@ -71,7 +73,9 @@ def compose(settings: BerichtenboxSettings) -> Service[BerichtenboxApi]:
     outbox = MongoReadReportOutbox(runtime.database)
     read_reports = ReadReporter(outbox, store, trails, publisher, source, utc_now)
     work = retention_work(runtime.database)
-    retention = RetentionJob(store, trails, publisher, settings.retention(), source, work)
+    retention = RetentionJob(
+        store, trails, publisher, settings.retention(), source, work, settings.reminders()
+    )
     citizens = CitizenRepository(runtime.database)
     projection = CitizenProjection(citizens)
     grants = GrantRepository(runtime.database)

@@ -62,8 +62,8 @@ class MessageStore(Protocol):
     # --- the retention scan --------------------------------------------------------------
     def retention_pages(self, unit: WorkUnit) -> AsyncIterator[list[Message]]:
         """The unit's messages that may still need its task, in bounded pages, without their
-        bodies: for expiry those not marked expired, for warnings those not read, deleted,
-        expired or warned."""
+        bodies: for expiry those not marked expired, for warnings and reminders those not
+        read, deleted, expired, in the trash or warned (reminded)."""
         ...
 
     async def expire_content(self, message: Message, at: datetime) -> None: ...
@@ -72,10 +72,15 @@ class MessageStore(Protocol):
         """The expiry warning went out: later scans skip the message."""
         ...
 
+    async def mark_reminded(self, message_id: str, at: datetime) -> None:
+        """The unread reminder went out: later scans skip the message."""
+        ...
+
 
 class RetentionTask(StrEnum):
     EXPIRE = "expire"
     WARN = "warn"
+    REMIND = "remind"  # the one reminder for a message left unread
 
 
 # Which units a scan has to do, and which replica does each.

@@ -7,6 +7,7 @@ from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 from berichtenbox.adapters.signing import load_public_key
 from berichtenbox.domain.message import RetentionPolicy
+from berichtenbox.domain.reminder import ReminderPolicy, ReminderScope
 from mijnoverheid.settings import REPOSITORY_ROOT, PlatformSettings
 
 DEV_RECEIPT_KEY = REPOSITORY_ROOT / "config" / "dev-receipt-signing.key"
@@ -49,6 +50,18 @@ class BerichtenboxSettings(PlatformSettings):
     retention_days: int = Field(default=548, ge=30, le=3653)
     expiry_warning_days: int = Field(default=14, ge=1, le=90)
     retention_scan_seconds: float = Field(default=300.0, gt=0)
+    # Days, not a duration that could be 0: a reminder on delivery would double the notice.
+    unread_reminder_days: int = Field(
+        default=7,
+        ge=1,
+        le=365,
+        description="after how many days a message still unread gets its one reminder e-mail",
+    )
+    unread_reminders: ReminderScope = Field(
+        default=ReminderScope.ALL,
+        description="which unread messages are reminded of: legal-effect, all (those without "
+        "legal effect only if the citizen wants e-mail about messages) or off",
+    )
     read_report_sweep_seconds: float = Field(
         default=30.0, gt=0, description="how often message-read reports still owed are resent"
     )
@@ -83,6 +96,9 @@ class BerichtenboxSettings(PlatformSettings):
             default=timedelta(days=self.retention_days),
             warn_before=timedelta(days=self.expiry_warning_days),
         )
+
+    def reminders(self) -> ReminderPolicy:
+        return ReminderPolicy(timedelta(days=self.unread_reminder_days), self.unread_reminders)
 
 
 def _same_key(public_key: Path, private_key: Path) -> bool:

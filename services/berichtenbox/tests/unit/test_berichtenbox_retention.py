@@ -9,7 +9,8 @@ from typing import Any
 
 from berichtenbox.domain import mailbox as rules
 from berichtenbox.domain.expiry import due_for_expiry, needs_expiry_warning, warning_due_at
-from berichtenbox.domain.message import Message, RetentionPolicy
+from berichtenbox.domain.message import TRASH, Message, RetentionPolicy
+from berichtenbox.domain.reminder import ReminderPolicy, ReminderScope
 from berichtenbox.domain.trail import TrailKind, verify_chain
 from berichtenbox.handlers.retention import RetentionJob, RetentionReport
 from berichtenbox.ports import RetentionTask
@@ -22,6 +23,8 @@ SENDER_OIN = "00000001003214345000"
 EXPIRES = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 WARN = timedelta(days=14)
 POLICY = RetentionPolicy(warn_before=WARN)
+# The expiry tests leave reminders out (test_berichtenbox_reminders.py has them).
+NO_REMINDERS = ReminderPolicy(scope=ReminderScope.OFF)
 
 
 def a_message(message_id: str = "m-1", **overrides: Any) -> Message:
@@ -74,15 +77,20 @@ class InMemoryRetentionStore:
     def __init__(self, *messages: Message) -> None:
         self.messages = {m.message_id: m for m in messages}
         self.warned: set[str] = set()
+        self.reminded: set[str] = set()
 
     async def retention_pages(self, unit: WorkUnit) -> AsyncIterator[list[Message]]:
         if unit.task is RetentionTask.EXPIRE:
             todo = [m for m in self.messages.values() if m.expired_at is None]
         else:
+            done = self.warned if unit.task is RetentionTask.WARN else self.reminded
             todo = [
                 m
                 for m in self.messages.values()
-                if m.read_at is None and m.has_content and m.message_id not in self.warned
+                if m.read_at is None
+                and m.has_content
+                and m.folder != TRASH
+                and m.message_id not in done
             ]
         for start in range(0, len(todo), self.PAGE):
             yield [replace(m, body="") for m in todo[start : start + self.PAGE]]
@@ -94,6 +102,9 @@ class InMemoryRetentionStore:
 
     async def mark_warned(self, message_id: str, at: datetime) -> None:
         self.warned.add(message_id)
+
+    async def mark_reminded(self, message_id: str, at: datetime) -> None:
+        self.reminded.add(message_id)
 
 
 class OneReplica:
@@ -116,7 +127,10 @@ class OneReplica:
 
 
 def job(
-    store: InMemoryRetentionStore, trail: InMemoryTrail, publisher: RecordingPublisher
+    store: InMemoryRetentionStore,
+    trail: InMemoryTrail,
+    publisher: RecordingPublisher,
+    reminders: ReminderPolicy = NO_REMINDERS,
 ) -> RetentionJob:
     return RetentionJob(
         store=store,
@@ -125,6 +139,7 @@ def job(
         policy=POLICY,
         source=source_for("00000001234567890000", "berichtenbox"),
         work=OneReplica(),
+        reminders=reminders,
     )
 
 

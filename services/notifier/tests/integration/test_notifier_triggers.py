@@ -28,6 +28,9 @@ def trigger_data(kind: str, oin: str, bsn: str) -> tuple[routing.EventRoute, dic
     if kind == "message-expiring":
         data = {"message_id": "m-2", "sender_oin": oin, "expires_at": "2026-05-01T00:00:00Z"}
         return events.MESSAGE_EXPIRING, {**common, **data, "legal_effect": False}
+    if kind == "message-left-unread":
+        data = {"message_id": "m-3", "sender_oin": oin, "delivered_at": "2026-03-01T09:00:00Z"}
+        return events.MESSAGE_LEFT_UNREAD, {**common, **data, "legal_effect": True}
     if kind == "case-status-recorded":
         data = {"case_id": "Z-77", "organisation_oin": oin, "status": SECRET, "closes_case": True}
         return events.CASE_STATUS_RECORDED, {**common, **data, "effective_at": "2026-03-01"}
@@ -42,6 +45,10 @@ def trigger_data(kind: str, oin: str, bsn: str) -> tuple[routing.EventRoute, dic
         (
             "message-expiring",
             "Een ongelezen bericht in uw Berichtenbox wordt binnenkort verwijderd",
+        ),
+        (
+            "message-left-unread",
+            "Herinnering: u heeft een bericht in uw Berichtenbox nog niet gelezen",
         ),
         ("case-status-recorded", "Nieuws over uw lopende zaak op MijnOverheid"),
         ("registration-recorded", "Er is iets veranderd in uw gegevens op MijnOverheid"),

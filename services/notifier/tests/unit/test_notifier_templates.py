@@ -43,7 +43,8 @@ def sample(template: Template, organisation: str = "Gemeente Voorbeeldstad") -> 
         recipient_bsn=BSN,
         legal_effect=template is not Template.REGISTRATION,
         kind="aanslag"
-        if template in (Template.MESSAGE_DELIVERED, Template.MESSAGE_EXPIRING)
+        if template
+        in (Template.MESSAGE_DELIVERED, Template.MESSAGE_EXPIRING, Template.MESSAGE_LEFT_UNREAD)
         else None,
         deadline=datetime(2026, 4, 1, tzinfo=UTC).date()
         if template is not Template.REGISTRATION
@@ -130,6 +131,16 @@ def full_triggers() -> list[tuple[triggers.Trigger, dict[str, object]]]:
                 "message_id": "m-1",
                 "sender_oin": oin,
                 "expires_at": "2026-05-01T00:00:00Z",
+            },
+        ),
+        (
+            triggers.MESSAGE_LEFT_UNREAD,
+            {
+                **common,
+                "message_id": "m-1",
+                "sender_oin": oin,
+                "kind": "aanslag",
+                "delivered_at": "2026-03-01T09:00:00Z",
             },
         ),
         (

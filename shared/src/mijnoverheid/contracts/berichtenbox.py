@@ -155,6 +155,24 @@ class MessageExpiring(BaseModel):
     expires_at: datetime
 
 
+class MessageLeftUnread(BaseModel):
+    """`berichtenbox.message-left-unread.<OIN>`: a message is still unread some days after
+    its delivery (UNREAD_REMINDER_DAYS).
+
+    The Notifier's trigger for the one reminder e-mail per message; routed with the sender's
+    OIN. Never on the day of the message's expiry warning (docs/berichtenbox.md).
+    """
+
+    message_id: str
+    sender_oin: str
+    reference: str
+    recipient_bsn: str
+    legal_effect: bool
+    kind: str | None = None
+    deadline: date | None = None
+    delivered_at: datetime
+
+
 class MessageRead(BaseModel):
     """`berichtenbox.message-read.<OIN>`: the citizen opened the message (sent once)."""
 

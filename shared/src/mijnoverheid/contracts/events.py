@@ -88,6 +88,12 @@ MESSAGE_EXPIRING = EventRoute(
     "An unread message's content will soon be removed: the Notifier's trigger for a "
     "warning e-mail. Routed with the sending organisation's OIN.",
 )  # fmt: skip
+MESSAGE_LEFT_UNREAD = EventRoute(
+    "berichtenbox", "message-left-unread", bb.MessageLeftUnread, OUT,
+    "A message is still unread UNREAD_REMINDER_DAYS after its delivery: the Notifier's "
+    "trigger for one reminder e-mail (at most one per message, never on the day of its "
+    "expiry warning). Routed with the sending organisation's OIN.",
+)  # fmt: skip
 CASE_STATUS_RECORDED = EventRoute(
     "zaken", "case-status-recorded", zk.CaseStatusRecorded, OUT,
     "A status newer than every status of its case recorded before it was recorded: the "
@@ -171,6 +177,7 @@ OUTBOUND = (
     MESSAGE_STATUS,
     MESSAGE_READ,
     MESSAGE_EXPIRING,
+    MESSAGE_LEFT_UNREAD,
     CASE_STATUS_RECORDED,
     CASE_STATE,
     ZAKEN_EVENT_REJECTED,

@@ -128,6 +128,7 @@ BERICHTENBOX_NOTIFICATION_STATUS = _queue_for(events.NOTIFICATION_STATUS, "beric
 # lease spends none of them: the delivery waits in place, see consumer.BusyError.)
 NOTIFIER_MESSAGE_DELIVERED = _queue_for(events.MESSAGE_DELIVERED, "notifier", delivery_limit=50)
 NOTIFIER_MESSAGE_EXPIRING = _queue_for(events.MESSAGE_EXPIRING, "notifier", delivery_limit=50)
+NOTIFIER_MESSAGE_LEFT_UNREAD = _queue_for(events.MESSAGE_LEFT_UNREAD, "notifier", delivery_limit=50)
 NOTIFIER_CASE_STATUS_RECORDED = _queue_for(
     events.CASE_STATUS_RECORDED, "notifier", delivery_limit=50
 )
@@ -191,6 +192,7 @@ SERVICE_QUEUES: dict[str, tuple[WorkQueue, ...]] = {
     "notifier": (
         NOTIFIER_MESSAGE_DELIVERED,
         NOTIFIER_MESSAGE_EXPIRING,
+        NOTIFIER_MESSAGE_LEFT_UNREAD,
         NOTIFIER_CASE_STATUS_RECORDED,
         NOTIFIER_REGISTRATION_RECORDED,
         NOTIFIER_NOTIFICATION_STATUS_REQUESTED,

@@ -25,6 +25,7 @@ from pymongo.errors import DuplicateKeyError
 
 from berichtenbox.adapters.attachments import AttachmentFiles
 from berichtenbox.adapters.retention_work import UNIT_FIELD, RetentionHours, unit_fields
+from berichtenbox.adapters.stored_fields import GONE, REMINDED, STILL_TO_DO, UNREAD, WARNED
 from berichtenbox.domain.mailbox import (
     FolderCount,
     ListingCriteria,
@@ -41,6 +42,7 @@ from berichtenbox.domain.message import (
     NewMessage,
     RetentionPolicy,
 )
+from berichtenbox.domain.reminder import ReminderPolicy
 from berichtenbox.ports import RetentionTask, Stored
 from mijnoverheid.coalescing import Coalescer
 from mijnoverheid.storage import Document, insert_each
@@ -48,31 +50,11 @@ from mijnoverheid.timed_work import WorkUnit
 
 MESSAGES = "messages"
 RETENTION_PAGE = 200  # messages per page of the retention scan
-WARNED = "expiry_warned_at"  # storage only: the scan's mark that the warning went out
 _WITHOUT_BODY = {"body": 0}
-# Storage only, kept with read_at and the content marks: FerretDB hands the database equality
-# on booleans (`$ne` too) but never a null test, so these let PostgreSQL leave out the read or
-# unread messages and those without content before FerretDB decodes a row. A filter on them is
-# written as `$ne` of the other value, so that a document stored before they existed still
-# matches, and the null tests beside them (applied after) keep the answer exact.
-UNREAD = "unread"
-GONE = "gone"
-_STILL_TO_DO: dict[RetentionTask, Document] = {
-    RetentionTask.EXPIRE: {"expired_at": None},
-    RetentionTask.WARN: {
-        UNREAD: {"$ne": False},
-        GONE: {"$ne": True},
-        "read_at": None,
-        "deleted_at": None,
-        "expired_at": None,
-        WARNED: None,
-        # The citizen deleted it (into the trash): no reminder to read it.
-        "folder": {"$ne": TRASH},
-    },
-}
 NEWEST_FIRST = [("delivered_at", DESCENDING), ("_id", ASCENDING)]
 _CLEARED_CONTENT: dict[str, Any] = {"subject": "", "body": "", "attachments": []}
 _WARN_BEFORE = RetentionPolicy().warn_before
+_REMINDERS = ReminderPolicy()
 
 
 async def create_indexes(database: AsyncDatabase[Document]) -> None:
@@ -125,12 +107,17 @@ def listing_filter(bsn: str, criteria: ListingCriteria, now: datetime) -> Docume
 
 class MessageRepository:
     def __init__(
-        self, database: AsyncDatabase[Document], *, warn_before: timedelta = _WARN_BEFORE
+        self,
+        database: AsyncDatabase[Document],
+        *,
+        warn_before: timedelta = _WARN_BEFORE,
+        reminders: ReminderPolicy = _REMINDERS,
     ) -> None:
         self._messages = database[MESSAGES]
         self._files = AttachmentFiles(database)
         self._hours = RetentionHours(database)
         self._warn_before = warn_before
+        self._reminders = reminders
         self._insert = Coalescer(self._insert_many)
 
     async def by_id(self, message_id: str) -> Message | None:
@@ -156,7 +143,7 @@ class MessageRepository:
         return stored
 
     async def _insert_many(self, messages: Sequence[Message]) -> list[Stored | BaseException]:
-        documents = [_to_document(each, self._warn_before) for each in messages]
+        documents = [_to_document(each, self._warn_before, self._reminders) for each in messages]
         # The retention scan finds the messages' units through these: recorded first.
         await self._hours.record(documents)
         outcomes = await insert_each(self._messages, documents)
@@ -261,7 +248,7 @@ class MessageRepository:
 
     async def retention_pages(self, unit: WorkUnit) -> AsyncIterator[list[Message]]:
         task = RetentionTask(unit.task)
-        query = {UNIT_FIELD[task]: unit.key, **_STILL_TO_DO[task]}
+        query = {UNIT_FIELD[task]: unit.key, **STILL_TO_DO[task]}
         cursor = self._messages.find(query, _WITHOUT_BODY, batch_size=RETENTION_PAGE)
         page: list[Message] = []
         async for document in cursor:
@@ -275,10 +262,15 @@ class MessageRepository:
     async def mark_warned(self, message_id: str, at: datetime) -> None:
         await self._messages.update_one({"_id": message_id}, {"$set": {WARNED: at}})
 
+    async def mark_reminded(self, message_id: str, at: datetime) -> None:
+        await self._messages.update_one({"_id": message_id}, {"$set": {REMINDED: at}})
 
-def _to_document(message: Message, warn_before: timedelta = _WARN_BEFORE) -> Document:
+
+def _to_document(
+    message: Message, warn_before: timedelta = _WARN_BEFORE, reminders: ReminderPolicy = _REMINDERS
+) -> Document:
     document: dict[str, Any] = asdict(message)
-    document.update(unit_fields(message, warn_before))
+    document.update(unit_fields(message, warn_before, reminders))
     document.update({UNREAD: message.read_at is None, GONE: not message.has_content})
     document["_id"] = document.pop("message_id")
     # BSON has no date type; keep the calendar date as ISO text.

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from berichtenbox.domain.eligibility import AskDigitalDelivery
 from berichtenbox.domain.message import Message
 from berichtenbox.domain.receipt import ReceiptSigner, sign_receipt
+from berichtenbox.domain.reminder import deadline_ahead
 from berichtenbox.domain.status import AskStatus, MessageState
 from berichtenbox.domain.trail import TrailEntry
 from mijnoverheid.contracts import berichtenbox as contract
@@ -72,6 +73,21 @@ def message_expiring(message: Message, source: str, now: datetime) -> CloudEvent
         expires_at=message.expires_at,
     )
     return _about(message, events.MESSAGE_EXPIRING, data, source, now)
+
+
+def message_left_unread(message: Message, source: str, now: datetime) -> CloudEvent:
+    data = contract.MessageLeftUnread(
+        message_id=message.message_id,
+        sender_oin=message.sender_oin,
+        reference=message.reference,
+        recipient_bsn=message.recipient_bsn,
+        legal_effect=message.legal_effect,
+        kind=message.kind,
+        # A deadline already past is not repeated: the mail would ask to act by a day gone.
+        deadline=message.deadline if deadline_ahead(message, now) else None,
+        delivered_at=message.delivered_at,
+    )
+    return _about(message, events.MESSAGE_LEFT_UNREAD, data, source, now)
 
 
 def message_status(

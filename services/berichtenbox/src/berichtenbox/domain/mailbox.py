@@ -23,6 +23,7 @@ READ_REPORTED_CAUSE: Final = "read-reported"
 DELETED_CAUSE: Final = "deleted"
 EXPIRED_CAUSE: Final = "expired"
 EXPIRY_WARNED_CAUSE: Final = "expiry-warned"
+UNREAD_REMINDED_CAUSE: Final = "unread-reminded"
 _MOVED_PREFIX: Final = "moved:"
 
 FolderKind = Literal["inbox", "archive", "trash", "own"]

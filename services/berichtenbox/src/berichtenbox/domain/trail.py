@@ -24,6 +24,8 @@ class TrailKind(StrEnum):
     READ = "read"
     MOVED = "moved"
     EXPIRY_WARNED = "expiry-warned"
+    # Still unread some days after delivery: the one reminder went to the Notifier.
+    UNREAD_REMINDED = "unread-reminded"
     EXPIRED = "expired"
     DELETED = "deleted"
     # A helper read it through a grant (machtigen): details name the grant, never the helper.

@@ -20,6 +20,10 @@ KIND_LABELS: Final[dict[TrailKind, tuple[str, str]]] = {
         "waarschuwing verstuurd: het bericht verloopt binnenkort",
         "warning sent: the message expires soon",
     ),
+    TrailKind.UNREAD_REMINDED: (
+        "herinnering verstuurd: het bericht is nog niet geopend",
+        "reminder sent: the message has not been opened yet",
+    ),
     TrailKind.EXPIRED: (
         "inhoud verwijderd: de bewaartermijn is verstreken",
         "content removed: the retention period has ended",

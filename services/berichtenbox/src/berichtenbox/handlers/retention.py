@@ -1,4 +1,5 @@
-"""The retention scan: remove expired content, and warn before an unread message expires.
+"""The retention scan: remove expired content, warn before an unread message expires, and
+remind once of a message left unread (never on the warning's day: domain/reminder.py).
 
 The work comes in units (mijnoverheid.timed_work: the messages under one storage key);
 replicas share them, each unit held by one replica at a time, and read in bounded pages
@@ -13,13 +14,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from berichtenbox.adapters import outbound
 from berichtenbox.domain import expiry
 from berichtenbox.domain import mailbox as rules
+from berichtenbox.domain import reminder as reminders
 from berichtenbox.domain.message import Message, RetentionPolicy
+from berichtenbox.domain.reminder import ReminderPolicy
 from berichtenbox.domain.trail import TrailKind
 from berichtenbox.ports import MessageStore, Record, RetentionTask, RetentionWork, Trail
 from mijnoverheid.contracts import events
@@ -36,6 +39,7 @@ class RetentionReport:
     expired: int = 0
     warned: int = 0
     failed: int = 0
+    reminded: int = 0
 
 
 @dataclass(frozen=True)
@@ -46,12 +50,15 @@ class RetentionJob:
     policy: RetentionPolicy
     source: str
     work: RetentionWork
+    reminders: ReminderPolicy = field(default_factory=ReminderPolicy)
 
     async def run_retention_once(self, now: datetime) -> RetentionReport:
         """One scan as of `now`; what fails is left for the next scan."""
         expired, expiry_failures = await self._run(RetentionTask.EXPIRE, now, self._expire)
         warned, warning_failures = await self._run(RetentionTask.WARN, now, self._warn)
-        return RetentionReport(expired, warned, expiry_failures + warning_failures)
+        reminded, reminder_failures = await self._run(RetentionTask.REMIND, now, self._remind)
+        failed = expiry_failures + warning_failures + reminder_failures
+        return RetentionReport(expired, warned, failed, reminded)
 
     async def run_periodically(self, period_seconds: float, clock: Callable[[], datetime]) -> None:
         """The service's background job: a scan every `period_seconds`, until cancelled."""
@@ -63,9 +70,10 @@ class RetentionJob:
             else:
                 if report != RetentionReport():
                     log.info(
-                        "retention scan: %d expired, %d warned, %d failed",
+                        "retention scan: %d expired, %d warned, %d reminded, %d failed",
                         report.expired,
                         report.warned,
+                        report.reminded,
                         report.failed,
                     )
             await asyncio.sleep(period_seconds)
@@ -131,4 +139,20 @@ class RetentionJob:
         )
         await self.trail.append(message.message_id, warned)
         await self.store.mark_warned(message.message_id, now)
+        return True
+
+    async def _remind(self, message: Message, now: datetime) -> bool:
+        if not reminders.needs_unread_reminder(
+            message, now, self.reminders, self.policy.warn_before
+        ):
+            return False
+        # The id is derived from the message: however often this runs (two replicas, a crash
+        # before the mark), it is one event, and the Notifier mails once per trigger.
+        event = outbound.message_left_unread(message, self.source, now)
+        await self.publisher.publish(event, events.MESSAGE_LEFT_UNREAD.key(message.sender_oin))
+        reminded = Record(
+            TrailKind.UNREAD_REMINDED, rules.UNREAD_REMINDED_CAUSE, now, {"event_id": event.id}
+        )
+        await self.trail.append(message.message_id, reminded)
+        await self.store.mark_reminded(message.message_id, now)
         return True

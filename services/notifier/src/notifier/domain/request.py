@@ -20,6 +20,7 @@ class Template(StrEnum):
 
     MESSAGE_DELIVERED = "message-delivered"
     MESSAGE_EXPIRING = "message-expiring"
+    MESSAGE_LEFT_UNREAD = "message-left-unread"
     CASE_STATUS = "case-status"
     REGISTRATION = "registration"
     VERIFICATION = "verification"
@@ -28,6 +29,9 @@ class Template(StrEnum):
 CATEGORY = {
     Template.MESSAGE_DELIVERED: Category.MESSAGES,
     Template.MESSAGE_EXPIRING: Category.MESSAGES,
+    # Without legal effect, a reminder follows the citizen's choice for messages, like the
+    # notice of the message itself; with it, it goes out regardless (contact.channel_for).
+    Template.MESSAGE_LEFT_UNREAD: Category.MESSAGES,
     Template.CASE_STATUS: Category.CASES,
     Template.REGISTRATION: Category.REGISTRATIONS,
 }

@@ -23,7 +23,9 @@ router = APIRouter(prefix="/api/v1/contact-details", tags=["contact details"])
 
 class PreferencesBody(BaseModel):
     language: Language = Language.NL
-    messages: bool = Field(default=True, description="new and expiring Berichtenbox messages")
+    messages: bool = Field(
+        default=True, description="new, unread and expiring Berichtenbox messages"
+    )
     cases: bool = Field(default=True, description="news about cases (Lopende Zaken)")
     registrations: bool = Field(default=True, description="changes in Persoonlijke Gegevens")
 

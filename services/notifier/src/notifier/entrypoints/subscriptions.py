@@ -72,6 +72,12 @@ def subscriptions(
             "An unread message will soon be removed: warn the citizen. " + REPORTS,
         ),
         on(
+            triggers.MESSAGE_LEFT_UNREAD,
+            publishers.berichtenbox,
+            "A message is still unread some days after delivery: remind the citizen, once. "
+            + REPORTS,
+        ),
+        on(
             triggers.CASE_STATUS_RECORDED,
             publishers.zaken,
             "A case has a newer status: tell the citizen there is news. " + REPORTS,

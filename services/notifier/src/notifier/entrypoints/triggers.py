@@ -43,6 +43,11 @@ class MessageExpiringData(_Tolerant):
     expires_at: datetime
 
 
+class MessageLeftUnreadData(_Tolerant):
+    message_id: str
+    sender_oin: str
+
+
 class CaseStatusRecordedData(_Tolerant):
     case_id: str
     organisation_oin: str | None = None
@@ -82,6 +87,12 @@ MESSAGE_EXPIRING = Trigger(
     Template.MESSAGE_EXPIRING,
     MessageExpiringData,
 )
+MESSAGE_LEFT_UNREAD = Trigger(
+    events.MESSAGE_LEFT_UNREAD,
+    topology.NOTIFIER_MESSAGE_LEFT_UNREAD,
+    Template.MESSAGE_LEFT_UNREAD,
+    MessageLeftUnreadData,
+)
 CASE_STATUS_RECORDED = Trigger(
     events.CASE_STATUS_RECORDED,
     topology.NOTIFIER_CASE_STATUS_RECORDED,
@@ -108,7 +119,7 @@ def to_request(
         )
     organisation = registry.by_oin(oin)
     fields: dict[str, Any] = {"kind": None}
-    if isinstance(data, MessageDeliveredData | MessageExpiringData):
+    if isinstance(data, MessageDeliveredData | MessageExpiringData | MessageLeftUnreadData):
         # Only a message has a kind; whatever else a case or registration says is its details.
         fields.update(message_id=data.message_id, kind=data.kind)
     if isinstance(data, MessageExpiringData):
