@@ -10,6 +10,7 @@ import socket
 import ssl
 import threading
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
@@ -56,6 +57,9 @@ class _Recorder:
         self.mails: list[ReceivedMail] = []
         self.replies: deque[str] = deque()
         self.reports: deque[ScriptedReport] = deque()
+        # Run before the next 250 goes out: (the test's loop, what to run there).
+        self.before_accept: deque[tuple[asyncio.AbstractEventLoop, Callable[[], Awaitable[None]]]]
+        self.before_accept = deque()
         self.dsn = False
         self._lock = threading.Lock()
         self._count = 0
@@ -83,6 +87,9 @@ class _Recorder:
             server.transport.close()
             return "421 closing"
         if reply.startswith("250"):
+            if self.before_accept:
+                loop, before = self.before_accept.popleft()
+                await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(before(), loop))
             content = envelope.original_content or envelope.content or b""
             raw = content if isinstance(content, bytes) else content.encode()
             mail = ReceivedMail(
@@ -135,6 +142,11 @@ class SmtpTestServer:
     def answer_next(self, *replies: str) -> None:
         """Script the next DATA replies, e.g. "451 4.3.0 try later", "550 5.1.1 no", "drop"."""
         self._recorder.replies.extend(replies)
+
+    def before_next_accept(self, before: Callable[[], Awaitable[None]]) -> None:
+        """Run `before` (on the caller's event loop) just before the next mail is accepted,
+        e.g. to take the sender's database away while the relay's 250 is on its way."""
+        self._recorder.before_accept.append((asyncio.get_running_loop(), before))
 
     def report_next(
         self, action: str, status: str, *, to: tuple[str, int], diagnostic: str | None = None

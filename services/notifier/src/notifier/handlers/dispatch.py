@@ -5,16 +5,24 @@ Every state change is a versioned append (see adapters/notifications.py): of sev
 holding the same notification (redelivery, duplicates, competing consumers) only one wins each
 step; the others wait in place until it is done or its sending lease has run out
 (NotificationBusyError, which does not spend the trigger's delivery limit) or find nothing to do.
+
+Once the relay has answered, that answer is the one thing a rerun cannot learn again: it is
+recorded before anything else, retried in place through a database outage for as long as the
+sending lease runs (no other worker may take the notification over meanwhile), so that an
+outage right after a 250 does not turn into a second mail.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from mijnoverheid.contracts import events
 from mijnoverheid.faults import failpoint
+from mijnoverheid.messaging.consumer import INFRASTRUCTURE_ERRORS
 from mijnoverheid.messaging.publisher import EventPublisher
 from notifier.adapters import outbound
 from notifier.domain.attempt import RetryPolicy, after_attempt, start_deadline
@@ -29,6 +37,9 @@ from notifier.ports import (
     Renderer,
     RetryScheduler,
 )
+
+logger = logging.getLogger(__name__)
+MAX_RECORD_PAUSE_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -123,10 +134,29 @@ class Dispatcher:
             channel.address, email, claimed.notification_id, start_by=start_by
         )
         done = after_attempt(claimed, outcome, self.clock(), self.timing.policy)
-        await self._save(done, claimed.version)
+        await self._record_answer(done, claimed)
         if done.status is State.TEMPORARY_FAILURE:
             await self._schedule(done)
         return done
+
+    async def _record_answer(self, done: Notification, claimed: Notification) -> None:
+        lease_ends = claimed.last_change.at + self.timing.sending_lease
+        pause = 0.25
+        while True:
+            try:
+                await self._save(done, claimed.version)
+                return
+            except INFRASTRUCTURE_ERRORS as error:
+                # Past the lease another worker may claim it and send again: from then on
+                # the documented at-least-once window, handled like any outage.
+                if self.clock() + timedelta(seconds=pause) >= lease_ends:
+                    raise
+                logger.warning(
+                    "recording the relay's answer: database unavailable, retrying",
+                    extra={"error_type": type(error).__name__},
+                )
+                await asyncio.sleep(pause)
+                pause = min(MAX_RECORD_PAUSE_SECONDS, pause * 2)
 
     async def _schedule(self, notification: Notification) -> None:
         attempts = notification.attempts
