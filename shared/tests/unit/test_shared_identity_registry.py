@@ -13,13 +13,6 @@ from mijnoverheid.identity import (
     OrganisationRegistry,
     is_valid_oin,
 )
-from mijnoverheid.settings import REPOSITORY_ROOT
-
-
-@pytest.fixture(scope="module")
-def registry() -> OrganisationRegistry:
-    """The real, versioned registry (config/organisations.yaml)."""
-    return OrganisationRegistry.load(REPOSITORY_ROOT / "config" / "organisations.yaml")
 
 
 def test_the_registry_loads_the_demo_organisations(registry: OrganisationRegistry) -> None:
