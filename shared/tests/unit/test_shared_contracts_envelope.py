@@ -148,7 +148,7 @@ def test_derived_event_ids_differ_by_every_part_and_by_how_parts_are_split() -> 
     assert len(ids) == 8
 
 
-# Lone surrogates are left out: they cannot reach an id (see test_shared_inbound).
+# Lone surrogates are left out: they cannot reach an id (see test_shared_inbound_envelope).
 parts = st.lists(
     st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\x1f")),
     min_size=1,
