@@ -15,7 +15,7 @@ from mijnoverheid_testing.citizens import random_bsn
 from mijnoverheid_testing.organisation import OrganisationClient, about, message_sent
 from mijnoverheid_testing.platform import Platform
 from mijnoverheid_testing.services import ServiceProcess
-from services.berichtenbox.tests.integration.test_berichtenbox_citizen_api import (
+from services.berichtenbox.tests.integration.citizen_api.harness import (
     as_citizen,
     assert_problem,
     deliver,

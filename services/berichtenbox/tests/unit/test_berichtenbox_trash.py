@@ -15,7 +15,7 @@ from berichtenbox.adapters.signing import Ed25519ReceiptSigner
 from berichtenbox.domain import mailbox as rules
 from berichtenbox.domain.mailbox import Window, unread_first_windows
 from berichtenbox.domain.trail_export import trail_text
-from services.berichtenbox.tests.unit.test_berichtenbox_inbox import (
+from services.berichtenbox.tests.unit.inbox_world import (
     BSN,
     NOW,
     PLATFORM_SOURCE,

@@ -1,92 +1,30 @@
-"""The citizen's HTTP API against the real service process, RabbitMQ and FerretDB/MongoDB.
+"""The citizen's HTTP API against the real service process, RabbitMQ and FerretDB/MongoDB:
+listing, reading and downloading, by the citizen only and only with a valid token.
 
 Each test uses fresh random citizens, so tests share the service but never a message.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
 import os
-from collections.abc import AsyncIterator
-from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 
-from berichtenbox.adapters.attachments import ATTACHMENTS_BUCKET
-from mijnoverheid.auth import load_private_key, mint_token
 from mijnoverheid.contracts.envelope import derived_event_id
-from mijnoverheid.devtokens import DEV_PRIVATE_KEY
 from mijnoverheid_testing.citizens import random_bsn
-from mijnoverheid_testing.organisation import OrganisationClient, about, message_sent
+from mijnoverheid_testing.organisation import OrganisationClient
 from mijnoverheid_testing.platform import Platform
-from mijnoverheid_testing.services import ServiceProcess
+from services.berichtenbox.tests.integration.citizen_api.harness import (
+    as_citizen,
+    assert_problem,
+    attachment,
+    deliver,
+    snapshot,
+)
 
 pytestmark = pytest.mark.integration
-
-PROBLEM_JSON = "application/problem+json"
-HASHED_FIELDS = ("at", "cause", "details", "kind", "prev_hash", "seq")
-
-
-@pytest.fixture(scope="module")
-async def berichtenbox(platform: Platform) -> ServiceProcess:
-    # A scan every second: the background job runs all along, and must leave fresh messages be.
-    process = platform.service("berichtenbox").start(RETENTION_SCAN_SECONDS="1")
-    await process.ready()
-    return process
-
-
-@pytest.fixture
-async def api(berichtenbox: ServiceProcess) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=berichtenbox.base_url, timeout=30.0) as client:
-        yield client
-
-
-@pytest.fixture
-async def belastingdienst(platform: Platform) -> AsyncIterator[OrganisationClient]:
-    async with platform.client("belastingdienst") as client:
-        yield client
-
-
-def as_citizen(bsn: str) -> dict[str, str]:
-    token = mint_token(load_private_key(DEV_PRIVATE_KEY), bsn, timedelta(minutes=5))
-    return {"Authorization": f"Bearer {token}"}
-
-
-def attachment(file_name: str, media_type: str, content: bytes) -> dict[str, str]:
-    encoded = base64.b64encode(content).decode("ascii")
-    return {"file_name": file_name, "media_type": media_type, "content": encoded}
-
-
-async def deliver(organisation: OrganisationClient, bsn: str, **data: Any) -> dict[str, Any]:
-    """Send as the organisation; the message-delivered receipt once it is in the box."""
-    await organisation.enrol(bsn)
-    event = message_sent(organisation.organisation, bsn, **data)
-    await organisation.publish(event)
-    delivered = await organisation.next_event("message-delivered", about(event["id"]))
-    return {"event": event, "message_id": delivered["data"]["message_id"]}
-
-
-async def snapshot(platform: Platform, message_id: str) -> tuple[Any, list[Any]]:
-    database = platform.database("berichtenbox")
-    message = await database.messages.find_one({"_id": message_id})
-    trail = await database.trail.find({"message_id": message_id}).sort("seq", 1).to_list()
-    return message, trail
-
-
-def documented_hash(entry: dict[str, Any], message_id: str) -> str:
-    fields = {"message_id": message_id, **{key: entry[key] for key in HASHED_FIELDS}}
-    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def assert_problem(response: httpx.Response, status: int) -> None:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM_JSON
-    assert response.json()["status"] == status
 
 
 async def test_listing_is_newest_first_paged_filtered_and_searchable(
@@ -231,121 +169,6 @@ async def test_attachments_download_as_sent(
         ('Aanslag "2025" – ü.pdf', len(pdf), f"{base}/0"),
         ("scan.png", len(png), f"{base}/1"),
     ]
-
-
-async def test_moving_between_folders_is_in_the_trail_without_folder_names(
-    platform: Platform, api: httpx.AsyncClient, belastingdienst: OrganisationClient
-) -> None:
-    bsn = random_bsn()
-    message_id = (await deliver(belastingdienst, bsn))["message_id"]
-    url = f"/api/v1/messages/{message_id}/folder"
-
-    for folder, expected in (("archive", "archive"), ("Belastingen 2025", "Belastingen 2025")):
-        response = await api.put(url, json={"folder": folder}, headers=as_citizen(bsn))
-        assert response.status_code == 200, response.text
-        assert response.json()["folder"] == expected
-    same = await api.put(url, json={"folder": "Belastingen 2025"}, headers=as_citizen(bsn))
-    assert same.status_code == 200
-    for invalid in ({"folder": "../etc"}, {"folder": ""}, {"folder": "x" * 41}, {}):
-        assert_problem(await api.put(url, json=invalid, headers=as_citizen(bsn)), 400)
-
-    stored, trail = await snapshot(platform, message_id)
-    assert stored["folder"] == "Belastingen 2025"
-    moves = [entry for entry in trail if entry["kind"] == "moved"]
-    assert [entry["details"] for entry in moves] == [
-        {"from": "inbox", "to": "archive"},
-        {"from": "archive", "to": "own"},
-    ]
-    assert all(entry["cause"].startswith("moved:") for entry in moves)
-    folders = (await api.get("/api/v1/folders", headers=as_citizen(bsn))).json()["folders"]
-    assert folders[2] == {"name": "Belastingen 2025", "total": 1, "unread": 1}
-
-
-async def test_delete_for_good_removes_content_and_files_but_keeps_metadata_and_trail(
-    platform: Platform, api: httpx.AsyncClient, belastingdienst: OrganisationClient
-) -> None:
-    bsn = random_bsn()
-    sent = await deliver(
-        belastingdienst, bsn, attachments=[attachment("a.pdf", "application/pdf", b"%PDF-1")]
-    )
-    message_id = sent["message_id"]
-    files = platform.database("berichtenbox")[f"{ATTACHMENTS_BUCKET}.files"]
-    before, _ = await snapshot(platform, message_id)
-    file_id = before["attachments"][0]["file_id"]
-    assert await files.count_documents({"_id": file_id}) == 1
-
-    url = f"/api/v1/messages/{message_id}"
-    assert (await api.delete(url, headers=as_citizen(bsn))).status_code == 204  # to the trash
-    for _ in range(2):  # deleting again changes nothing
-        response = await api.delete(f"{url}/content", headers=as_citizen(bsn))
-        assert response.status_code == 204, response.text
-
-    stored, trail = await snapshot(platform, message_id)
-    assert (stored["subject"], stored["body"], stored["attachments"]) == ("", "", [])
-    assert stored["deleted_at"] is not None
-    for kept in ("reference", "sender_oin", "delivered_at", "expires_at", "content_digest"):
-        assert stored[kept] == before[kept]
-    assert await files.count_documents({"_id": file_id}) == 0
-    chunks = platform.database("berichtenbox")[f"{ATTACHMENTS_BUCKET}.chunks"]
-    assert await chunks.count_documents({"files_id": file_id}) == 0
-    assert [(e["kind"], e["cause"]) for e in trail][-1] == ("deleted", "deleted")
-    assert sum(e["kind"] == "deleted" for e in trail) == 1
-
-    gone = await api.get(f"/api/v1/messages/{message_id}", headers=as_citizen(bsn))
-    assert_problem(gone, 410)
-    download = await api.get(
-        f"/api/v1/messages/{message_id}/attachments/0", headers=as_citizen(bsn)
-    )
-    assert_problem(download, 410)
-    for folder in (None, "trash"):
-        params = {"folder": folder} if folder else {}
-        listed = (await api.get("/api/v1/messages", params=params, headers=as_citizen(bsn))).json()
-        assert listed["total"] == 0
-    verification = await api.get(
-        f"/api/v1/messages/{message_id}/trail/verification", headers=as_citizen(bsn)
-    )
-    assert verification.json() == {"valid": True, "entries": len(trail), "first_invalid_seq": None}
-
-
-async def test_trail_export_and_verification_catch_tampering(
-    platform: Platform, api: httpx.AsyncClient, belastingdienst: OrganisationClient
-) -> None:
-    bsn = random_bsn()
-    sent = await deliver(belastingdienst, bsn)
-    message_id = sent["message_id"]
-    await api.get(f"/api/v1/messages/{message_id}", headers=as_citizen(bsn))
-    base = f"/api/v1/messages/{message_id}/trail"
-
-    exported = (await api.get(base, headers=as_citizen(bsn))).json()
-    assert exported["message_id"] == message_id
-    assert [(e["seq"], e["kind"]) for e in exported["entries"]] == [
-        (1, "submitted"),
-        (2, "stored"),
-        (3, "read"),
-        (4, "read"),
-    ]
-    assert exported["entries"][0]["prev_hash"] == "0" * 64
-    assert exported["entries"][1]["prev_hash"] == exported["entries"][0]["hash"]
-    assert exported["verification"] == {"valid": True, "entries": 4, "first_invalid_seq": None}
-    previous = "0" * 64
-    for entry in exported["entries"]:  # as docs/berichtenbox.md tells a citizen to check it
-        assert entry["prev_hash"] == previous
-        assert entry["hash"] == documented_hash(entry, exported["message_id"])
-        previous = entry["hash"]
-    text = await api.get(f"{base}.txt", headers=as_citizen(bsn))
-    assert text.headers["content-type"].startswith("text/plain")
-    assert "keten intact / chain intact (4 regels / entries)" in text.text
-    assert "geopend door de ontvanger / opened by the recipient" in text.text
-    assert bsn not in text.text
-
-    trail = platform.database("berichtenbox").trail
-    await trail.update_one(
-        {"message_id": message_id, "seq": 2}, {"$set": {"details.content_digest": "sha256:00"}}
-    )
-    verification = await api.get(f"{base}/verification", headers=as_citizen(bsn))
-    assert verification.json() == {"valid": False, "entries": 4, "first_invalid_seq": 2}
-    text = await api.get(f"{base}.txt", headers=as_citizen(bsn))
-    assert "CHAIN BROKEN at entry 2" in text.text
 
 
 async def test_another_citizen_can_neither_see_nor_touch_a_message(
