@@ -131,18 +131,23 @@ def message_view(message: Message) -> MessageView:
         **summary.model_dump(),
         body=message.body,
         content_digest=message.content_digest,
-        attachments=[
-            AttachmentView(
-                index=index,
-                href=f"{summary.href}/attachments/{index}",
-                file_name=file.file_name,
-                media_type=file.media_type,
-                size=file.size,
-                sha256=file.sha256,
-            )
-            for index, file in enumerate(message.attachments)
-        ],
+        attachments=attachment_views(message, summary.href),
     )
+
+
+def attachment_views(message: Message, message_href: str) -> list[AttachmentView]:
+    """The message's attachments, each downloaded under the address the message was read at."""
+    return [
+        AttachmentView(
+            index=index,
+            href=f"{message_href}/attachments/{index}",
+            file_name=file.file_name,
+            media_type=file.media_type,
+            size=file.size,
+            sha256=file.sha256,
+        )
+        for index, file in enumerate(message.attachments)
+    ]
 
 
 def verification(entries: list[TrailEntry]) -> Verification:
