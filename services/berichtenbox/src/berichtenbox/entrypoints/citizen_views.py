@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote
 
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from berichtenbox.domain import mailbox as rules
 from berichtenbox.domain.canonical import rfc3339
 from berichtenbox.domain.mailbox import FOLDER_PATTERN, MessageSummary
-from berichtenbox.domain.message import Message
+from berichtenbox.domain.message import AttachmentFile, Message
 from berichtenbox.domain.trail import TrailEntry, verify_chain
+from mijnoverheid.api import PERSONAL
 
 PREFIX = "/api/v1"
 
@@ -164,6 +167,20 @@ def content_disposition(file_name: str) -> str:
         c if c.isascii() and c.isprintable() and c not in '"\\;' else "_" for c in file_name
     )
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(file_name, safe='')}"
+
+
+def attachment_download(file: AttachmentFile, chunks: AsyncIterator[bytes]) -> StreamingResponse:
+    """An attachment as a download, streamed: never cached, never sniffed as something else."""
+    return StreamingResponse(
+        chunks,
+        media_type=file.media_type,
+        headers={
+            **PERSONAL,
+            "Content-Disposition": content_disposition(file.file_name),
+            "Content-Length": str(file.size),
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
 def trail_view(message: Message, entries: list[TrailEntry]) -> TrailView:
