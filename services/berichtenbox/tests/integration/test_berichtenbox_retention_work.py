@@ -88,6 +88,18 @@ async def fill(database: AsyncDatabase[Document], **overrides: Any) -> None:
     )
 
 
+async def two_replicas(
+    database: AsyncDatabase[Document], publisher: RecordingPublisher, now: datetime
+) -> list[RetentionReport]:
+    """Two replicas scanning at the same moment."""
+    return list(
+        await asyncio.gather(
+            replica(database, publisher).run_retention_once(now),
+            replica(database, publisher).run_retention_once(now),
+        )
+    )
+
+
 def assert_bounded_and_without_bodies(batches: list[list[dict[str, Any]]]) -> None:
     assert batches, "the scan read no messages"
     assert max(len(batch) for batch in batches) <= 200, "a page larger than 200 messages"
@@ -103,10 +115,7 @@ async def test_replicas_expire_each_message_once_in_bounded_pages_and_never_rere
     publisher = RecordingPublisher()
     now = EXPIRES + timedelta(hours=2)  # the units' hour has ended: they can be done
 
-    reports = await asyncio.gather(
-        replica(database, publisher).run_retention_once(now),
-        replica(database, publisher).run_retention_once(now),
-    )
+    reports = await two_replicas(database, publisher, now)
 
     assert sum(report.expired for report in reports) == COUNT, reports
     assert all(report.failed == 0 for report in reports), reports
@@ -135,10 +144,7 @@ async def test_replicas_warn_each_unread_message_once_and_never_reread(
     publisher = RecordingPublisher()
     now = EXPIRES - WARN + timedelta(hours=2)
 
-    reports = await asyncio.gather(
-        replica(database, publisher).run_retention_once(now),
-        replica(database, publisher).run_retention_once(now),
-    )
+    reports = await two_replicas(database, publisher, now)
 
     assert sum(report.warned for report in reports) == COUNT, reports
     warned = [event.data["message_id"] for event, _ in publisher.published]
