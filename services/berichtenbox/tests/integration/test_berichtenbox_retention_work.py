@@ -88,6 +88,17 @@ async def fill(database: AsyncDatabase[Document], **overrides: Any) -> None:
     )
 
 
+@pytest.fixture
+async def filled(
+    store: tuple[AsyncDatabase[Document], Observer],
+) -> tuple[AsyncDatabase[Document], Observer]:
+    """The store with COUNT messages, what filling it read forgotten."""
+    database, reads = store
+    await fill(database)
+    reads.take()
+    return store
+
+
 async def two_replicas(
     database: AsyncDatabase[Document], publisher: RecordingPublisher, now: datetime
 ) -> list[RetentionReport]:
@@ -107,11 +118,9 @@ def assert_bounded_and_without_bodies(batches: list[list[dict[str, Any]]]) -> No
 
 
 async def test_replicas_expire_each_message_once_in_bounded_pages_and_never_reread(
-    store: tuple[AsyncDatabase[Document], Observer],
+    filled: tuple[AsyncDatabase[Document], Observer],
 ) -> None:
-    database, reads = store
-    await fill(database)
-    reads.take()
+    database, reads = filled
     publisher = RecordingPublisher()
     now = EXPIRES + timedelta(hours=2)  # the units' hour has ended: they can be done
 
@@ -136,11 +145,9 @@ async def test_replicas_expire_each_message_once_in_bounded_pages_and_never_rere
 
 
 async def test_replicas_warn_each_unread_message_once_and_never_reread(
-    store: tuple[AsyncDatabase[Document], Observer],
+    filled: tuple[AsyncDatabase[Document], Observer],
 ) -> None:
-    database, reads = store
-    await fill(database)
-    reads.take()
+    database, reads = filled
     publisher = RecordingPublisher()
     now = EXPIRES - WARN + timedelta(hours=2)
 
