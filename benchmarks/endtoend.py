@@ -19,12 +19,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import aio_pika
-from aiosmtpd.controller import Controller
 
 from benchmarks.cpu import CpuMeter
 from benchmarks.harness import PREFETCH, Result, as_organisations, progress, publish_windowed
-from benchmarks.notifier import Sink
-from benchmarks.pipeline import Smtp, Stage, raw_pipeline
+from benchmarks.notifier import Sink, smtp_sink
+from benchmarks.pipeline import Smtp, Stage, beside_raw_pipeline
 from mijnoverheid.contracts import events, routing
 from mijnoverheid.contracts.envelope import derived_event_id, source_for
 from mijnoverheid.messaging.topology import SERVICE_QUEUES
@@ -33,7 +32,6 @@ from mijnoverheid_testing.citizens import random_bsn
 from mijnoverheid_testing.drained import drained
 from mijnoverheid_testing.organisation import message_sent
 from mijnoverheid_testing.platform import Platform
-from mijnoverheid_testing.smtp import free_port
 from notifier.domain.notification import notification_id_for
 
 ORGANISATIONS = ("belastingdienst", "gemeente-voorbeeldstad", "uwv")
@@ -65,19 +63,15 @@ def _organisations() -> list[Any]:
 
 
 async def run(platform: Platform, count: int) -> Result:
-    sink = Sink()
-    host, port = "127.0.0.1", free_port("127.0.0.1")
-    controller = Controller(sink, hostname=host, port=port)
-    controller.start()
-    try:
-        raw = await raw_pipeline(
-            platform, "  raw pipeline, same shape", count, 1500, RAW_STAGES, Smtp(host, port)
+    with smtp_sink() as (sink, host, port):
+        return await beside_raw_pipeline(
+            platform,
+            count,
+            1500,
+            RAW_STAGES,
+            lambda: _run(platform, sink, host, port, count),
+            Smtp(host, port),
         )
-        result = await _run(platform, sink, host, port, count)
-    finally:
-        controller.stop()
-    result.raw_pipeline = raw
-    return result
 
 
 async def _run(platform: Platform, sink: Sink, host: str, port: int, count: int) -> Result:

@@ -13,6 +13,8 @@ import json
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,7 +23,7 @@ import aiosmtplib
 from aiosmtpd.controller import Controller
 
 from benchmarks.harness import Result, progress, publish_windowed, sample_rss
-from benchmarks.pipeline import Smtp, Stage, raw_pipeline
+from benchmarks.pipeline import Smtp, Stage, beside_raw_pipeline
 from mijnoverheid.contracts import events, routing
 from mijnoverheid.contracts.envelope import CONTENT_TYPE, source_for, utc_now
 from mijnoverheid_testing.citizens import random_bsn
@@ -160,24 +162,29 @@ async def verified_citizens(platform: Platform, count: int) -> list[str]:
     return bsns
 
 
-async def run(platform: Platform, count: int) -> Result:
+@contextmanager
+def smtp_sink() -> Iterator[tuple[Sink, str, int]]:
+    """A local SMTP server on a free port that accepts every mail into a Sink."""
     sink = Sink()
     host, port = "127.0.0.1", free_port("127.0.0.1")
     controller = Controller(sink, hostname=host, port=port)
     controller.start()
     try:
-        raw = await raw_smtp_rate(host, port, sink, count)
-        sink.expect(10**12)  # the raw pipeline's mails are not waited for by the sink
-        pipeline = await raw_pipeline(
-            platform, "  raw pipeline, same shape", count, len(sample_body()), RAW_STAGES,
-            Smtp(host, port, POOL_SIZE),
-        )  # fmt: skip
-        result = await _notifier_run(platform, sink, host, port, count)
+        yield sink, host, port
     finally:
         controller.stop()
+
+
+async def run(platform: Platform, count: int) -> Result:
+    with smtp_sink() as (sink, host, port):
+        raw = await raw_smtp_rate(host, port, sink, count)
+        sink.expect(10**12)  # the raw pipeline's mails are not waited for by the sink
+        result = await beside_raw_pipeline(
+            platform, count, len(sample_body()), RAW_STAGES,
+            lambda: _notifier_run(platform, sink, host, port, count), Smtp(host, port, POOL_SIZE),
+        )  # fmt: skip
     print(raw.line(None))
     print(f"  {result.rate / raw.rate:.1%} of raw aiosmtplib")
-    result.raw_pipeline = pipeline
     return result
 
 

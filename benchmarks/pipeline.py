@@ -27,6 +27,7 @@ from mijnoverheid.provisioning import ADMIN_USER
 from mijnoverheid_testing.platform import Platform
 
 SMALL_DOCUMENT = 400  # bytes: a trail entry, a status change
+NAME = "  raw pipeline, same shape"
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,22 @@ class Smtp:
     async def close(self) -> None:
         while not self._free.empty():
             await self._free.get_nowait().quit()
+
+
+async def beside_raw_pipeline(
+    platform: Platform,
+    count: int,
+    body_size: int,
+    stages: Sequence[Stage],
+    measured: Callable[[], Awaitable[Result]],
+    smtp: Smtp | None = None,
+) -> Result:
+    """The raw pipeline of the scenario's shape, then the scenario (`measured`) in the same run,
+    with the raw pipeline's result as its denominator."""
+    raw = await raw_pipeline(platform, NAME, count, body_size, stages, smtp)
+    result = await measured()
+    result.raw_pipeline = raw
+    return result
 
 
 async def raw_pipeline(

@@ -45,12 +45,14 @@ def _throughput(scenarios: list[dict[str, Any]], path: Path) -> Path:
                 if style == ":":
                     label = f"{scenario['name']} (raw pipeline)"
                 axes.plot(*_per_second(result["done_times"]), style, label=label, linewidth=1.2)
-    axes.set_xlabel("seconds from the first publish")
-    axes.set_ylabel("events completed per second")
-    axes.set_title("Throughput over time (dotted: the raw pipeline of the same shape)")
-    axes.legend(fontsize=7)
-    axes.grid(alpha=0.3)
-    return _save(figure, path)
+    return _save(
+        figure,
+        axes,
+        path,
+        x="seconds from the first publish",
+        y="events completed per second",
+        title="Throughput over time (dotted: the raw pipeline of the same shape)",
+    )
 
 
 def _latency_cdf(scenarios: list[dict[str, Any]], path: Path) -> Path:
@@ -60,13 +62,15 @@ def _latency_cdf(scenarios: list[dict[str, Any]], path: Path) -> Path:
         if latencies:
             share = [(n + 1) / len(latencies) for n in range(len(latencies))]
             axes.plot([1000 * latency for latency in latencies], share, label=scenario["name"])
-    axes.set_xscale("log")
-    axes.set_xlabel("latency, publish → answer (ms, log)")
-    axes.set_ylabel("share of events")
-    axes.set_title("Latency CDF (a burst: includes the time in the queue)")
-    axes.legend(fontsize=7)
-    axes.grid(alpha=0.3, which="both")
-    return _save(figure, path)
+    return _save(
+        figure,
+        axes,
+        path,
+        x="latency, publish → answer (ms, log)",
+        y="share of events",
+        title="Latency CDF (a burst: includes the time in the queue)",
+        log_x=True,
+    )
 
 
 def _queue_depths(scenario: dict[str, Any], path: Path) -> Path:
@@ -74,12 +78,14 @@ def _queue_depths(scenario: dict[str, Any], path: Path) -> Path:
     for name, samples in scenario["queue_depths"].items():
         if any(depth for _, depth in samples):
             axes.plot([at for at, _ in samples], [depth for _, depth in samples], label=name)
-    axes.set_xlabel("seconds from the first publish")
-    axes.set_ylabel("ready messages")
-    axes.set_title(f"Queue depths: {scenario['name']}")
-    axes.legend(fontsize=7)
-    axes.grid(alpha=0.3)
-    return _save(figure, path)
+    return _save(
+        figure,
+        axes,
+        path,
+        x="seconds from the first publish",
+        y="ready messages",
+        title=f"Queue depths: {scenario['name']}",
+    )
 
 
 def _reads(measured: list[dict[str, Any]], path: Path) -> Path:
@@ -93,13 +99,15 @@ def _reads(measured: list[dict[str, Any]], path: Path) -> Path:
         (line,) = axes.plot(sizes, p99, "o-", label=f"{name} (p99)")
         axes.plot(sizes, p50, "o:", color=line.get_color(), linewidth=0.8)
     axes.axhline(100, color="red", linewidth=0.8, linestyle="--", label="100 ms")
-    axes.set_xscale("log")
-    axes.set_xlabel("messages in the store (log)")
-    axes.set_ylabel("ms (solid: p99, dotted: p50)")
-    axes.set_title("Citizen- and organisation-facing reads against store size")
-    axes.legend(fontsize=7)
-    axes.grid(alpha=0.3, which="both")
-    return _save(figure, path)
+    return _save(
+        figure,
+        axes,
+        path,
+        x="messages in the store (log)",
+        y="ms (solid: p99, dotted: p50)",
+        title="Citizen- and organisation-facing reads against store size",
+        log_x=True,
+    )
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -107,7 +115,18 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else 0.0
 
 
-def _save(figure: Any, path: Path) -> Path:
+def _save(
+    figure: Any, axes: Any, path: Path, *, x: str, y: str, title: str, log_x: bool = False
+) -> Path:
+    """Every figure alike: labelled axes, a small legend, a light grid (minor lines too on a
+    log scale), written as PNG."""
+    if log_x:
+        axes.set_xscale("log")
+    axes.set_xlabel(x)
+    axes.set_ylabel(y)
+    axes.set_title(title)
+    axes.legend(fontsize=7)
+    axes.grid(alpha=0.3, which="both" if log_x else "major")
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)

@@ -25,7 +25,7 @@ from benchmarks.harness import (
     sample_rss,
     start_service,
 )
-from benchmarks.pipeline import Stage, raw_pipeline
+from benchmarks.pipeline import Stage, beside_raw_pipeline
 from mijnoverheid.contracts import events
 from mijnoverheid.contracts.envelope import source_for, utc_now
 from mijnoverheid.identity import Organisation
@@ -77,12 +77,9 @@ def sample_body() -> bytes:
 
 
 async def run(platform: Platform, count: int) -> Result:
-    raw = await raw_pipeline(
-        platform, "  raw pipeline, same shape", count, len(sample_body()), RAW_STAGES
+    return await beside_raw_pipeline(
+        platform, count, len(sample_body()), RAW_STAGES, lambda: _run(platform, count)
     )
-    result = await _run(platform, count)
-    result.raw_pipeline = raw
-    return result
 
 
 async def _run(platform: Platform, count: int) -> Result:

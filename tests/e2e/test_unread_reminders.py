@@ -16,23 +16,19 @@ from typing import Any
 
 import httpx
 import pytest
-from faststream.rabbit import Channel, RabbitBroker
+from faststream.rabbit import RabbitBroker
 
-from berichtenbox.adapters.messages import MessageRepository
-from berichtenbox.adapters.retention_work import retention_work
-from berichtenbox.adapters.trail import TrailRepository
 from berichtenbox.domain.message import RetentionPolicy
 from berichtenbox.domain.reminder import ReminderPolicy
 from berichtenbox.domain.trail import TrailEntry, TrailKind, verify_chain
 from berichtenbox.handlers.retention import RetentionJob
-from mijnoverheid.contracts.envelope import derived_event_id, source_for
-from mijnoverheid.messaging.publisher import RabbitEventPublisher
+from mijnoverheid.contracts.envelope import derived_event_id
 from mijnoverheid_testing.citizens import random_bsn
 from mijnoverheid_testing.notifier import Notifier, start_notifier
-from mijnoverheid_testing.organisation import OrganisationClient, about, message_sent
 from mijnoverheid_testing.platform import Platform
 from mijnoverheid_testing.services import ServiceProcess
 from mijnoverheid_testing.waiting import wait_until
+from services.berichtenbox.tests.replicas import deliver, retention_replica, trail_of
 from tests.e2e.conftest import citizen_token, notification_mails
 
 pytestmark = pytest.mark.integration
@@ -58,26 +54,13 @@ async def notifier(platform: Platform) -> Notifier:
 
 @pytest.fixture(scope="module")
 async def replica_broker(platform: Platform) -> AsyncIterator[RabbitBroker]:
-    broker = RabbitBroker(
-        platform.stack.broker_url("berichtenbox", platform.vhost),
-        default_channel=Channel(publisher_confirms=True, on_return_raises=True),
-    )
-    await broker.connect()
-    yield broker
-    await broker.stop()
+    async with platform.service_broker("berichtenbox") as broker:
+        yield broker
 
 
 def replica(platform: Platform, broker: RabbitBroker) -> RetentionJob:
-    database = platform.database("berichtenbox")
-    return RetentionJob(
-        store=MessageRepository(database),
-        trail=TrailRepository(database),
-        publisher=RabbitEventPublisher(broker, "berichtenbox"),
-        policy=RetentionPolicy(),
-        source=source_for("00000001234567890000", "berichtenbox"),
-        work=retention_work(database),
-        reminders=ReminderPolicy(timedelta(days=REMIND_AFTER_DAYS)),
-    )
+    reminders = ReminderPolicy(timedelta(days=REMIND_AFTER_DAYS))
+    return retention_replica(platform, broker, RetentionPolicy(), reminders)
 
 
 def status_of(message_id: str, trigger_type: str, status: str) -> Callable[[dict[str, Any]], bool]:
@@ -86,18 +69,6 @@ def status_of(message_id: str, trigger_type: str, status: str) -> Callable[[dict
         and e["data"]["trigger_event_type"] == trigger_type
         and e["data"]["status"] == status
     )
-
-
-async def deliver(organisation: OrganisationClient, bsn: str) -> dict[str, Any]:
-    await organisation.enrol(bsn)
-    event = message_sent(organisation.organisation, bsn, legal_effect=True)
-    await organisation.publish(event)
-    delivered = await organisation.next_event("message-delivered", about(event["id"]))
-    return {"event": event, **delivered["data"]}
-
-
-async def trail_of(platform: Platform, message_id: str) -> list[TrailEntry]:
-    return await TrailRepository(platform.database("berichtenbox")).entries(message_id)
 
 
 async def test_a_message_left_unread_gets_one_reminder_mail_a_read_one_none(
@@ -111,9 +82,11 @@ async def test_a_message_left_unread_gets_one_reminder_mail_a_read_one_none(
     await notifier.verified(unread_bsn, unread_address)
     await notifier.verified(read_bsn, read_address)
     async with platform.client("belastingdienst") as belastingdienst:
-        unread = await deliver(belastingdienst, unread_bsn)
-        read = await deliver(belastingdienst, read_bsn)
-        no_address = await deliver(belastingdienst, silent_bsn)  # no address: no-contact
+        # Legal effect: reminded whatever the setting for other post.
+        unread = await deliver(belastingdienst, unread_bsn, legal_effect=True)
+        read = await deliver(belastingdienst, read_bsn, legal_effect=True)
+        # No address: no-contact.
+        no_address = await deliver(belastingdienst, silent_bsn, legal_effect=True)
         async with httpx.AsyncClient(base_url=berichtenbox.base_url) as api:
             opened = await api.get(
                 f"/api/v1/messages/{read['message_id']}",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -104,3 +104,39 @@ def coalesced_lookup(collection: AsyncCollection[Document]) -> Coalescer[str, Do
         return [found[key] for key in keys]
 
     return Coalescer(find_batch)
+
+
+async def read_slots(
+    collection: AsyncCollection[Document], slot_id: Callable[[int], str], start: int = 0
+) -> list[Document]:
+    """The documents in numbered slots `slot_id(start)`, `slot_id(start + 1)`, ... up to the
+    first free one, each read by its `_id` (the one filter every store serves from an index).
+    Slots fill without gaps, so what follows a free slot is not there yet."""
+    found: list[Document] = []
+    while document := await collection.find_one({"_id": slot_id(start + len(found))}):
+        found.append(document)
+    return found
+
+
+async def append_once(
+    collection: AsyncCollection[Document],
+    slot_id: Callable[[int], str],
+    document: Document,
+    key: str,
+    attempts: int = 20,
+) -> None:
+    """Put `document` into the first free numbered slot, unless a slot already holds one with
+    the same `key` (a redelivery). Every write is an insert on a unique `_id`: a slot taken by a
+    concurrent writer in between is read and the next one tried. Raises RuntimeError when the
+    slot is still taken after `attempts` tries (the delivery is retried)."""
+    slots = await read_slots(collection, slot_id)
+    for _ in range(attempts):
+        if any(slot[key] == document[key] for slot in slots):
+            return
+        try:
+            await collection.insert_one({**document, "_id": slot_id(len(slots))})
+        except DuplicateKeyError:
+            slots += await read_slots(collection, slot_id, start=len(slots))
+            continue
+        return
+    raise RuntimeError(f"{collection.name}: the next slot kept being taken; will be retried")

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from faststream.rabbit import Channel, RabbitBroker
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -74,6 +75,20 @@ class Platform:
         for user in broker_users:
             async with self.client(user) as client:
                 await client.enrol(*citizens)
+
+    @contextlib.asynccontextmanager
+    async def service_broker(self, user: str) -> AsyncIterator[RabbitBroker]:
+        """A broker connection as service user `user`, publishing with confirms as the
+        services do: for a test that runs a service's work in-process as another replica."""
+        broker = RabbitBroker(
+            self.stack.broker_url(user, self.vhost),
+            default_channel=Channel(publisher_confirms=True, on_return_raises=True),
+        )
+        await broker.connect()
+        try:
+            yield broker
+        finally:
+            await broker.stop()
 
     async def drained(self, service: str = "") -> None:
         """Every work queue (of `service`, when given) empty, nothing in flight, for longer

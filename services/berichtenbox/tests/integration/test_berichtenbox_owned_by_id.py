@@ -7,36 +7,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
-from pymongo import AsyncMongoClient
-from pymongo.monitoring import CommandListener, CommandStartedEvent
 
 from berichtenbox.adapters.messages import MessageRepository
 from berichtenbox.domain.message import ReceiveMessage, RetentionPolicy, Submission, receive
 from mijnoverheid.kernel import Origin
-from mijnoverheid.storage import Document
 from mijnoverheid_testing.citizens import random_bsn
+from mijnoverheid_testing.observed_store import observed_database
 from mijnoverheid_testing.stack import Stack
 from tests.test_store_index import access_paths, index_served
 
 pytestmark = pytest.mark.integration
-
-
-class Finds(CommandListener):
-    def __init__(self) -> None:
-        self.filters: list[dict[str, Any]] = []
-
-    def started(self, event: CommandStartedEvent) -> None:
-        if event.command_name == "find":
-            self.filters.append(dict(event.command["filter"]))
-
-    def succeeded(self, event: Any) -> None:
-        pass
-
-    def failed(self, event: Any) -> None:
-        pass
 
 
 def _message(bsn: str) -> ReceiveMessage:
@@ -47,29 +29,22 @@ def _message(bsn: str) -> ReceiveMessage:
 
 
 async def test_a_citizen_read_is_an_index_served_lookup_by_id(stack: Stack) -> None:
-    finds = Finds()
-    client: AsyncMongoClient[Document] = AsyncMongoClient(
-        stack.mongodb_url, tz_aware=True, event_listeners=[finds]
-    )
-    database = client[f"bb-owned-{uuid.uuid4().hex[:10]}"]
-    try:
+    async with observed_database(stack.mongodb_url, "bb-owned") as (database, finds):
         repository = MessageRepository(database)
         owner, other = random_bsn(), random_bsn()
         new = receive(_message(owner), now=datetime.now(UTC), retention=RetentionPolicy())
         await repository.add(new)
         message_id = new.message.message_id
 
-        finds.filters.clear()
+        finds.take()
         found = await repository.owned(owner, message_id)
         assert found is not None
         assert found.message_id == message_id
         assert await repository.owned(other, message_id) is None  # not theirs: as unknown
         assert await repository.owned(owner, "no-such-message") is None
-        assert finds.filters == [{"_id": message_id}] * 2 + [{"_id": "no-such-message"}]
+        filters = finds.take().filters("find")
+        assert filters == [{"_id": message_id}] * 2 + [{"_id": "no-such-message"}]
 
-        find = {"find": "messages", "filter": finds.filters[0]}
+        find = {"find": "messages", "filter": filters[0]}
         explain = await database.command({"explain": find, "verbosity": "queryPlanner"})
         assert index_served(access_paths(explain)), access_paths(explain)
-    finally:
-        await client.drop_database(database.name)
-        await client.close()

@@ -15,23 +15,21 @@ from typing import Any
 
 import httpx
 import pytest
-from faststream.rabbit import Channel, RabbitBroker
+from faststream.rabbit import RabbitBroker
 
 from berichtenbox.adapters.attachments import ATTACHMENTS_BUCKET
-from berichtenbox.adapters.messages import MessageRepository
-from berichtenbox.adapters.retention_work import retention_work
-from berichtenbox.adapters.trail import TrailRepository
 from berichtenbox.domain.message import RetentionPolicy
 from berichtenbox.domain.trail import verify_chain
 from berichtenbox.handlers.retention import RetentionJob
 from mijnoverheid.auth import load_private_key, mint_token
-from mijnoverheid.contracts.envelope import derived_event_id, source_for, utc_now
+from mijnoverheid.contracts.envelope import derived_event_id, utc_now
 from mijnoverheid.devtokens import DEV_PRIVATE_KEY
-from mijnoverheid.messaging.publisher import RabbitEventPublisher
 from mijnoverheid_testing.citizens import random_bsn
-from mijnoverheid_testing.organisation import OrganisationClient, about, message_sent
+from mijnoverheid_testing.organisation import OrganisationClient
 from mijnoverheid_testing.platform import Platform
 from mijnoverheid_testing.services import ServiceProcess
+from services.berichtenbox.tests import replicas
+from services.berichtenbox.tests.replicas import retention_replica, trail_of
 
 pytestmark = pytest.mark.integration
 
@@ -49,25 +47,12 @@ async def berichtenbox(platform: Platform) -> ServiceProcess:
 
 @pytest.fixture(scope="module")
 async def replica_broker(platform: Platform) -> AsyncIterator[RabbitBroker]:
-    broker = RabbitBroker(
-        platform.stack.broker_url("berichtenbox", platform.vhost),
-        default_channel=Channel(publisher_confirms=True, on_return_raises=True),
-    )
-    await broker.connect()
-    yield broker
-    await broker.stop()
+    async with platform.service_broker("berichtenbox") as broker:
+        yield broker
 
 
 def replica(platform: Platform, broker: RabbitBroker) -> RetentionJob:
-    database = platform.database("berichtenbox")
-    return RetentionJob(
-        store=MessageRepository(database),
-        trail=TrailRepository(database),
-        publisher=RabbitEventPublisher(broker, "berichtenbox"),
-        policy=RetentionPolicy(warn_before=WARN_BEFORE),
-        source=source_for("00000001234567890000", "berichtenbox"),
-        work=retention_work(database),
-    )
+    return retention_replica(platform, broker, RetentionPolicy(warn_before=WARN_BEFORE))
 
 
 @pytest.fixture
@@ -79,13 +64,8 @@ async def belastingdienst(platform: Platform) -> AsyncIterator[OrganisationClien
 async def deliver(
     organisation: OrganisationClient, bsn: str, expires_in: timedelta, **data: Any
 ) -> dict[str, Any]:
-    await organisation.enrol(bsn)
-    event = message_sent(
-        organisation.organisation, bsn, expires_at=(utc_now() + expires_in).isoformat(), **data
-    )
-    await organisation.publish(event)
-    delivered = await organisation.next_event("message-delivered", about(event["id"]))
-    return {"event": event, **delivered["data"]}
+    expires_at = (utc_now() + expires_in).isoformat()
+    return await replicas.deliver(organisation, bsn, expires_at=expires_at, **data)
 
 
 def as_citizen(bsn: str) -> dict[str, str]:
@@ -95,10 +75,6 @@ def as_citizen(bsn: str) -> dict[str, str]:
 
 async def stored(platform: Platform, message_id: str) -> Any:
     return await platform.database("berichtenbox").messages.find_one({"_id": message_id})
-
-
-async def trail_of(platform: Platform, message_id: str) -> list[Any]:
-    return await TrailRepository(platform.database("berichtenbox")).entries(message_id)
 
 
 async def test_expired_content_is_removed_once_and_the_trail_stays(

@@ -9,14 +9,11 @@ documents the scan receives.
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from pymongo import AsyncMongoClient, monitoring
 from pymongo.asynchronous.database import AsyncDatabase
 
 from berichtenbox.adapters import messages, trail
@@ -30,6 +27,7 @@ from berichtenbox.ports import RetentionTask
 from mijnoverheid.contracts.envelope import source_for
 from mijnoverheid.storage import Document
 from mijnoverheid.timed_work import LEASE, TimedWork, WorkUnit
+from mijnoverheid_testing.observed_store import Observer, observed_database
 from mijnoverheid_testing.stack import Stack
 from services.berichtenbox.tests.unit.fakes import RecordingPublisher
 
@@ -42,44 +40,12 @@ COUNT = 450
 BODY = "Geachte heer/mevrouw, " * 500  # ~11 kB: a scan that loads bodies shows it
 
 
-@dataclass
-class Reads(monitoring.CommandListener):
-    """The batches of `messages` documents one database sent back."""
-
-    database: str = ""
-    batches: list[list[dict[str, Any]]] = field(default_factory=list)
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        pass
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        cursor = event.reply.get("cursor") if event.database_name == self.database else None
-        if cursor and cursor.get("ns", "").endswith(f".{messages.MESSAGES}"):
-            self.batches.append(list(cursor.get("firstBatch", cursor.get("nextBatch", []))))
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
-
-    def take(self) -> list[list[dict[str, Any]]]:
-        taken, self.batches = self.batches, []
-        return taken
-
-
 @pytest.fixture
-async def store(stack: Stack) -> AsyncIterator[tuple[AsyncDatabase[Document], Reads]]:
-    reads = Reads()
-    client: AsyncMongoClient[Document] = AsyncMongoClient(
-        stack.mongodb_url, tz_aware=True, event_listeners=[reads]
-    )
-    database = client[f"retention-work-{uuid.uuid4().hex[:12]}"]
-    reads.database = database.name
-    await messages.create_indexes(database)
-    await trail.create_indexes(database)
-    try:
+async def store(stack: Stack) -> AsyncIterator[tuple[AsyncDatabase[Document], Observer]]:
+    async with observed_database(stack.mongodb_url, "retention-work") as (database, reads):
+        await messages.create_indexes(database)
+        await trail.create_indexes(database)
         yield database, reads
-    finally:
-        await client.drop_database(database.name)
-        await client.close()
 
 
 def a_message(n: int, **overrides: Any) -> Message:
@@ -122,6 +88,29 @@ async def fill(database: AsyncDatabase[Document], **overrides: Any) -> None:
     )
 
 
+@pytest.fixture
+async def filled(
+    store: tuple[AsyncDatabase[Document], Observer],
+) -> tuple[AsyncDatabase[Document], Observer]:
+    """The store with COUNT messages, what filling it read forgotten."""
+    database, reads = store
+    await fill(database)
+    reads.take()
+    return store
+
+
+async def two_replicas(
+    database: AsyncDatabase[Document], publisher: RecordingPublisher, now: datetime
+) -> list[RetentionReport]:
+    """Two replicas scanning at the same moment."""
+    return list(
+        await asyncio.gather(
+            replica(database, publisher).run_retention_once(now),
+            replica(database, publisher).run_retention_once(now),
+        )
+    )
+
+
 def assert_bounded_and_without_bodies(batches: list[list[dict[str, Any]]]) -> None:
     assert batches, "the scan read no messages"
     assert max(len(batch) for batch in batches) <= 200, "a page larger than 200 messages"
@@ -129,22 +118,17 @@ def assert_bounded_and_without_bodies(batches: list[list[dict[str, Any]]]) -> No
 
 
 async def test_replicas_expire_each_message_once_in_bounded_pages_and_never_reread(
-    store: tuple[AsyncDatabase[Document], Reads],
+    filled: tuple[AsyncDatabase[Document], Observer],
 ) -> None:
-    database, reads = store
-    await fill(database)
-    reads.take()
+    database, reads = filled
     publisher = RecordingPublisher()
     now = EXPIRES + timedelta(hours=2)  # the units' hour has ended: they can be done
 
-    reports = await asyncio.gather(
-        replica(database, publisher).run_retention_once(now),
-        replica(database, publisher).run_retention_once(now),
-    )
+    reports = await two_replicas(database, publisher, now)
 
     assert sum(report.expired for report in reports) == COUNT, reports
     assert all(report.failed == 0 for report in reports), reports
-    assert_bounded_and_without_bodies(reads.take())
+    assert_bounded_and_without_bodies(reads.take().batches(messages.MESSAGES))
     repository = TrailRepository(database)
     for n in range(0, COUNT, 37):
         causes = [entry.cause for entry in await repository.entries(a_message(n).message_id)]
@@ -157,36 +141,31 @@ async def test_replicas_expire_each_message_once_in_bounded_pages_and_never_rere
 
     again = await replica(database, publisher).run_retention_once(now + timedelta(hours=1))
     assert again == RetentionReport()
-    assert sum(len(batch) for batch in reads.take()) == 0, "done units were read again"
+    assert len(reads.take().documents(messages.MESSAGES)) == 0, "done units were read again"
 
 
 async def test_replicas_warn_each_unread_message_once_and_never_reread(
-    store: tuple[AsyncDatabase[Document], Reads],
+    filled: tuple[AsyncDatabase[Document], Observer],
 ) -> None:
-    database, reads = store
-    await fill(database)
-    reads.take()
+    database, reads = filled
     publisher = RecordingPublisher()
     now = EXPIRES - WARN + timedelta(hours=2)
 
-    reports = await asyncio.gather(
-        replica(database, publisher).run_retention_once(now),
-        replica(database, publisher).run_retention_once(now),
-    )
+    reports = await two_replicas(database, publisher, now)
 
     assert sum(report.warned for report in reports) == COUNT, reports
     warned = [event.data["message_id"] for event, _ in publisher.published]
     assert sorted(warned) == sorted(a_message(n).message_id for n in range(COUNT))
-    assert_bounded_and_without_bodies(reads.take())
+    assert_bounded_and_without_bodies(reads.take().batches(messages.MESSAGES))
 
     later = await replica(database, publisher).run_retention_once(now + timedelta(days=1))
     assert later == RetentionReport()
-    assert sum(len(batch) for batch in reads.take()) == 0, "warned messages were read again"
+    assert len(reads.take().documents(messages.MESSAGES)) == 0, "warned messages were read again"
     assert len(publisher.published) == COUNT
 
 
 async def test_a_message_stored_inside_its_warning_window_is_still_warned(
-    store: tuple[AsyncDatabase[Document], Reads],
+    store: tuple[AsyncDatabase[Document], Observer],
 ) -> None:
     database, _ = store
     publisher = RecordingPublisher()
@@ -202,7 +181,7 @@ async def test_a_message_stored_inside_its_warning_window_is_still_warned(
 
 
 async def test_a_claim_holds_across_the_turn_of_a_lease_period_and_a_done_unit_stays_done(
-    store: tuple[AsyncDatabase[Document], Reads],
+    store: tuple[AsyncDatabase[Document], Observer],
 ) -> None:
     database, _ = store
     period_start = datetime(2031, 3, 1, 9, 0, tzinfo=UTC)

@@ -10,13 +10,10 @@ store either) is tests/test_store_index.py's business.
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from pymongo import AsyncMongoClient, monitoring
 from pymongo.asynchronous.database import AsyncDatabase
 
 from berichtenbox.adapters import trail as trail_adapter
@@ -24,6 +21,7 @@ from berichtenbox.adapters.trail import TrailRepository
 from berichtenbox.domain.trail import TrailKind, verify_chain
 from berichtenbox.ports import Record
 from mijnoverheid.storage import Document
+from mijnoverheid_testing.observed_store import Observer, observed_database
 from mijnoverheid_testing.stack import Stack
 
 pytestmark = pytest.mark.integration
@@ -31,43 +29,11 @@ pytestmark = pytest.mark.integration
 AT = datetime(2026, 11, 30, 12, tzinfo=UTC)
 
 
-class Commands(monitoring.CommandListener):
-    """The commands sent to one database, by name."""
-
-    def __init__(self) -> None:
-        self.database = ""
-        self.names: list[str] = []
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if event.database_name == self.database:
-            self.names.append(event.command_name)
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
-
-    def take(self) -> dict[str, int]:
-        """The commands sent since the last take, counted by name."""
-        taken, self.names = Counter(self.names), []
-        return dict(taken)
-
-
 @pytest.fixture
-async def counted(stack: Stack) -> AsyncIterator[tuple[AsyncDatabase[Document], Commands]]:
-    commands = Commands()
-    client: AsyncMongoClient[Document] = AsyncMongoClient(
-        stack.mongodb_url, tz_aware=True, event_listeners=[commands]
-    )
-    database = client[f"trail-cost-{uuid.uuid4().hex[:12]}"]
-    commands.database = database.name
-    await trail_adapter.create_indexes(database)
-    try:
+async def counted(stack: Stack) -> AsyncIterator[tuple[AsyncDatabase[Document], Observer]]:
+    async with observed_database(stack.mongodb_url, "trail-cost") as (database, commands):
+        await trail_adapter.create_indexes(database)
         yield database, commands
-    finally:
-        await client.drop_database(database.name)
-        await client.close()
 
 
 def record(n: int) -> Record:
@@ -84,7 +50,7 @@ async def grow(trail: TrailRepository, message_id: str, entries: int) -> None:
 
 
 async def test_append_and_read_cost_the_same_for_3_and_300_entries(
-    counted: tuple[AsyncDatabase[Document], Commands],
+    counted: tuple[AsyncDatabase[Document], Observer],
 ) -> None:
     database, commands = counted
     costs = {}
@@ -94,9 +60,9 @@ async def test_append_and_read_cost_the_same_for_3_and_300_entries(
         await grow(TrailRepository(database), message_id, length - 1)
         commands.take()
         await TrailRepository(database).append(message_id, record(10_000))
-        append = commands.take()
+        append = commands.take().counts()
         entries = await TrailRepository(database).entries(message_id)
-        read = commands.take()
+        read = commands.take().counts()
         assert len(entries) == length
         assert verify_chain(entries).valid
         costs[length] = (append, read)
@@ -107,7 +73,7 @@ async def test_append_and_read_cost_the_same_for_3_and_300_entries(
 
 
 async def test_a_redelivered_cause_costs_the_same_and_is_not_recorded_again(
-    counted: tuple[AsyncDatabase[Document], Commands],
+    counted: tuple[AsyncDatabase[Document], Observer],
 ) -> None:
     database, commands = counted
     counts = []
@@ -116,13 +82,13 @@ async def test_a_redelivered_cause_costs_the_same_and_is_not_recorded_again(
         await grow(TrailRepository(database), message_id, length)
         commands.take()
         await TrailRepository(database).append(message_id, record(2))  # recorded before
-        counts.append(sum(commands.take().values()))
+        counts.append(sum(commands.take().counts().values()))
         assert len(await TrailRepository(database).entries(message_id)) == length
     assert counts[0] == counts[1] <= 5, counts
 
 
 async def test_replicas_appending_to_one_trail_keep_one_chain_and_each_cause_once(
-    counted: tuple[AsyncDatabase[Document], Commands],
+    counted: tuple[AsyncDatabase[Document], Observer],
 ) -> None:
     database, _ = counted
     replicas = [TrailRepository(database) for _ in range(4)]
@@ -137,7 +103,7 @@ async def test_replicas_appending_to_one_trail_keep_one_chain_and_each_cause_onc
 
 
 async def test_appends_to_many_trails_that_arrive_together_share_their_writes(
-    counted: tuple[AsyncDatabase[Document], Commands],
+    counted: tuple[AsyncDatabase[Document], Observer],
 ) -> None:
     database, commands = counted
     trail = TrailRepository(database)
@@ -146,7 +112,7 @@ async def test_appends_to_many_trails_that_arrive_together_share_their_writes(
     commands.take()
     # Three statuses per message, as a consumer with a prefetch gets them: all at once.
     await asyncio.gather(*(trail.append(m, record(n)) for n in (3, 4, 5) for m in messages))
-    writes = commands.take()
+    writes = commands.take().counts()
     assert writes.get("insert", 0) + writes.get("update", 0) <= 10, writes
     for message_id in messages:
         entries = await trail.entries(message_id)

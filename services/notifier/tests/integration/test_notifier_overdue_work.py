@@ -9,18 +9,15 @@ documents the scanners receive.
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
-from pymongo import AsyncMongoClient, monitoring
 from pymongo.asynchronous.database import AsyncDatabase
 
 from mijnoverheid.contracts.envelope import source_for
 from mijnoverheid.storage import Document
+from mijnoverheid_testing.observed_store import Observer, observed_database
 from mijnoverheid_testing.stack import Stack
 from notifier.adapters import notifications
 from notifier.adapters.notifications import NotificationRepository, overdue_work
@@ -36,43 +33,11 @@ OVERDUE_AFTER = timedelta(hours=48)
 COUNT = 450
 
 
-@dataclass
-class Reads(monitoring.CommandListener):
-    """The batches of `notifications` documents one database sent back."""
-
-    database: str = ""
-    batches: list[list[dict[str, Any]]] = field(default_factory=list)
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        pass
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        cursor = event.reply.get("cursor") if event.database_name == self.database else None
-        if cursor and cursor.get("ns", "").endswith(f".{notifications.NOTIFICATIONS}"):
-            self.batches.append(list(cursor.get("firstBatch", cursor.get("nextBatch", []))))
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
-
-    def take(self) -> list[list[dict[str, Any]]]:
-        taken, self.batches = self.batches, []
-        return taken
-
-
 @pytest.fixture
-async def store(stack: Stack) -> AsyncIterator[tuple[AsyncDatabase[Document], Reads]]:
-    reads = Reads()
-    client: AsyncMongoClient[Document] = AsyncMongoClient(
-        stack.mongodb_url, tz_aware=True, event_listeners=[reads]
-    )
-    database = client[f"overdue-work-{uuid.uuid4().hex[:12]}"]
-    reads.database = database.name
-    await notifications.create_indexes(database)
-    try:
+async def store(stack: Stack) -> AsyncIterator[tuple[AsyncDatabase[Document], Observer]]:
+    async with observed_database(stack.mongodb_url, "overdue-work") as (database, reads):
+        await notifications.create_indexes(database)
         yield database, reads
-    finally:
-        await client.drop_database(database.name)
-        await client.close()
 
 
 def scanner(
@@ -105,7 +70,7 @@ async def fill(database: AsyncDatabase[Document]) -> list[str]:
 
 
 async def test_replicas_split_the_due_notifications_and_never_reread_a_finished_hour(
-    store: tuple[AsyncDatabase[Document], Reads],
+    store: tuple[AsyncDatabase[Document], Observer],
 ) -> None:
     database, reads = store
     ids = await fill(database)
@@ -123,16 +88,18 @@ async def test_replicas_split_the_due_notifications_and_never_reread_a_finished_
     assert reported == unsent, "each overdue notification reported exactly once"
     assert sum(counts) == len(unsent)
     assert all(count > 0 for count in counts), f"one replica did all the work: {counts}"
-    batches = reads.take()
+    batches = reads.take().batches(notifications.NOTIFICATIONS)
     assert max(len(batch) for batch in batches) <= 200, "a page larger than 200"
     assert sum(len(batch) for batch in batches if batch and set(batch[0]) == {"_id"}) == COUNT
 
     assert await scanner(database, publisher, now + timedelta(hours=1)).scan_once() == 0
-    assert sum(len(batch) for batch in reads.take()) == 0, "a finished hour was read again"
+    assert len(reads.take().documents(notifications.NOTIFICATIONS)) == 0, (
+        "a finished hour was read again"
+    )
 
 
 async def test_a_notification_due_in_the_current_hour_is_found_by_the_next_scan(
-    store: tuple[AsyncDatabase[Document], Reads],
+    store: tuple[AsyncDatabase[Document], Observer],
 ) -> None:
     database, _ = store
     publisher = RecordingPublisher()

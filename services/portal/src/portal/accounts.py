@@ -24,7 +24,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from mijnoverheid.storage import Document
-from portal.outbox import ACCOUNT_ACTIVATED, CONSENT_CHANGED
+from portal.outbox import ACCOUNT_ACTIVATED, CONSENT_CHANGED, write_through
 
 MINIMUM_AGE = 14
 _NAMESPACE = uuid.UUID("6f1d7c7e-3a8e-4c55-9d0e-7a3f5c2b9e11")
@@ -74,26 +74,17 @@ class Accounts:
         if existing is not None:
             return existing
         record_id = str(uuid.uuid5(_NAMESPACE, f"{ACCOUNT_ACTIVATED}:{bsn}"))
-        record = _outbox_record(record_id, ACCOUNT_ACTIVATED, {"bsn": bsn, "activated_at": now})
-        try:
-            await self._outbox.insert_one(record)
-        except DuplicateKeyError:
-            record = await self._outbox.find_one({"_id": record_id}) or record
-        await self.apply(record)
-        await self._announce(record)
+        data = {"bsn": bsn, "activated_at": now}
+        record = await self._write(record_id, ACCOUNT_ACTIVATED, data)
         return record["data"]["activated_at"]  # type: ignore[no-any-return]
 
     async def change_consent(self, bsn: str, oin: str, digital: bool, now: datetime) -> None:
         record_id = str(uuid.uuid4())
         data = {"bsn": bsn, "organisation_oin": oin, "digital": digital, "at": now}
-        record = _outbox_record(record_id, CONSENT_CHANGED, data)
-        await self._outbox.insert_one(record)
-        await self.apply(record)
-        await self._announce(record)
+        await self._write(record_id, CONSENT_CHANGED, data)
 
-    async def _announce(self, record: Document) -> None:
-        if self._deliver is not None and record.get("published_at") is None:
-            await self._deliver(record)
+    async def _write(self, record_id: str, kind: str, data: dict[str, Any]) -> Document:
+        return await write_through(self._outbox, self, self._deliver, record_id, kind, data)
 
     async def consents(self, bsn: str) -> dict[str, ConsentChange]:
         """The current choice per organisation: its newest change."""
@@ -127,7 +118,3 @@ class Accounts:
                 await self._consents.insert_one({"_id": record["_id"], **data})
         else:
             raise ValueError(f"unknown outbox record type {record['type']!r}")
-
-
-def _outbox_record(record_id: str, kind: str, data: dict[str, Any]) -> Document:
-    return {"_id": record_id, "type": kind, "data": data, "published_at": None}

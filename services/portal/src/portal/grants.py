@@ -23,7 +23,7 @@ from pymongo.errors import DuplicateKeyError
 
 from mijnoverheid.storage import Document
 from portal.grant_form import GrantRequest
-from portal.outbox import GRANT_GIVEN, GRANT_WITHDRAWN
+from portal.outbox import GRANT_GIVEN, GRANT_WITHDRAWN, write_through
 
 _NAMESPACE = uuid.UUID("2b6f3f8e-5c1d-4e7a-9a0b-3d2c1e0f9a87")
 _WITHDRAWN = "#withdrawn"
@@ -71,10 +71,7 @@ class Grants:
             "valid_until": request.valid_until,
             "at": now,
         }
-        record = _outbox_record(grant_id, GRANT_GIVEN, data)  # the event's id is the grant's
-        await self._outbox.insert_one(record)
-        await self.apply(record)
-        await self._announce(record)
+        await self._write(grant_id, GRANT_GIVEN, data)  # the event's id is the grant's
         return grant_id
 
     async def withdraw(self, owner_bsn: str, grant_id: str, now: datetime) -> bool:
@@ -85,13 +82,7 @@ class Grants:
             return False
         record_id = str(uuid.uuid5(_NAMESPACE, f"{GRANT_WITHDRAWN}:{grant_id}"))
         data = {"grant_id": grant_id, "owner_bsn": owner_bsn, "at": now}
-        record = _outbox_record(record_id, GRANT_WITHDRAWN, data)
-        try:
-            await self._outbox.insert_one(record)
-        except DuplicateKeyError:
-            record = await self._outbox.find_one({"_id": record_id}) or record
-        await self.apply(record)
-        await self._announce(record)
+        await self._write(record_id, GRANT_WITHDRAWN, data)
         return True
 
     async def grant(self, grant_id: str) -> GivenGrant | None:
@@ -120,9 +111,8 @@ class Grants:
         with contextlib.suppress(DuplicateKeyError):  # applied before
             await self._changes.insert_one(change)
 
-    async def _announce(self, record: Document) -> None:
-        if self._deliver is not None and record.get("published_at") is None:
-            await self._deliver(record)
+    async def _write(self, record_id: str, kind: str, data: dict[str, Any]) -> Document:
+        return await write_through(self._outbox, self, self._deliver, record_id, kind, data)
 
 
 def _to_grant(given: Document, withdrawn: Document | None) -> GivenGrant:
@@ -137,7 +127,3 @@ def _to_grant(given: Document, withdrawn: Document | None) -> GivenGrant:
         valid_until=given["valid_until"],
         withdrawn_at=withdrawn["at"] if withdrawn else None,
     )
-
-
-def _outbox_record(record_id: str, kind: str, data: dict[str, Any]) -> Document:
-    return {"_id": record_id, "type": kind, "data": data, "published_at": None}

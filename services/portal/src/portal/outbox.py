@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 from pydantic import BaseModel
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
 
 from mijnoverheid.contracts import events
 from mijnoverheid.contracts.envelope import CloudEvent
@@ -41,6 +42,28 @@ GRANT_WITHDRAWN = "grant-withdrawn"
 
 class Applier(Protocol):
     async def apply(self, record: Document) -> None: ...
+
+
+async def write_through(
+    outbox: AsyncCollection[Document],
+    applier: Applier,
+    deliver: Callable[[Document], Awaitable[bool]] | None,
+    record_id: str,
+    kind: str,
+    data: dict[str, Any],
+) -> Document:
+    """A change written to the outbox, applied to its own collection and announced at once
+    (`deliver`; the relay retries what this could not). With an id derived from the change,
+    writing it again is writing it once: the first record stays and is what counts."""
+    record: Document = {"_id": record_id, "type": kind, "data": data, "published_at": None}
+    try:
+        await outbox.insert_one(record)
+    except DuplicateKeyError:
+        record = await outbox.find_one({"_id": record_id}) or record
+    await applier.apply(record)
+    if deliver is not None and record.get("published_at") is None:
+        await deliver(record)
+    return record
 
 
 @dataclass(frozen=True)

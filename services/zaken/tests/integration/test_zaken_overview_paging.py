@@ -10,18 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import random
-import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
 import pytest
-from pymongo import AsyncMongoClient, monitoring
 from pymongo.asynchronous.database import AsyncDatabase
 
 from mijnoverheid.storage import Document
 from mijnoverheid_testing.citizens import random_bsn
+from mijnoverheid_testing.observed_store import Observer, observed_database
 from mijnoverheid_testing.stack import Stack
 from services.zaken.tests.reports import GEMEENTE_OIN, T0, case_withdrawal, status_report
 from zaken.adapters.mongo import CaseRepository, create_indexes
@@ -31,37 +28,11 @@ from zaken.domain.model import StatusReport
 pytestmark = pytest.mark.integration
 
 
-@dataclass
-class Received(monitoring.CommandListener):
-    database: str = ""
-    documents: list[dict[str, Any]] = field(default_factory=list)
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        pass
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        cursor = event.reply.get("cursor") if event.database_name == self.database else None
-        if cursor:
-            self.documents += cursor.get("firstBatch", cursor.get("nextBatch", []))
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
-
-
 @pytest.fixture
-async def store(stack: Stack) -> AsyncIterator[tuple[AsyncDatabase[Document], Received]]:
-    received = Received()
-    client: AsyncMongoClient[Document] = AsyncMongoClient(
-        stack.mongodb_url, tz_aware=True, event_listeners=[received]
-    )
-    database = client[f"zaken-overview-{uuid.uuid4().hex[:12]}"]
-    received.database = database.name
-    await create_indexes(database)
-    try:
+async def store(stack: Stack) -> AsyncIterator[tuple[AsyncDatabase[Document], Observer]]:
+    async with observed_database(stack.mongodb_url, "zaken-overview") as (database, received):
+        await create_indexes(database)
         yield database, received
-    finally:
-        await client.drop_database(database.name)
-        await client.close()
 
 
 def reports_of(bsn: str, case: int, statuses: int) -> list[StatusReport]:
@@ -80,7 +51,7 @@ def reports_of(bsn: str, case: int, statuses: int) -> list[StatusReport]:
 
 
 async def test_a_page_is_paged_by_the_store_in_the_overview_order(
-    store: tuple[AsyncDatabase[Document], Received],
+    store: tuple[AsyncDatabase[Document], Observer],
 ) -> None:
     database, received = store
     bsn = random_bsn()
@@ -91,18 +62,18 @@ async def test_a_page_is_paged_by_the_store_in_the_overview_order(
     withdrawn = {(GEMEENTE_OIN, "Z-7")}
     expected = [case.case_id for case in overview(cases_of(everything, withdrawn))]
 
-    received.documents.clear()
+    received.take()
     page, total = await CaseRepository(database).listing_page(bsn, skip=10, limit=10)
 
     assert total == 59
     assert [case.case_id for case in page] == expected[10:20]
-    assert len(received.documents) <= 10 + 1, "more than the page was sent (+1: the count)"
+    assert len(received.take().documents()) <= 10 + 1, "more than the page was sent (+1: the count)"
     assert all(case.bsn == bsn for case in page)
     assert await CaseRepository(database).listing_page(random_bsn(), skip=0, limit=10) == ([], 0)
 
 
 async def test_competing_writers_leave_each_row_on_the_current_status(
-    store: tuple[AsyncDatabase[Document], Received],
+    store: tuple[AsyncDatabase[Document], Observer],
 ) -> None:
     database, _ = store
     bsn = random_bsn()

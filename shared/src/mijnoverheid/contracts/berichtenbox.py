@@ -140,11 +140,9 @@ class MessageDelivered(BaseModel):
     receipt: SignedReceipt
 
 
-class MessageExpiring(BaseModel):
-    """`berichtenbox.message-expiring.<OIN>`: an unread message will soon be removed.
-
-    The Notifier's trigger for an expiry warning; routed with the sender's OIN.
-    """
+class MessageNotice(BaseModel):
+    """What a Notifier's trigger about one message says of it, whatever the trigger: which
+    message, whose (routed with the sender's OIN), for whom, and what kind of post it is."""
 
     message_id: str
     sender_oin: str
@@ -152,10 +150,18 @@ class MessageExpiring(BaseModel):
     recipient_bsn: str
     legal_effect: bool
     kind: str | None = None
+
+
+class MessageExpiring(MessageNotice):
+    """`berichtenbox.message-expiring.<OIN>`: an unread message will soon be removed.
+
+    The Notifier's trigger for an expiry warning; routed with the sender's OIN.
+    """
+
     expires_at: datetime
 
 
-class MessageLeftUnread(BaseModel):
+class MessageLeftUnread(MessageNotice):
     """`berichtenbox.message-left-unread.<OIN>`: a message is still unread some days after
     its delivery (UNREAD_REMINDER_DAYS).
 
@@ -163,12 +169,6 @@ class MessageLeftUnread(BaseModel):
     OIN. Never on the day of the message's expiry warning (docs/berichtenbox.md).
     """
 
-    message_id: str
-    sender_oin: str
-    reference: str
-    recipient_bsn: str
-    legal_effect: bool
-    kind: str | None = None
     deadline: date | None = None
     delivered_at: datetime
 

@@ -9,6 +9,7 @@ from enum import StrEnum
 from pydantic import BaseModel
 
 from mijnoverheid.contracts.envelope import CloudEvent, new_event
+from mijnoverheid.kernel import derived_event_id
 
 EXCHANGE = "mijnoverheid"
 # Where the exchange sends what no binding takes, so that a mandatory publish
@@ -62,6 +63,15 @@ class EventRoute:
     def new_event(self, data: BaseModel, *, source: str, id_: str, time: datetime) -> CloudEvent:
         """An event of this kind (ids of emitted events are derived: see derived_event_id)."""
         return new_event(source=source, type_=self.type, data=data, id_=id_, time=time)
+
+    def caused_by(
+        self, cause: tuple[str, str], data: BaseModel, *, source: str, time: datetime
+    ) -> CloudEvent:
+        """The one event of this kind that the event `cause` (its source, its id: ids are unique
+        per source) gives rise to. Its id is derived from the cause's, so a redelivered cause
+        re-emits the very same event and receivers deduplicate it."""
+        id_ = derived_event_id(*cause, self.event)
+        return self.new_event(data, source=source, id_=id_, time=time)
 
     def key(self, oin: str) -> str:
         return f"{self.service}.{self.event}.{oin}"

@@ -27,7 +27,7 @@ from mijnoverheid.contracts.rejection import Rejected
 from mijnoverheid.contracts.routing import EventRoute, oin_of_routing_key
 from mijnoverheid.identity import OrganisationRegistry, ServiceName
 from mijnoverheid.inbound import Accepted, Refused, Relay, accept_inbound
-from mijnoverheid.kernel import Refusal, UnprocessableEventError, derived_event_id
+from mijnoverheid.kernel import Refusal, UnprocessableEventError
 from mijnoverheid.messaging.consumer import InboundDelivery
 from mijnoverheid.messaging.publisher import EventPublisher
 from mijnoverheid.messaging.topology import WorkQueue
@@ -65,8 +65,7 @@ class RejectWith:
         )
         assert isinstance(data, Rejected)
         # Event ids are unique per source: two systems of one organisation may share an id.
-        id_ = derived_event_id(*refused.answer_key, self.route.event)
-        return self.route.new_event(data, source=self.source, id_=id_, time=self.clock())
+        return self.route.caused_by(refused.answer_key, data, source=self.source, time=self.clock())
 
 
 @dataclass(frozen=True)

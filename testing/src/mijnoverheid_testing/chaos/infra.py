@@ -203,12 +203,18 @@ class Infrastructure:
         return [(self.stack.amqp_host, self.stack.amqp_port)]
 
 
+def _log_dir(work_dir: Path) -> Path:
+    """Where a run keeps the services' and the infrastructure's logs."""
+    logs = work_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    return logs
+
+
 @contextlib.asynccontextmanager
 async def own_infrastructure(
     work_dir: Path, registry: OrganisationRegistry
 ) -> AsyncIterator[Infrastructure]:
-    logs = work_dir / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
+    logs = _log_dir(work_dir)
     broker, database = OwnBroker(work_dir, registry), OwnFerretDb(work_dir)
     await asyncio.to_thread(broker.start)
     try:
@@ -224,8 +230,7 @@ async def own_infrastructure(
 async def own_cluster_infrastructure(
     work_dir: Path, registry: OrganisationRegistry
 ) -> AsyncIterator[Infrastructure]:
-    logs = work_dir / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
+    logs = _log_dir(work_dir)
     database = OwnFerretDb(work_dir)
     starting = running_cluster(work_dir, registry, prefix="chaos-cl", management=True, purge=True)
     cluster = await asyncio.to_thread(starting.__enter__)
@@ -258,7 +263,6 @@ async def own_cluster_infrastructure(
 def shared_infrastructure(
     work_dir: Path, registry: OrganisationRegistry
 ) -> Iterator[Infrastructure]:
-    logs = work_dir / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
+    logs = _log_dir(work_dir)
     with real_stack() as stack, isolated_vhost(stack, registry) as vhost:
         yield Infrastructure(stack, vhost, f"chaos_{uuid.uuid4().hex[:10]}", logs=logs)

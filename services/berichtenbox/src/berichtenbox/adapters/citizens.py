@@ -13,16 +13,16 @@ from __future__ import annotations
 import contextlib
 from collections import OrderedDict
 from datetime import datetime
+from functools import partial
 
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from berichtenbox.domain.eligibility import ConsentChange
-from mijnoverheid.storage import Document
+from mijnoverheid.storage import Document, append_once, read_slots
 
 ACCOUNTS = "citizen_accounts"
 CONSENTS = "digital_consents"
-_MAX_ATTEMPTS = 20
 
 
 def _slot_id(bsn: str, organisation_oin: str, slot: int) -> str:
@@ -56,30 +56,12 @@ class CitizenRepository:
             await self._accounts.insert_one({"_id": bsn, "activated_at": activated_at})
 
     async def consent_changes(self, bsn: str, organisation_oin: str) -> list[ConsentChange]:
-        return [_to_change(document) for document in await self._slots(bsn, organisation_oin)]
+        slots = await read_slots(self._consents, partial(_slot_id, bsn, organisation_oin))
+        return [_to_change(document) for document in slots]
 
     async def record_consent(self, bsn: str, change: ConsentChange) -> None:
-        oin = change.organisation_oin
-        slots = await self._slots(bsn, oin)
-        for _ in range(_MAX_ATTEMPTS):
-            if any(slot["change_id"] == change.change_id for slot in slots):
-                return  # recorded before: a redelivery
-            document = {**_to_document(change), "_id": _slot_id(bsn, oin, len(slots))}
-            try:
-                await self._consents.insert_one(document)
-            except DuplicateKeyError:  # a concurrent change took the slot: read on from there
-                slots += await self._slots(bsn, oin, start=len(slots))
-                continue
-            return
-        raise RuntimeError("consent slot kept being taken; will be retried")
-
-    async def _slots(self, bsn: str, organisation_oin: str, start: int = 0) -> list[Document]:
-        found: list[Document] = []
-        while document := await self._consents.find_one(
-            {"_id": _slot_id(bsn, organisation_oin, start + len(found))}
-        ):
-            found.append(document)
-        return found
+        slot_id = partial(_slot_id, bsn, change.organisation_oin)
+        await append_once(self._consents, slot_id, _to_document(change), key="change_id")
 
 
 def _to_document(change: ConsentChange) -> Document:

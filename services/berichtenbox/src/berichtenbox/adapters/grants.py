@@ -16,17 +16,17 @@ from __future__ import annotations
 
 import contextlib
 from datetime import datetime
+from functools import partial
 
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from berichtenbox.domain.grants import Grant
-from mijnoverheid.storage import Document
+from mijnoverheid.storage import Document, append_once, read_slots
 
 GRANTS = "grants"
 WITHDRAWALS = "grant_withdrawals"
 HELPER_SLOTS = "helper_grants"
-_MAX_ATTEMPTS = 20
 
 
 def _slot_id(helper_bsn: str, slot: int) -> str:
@@ -48,7 +48,7 @@ class GrantRepository:
 
     async def of_helper(self, helper_bsn: str) -> list[Grant]:
         found = []
-        for slot in await self._helper_slots(helper_bsn):
+        for slot in await read_slots(self._slots, partial(_slot_id, helper_bsn)):
             grant = await self.grant(slot["grant_id"])
             if grant is not None and grant.helper_bsn == helper_bsn:
                 found.append(grant)
@@ -57,30 +57,12 @@ class GrantRepository:
     async def record_grant(self, grant: Grant) -> None:
         with contextlib.suppress(DuplicateKeyError):  # given before: the first stays
             await self._grants.insert_one(_to_document(grant))
-        slots = await self._helper_slots(grant.helper_bsn)
-        for _ in range(_MAX_ATTEMPTS):
-            if any(slot["grant_id"] == grant.grant_id for slot in slots):
-                return  # recorded before: a redelivery
-            slot_id = _slot_id(grant.helper_bsn, len(slots))
-            try:
-                await self._slots.insert_one({"_id": slot_id, "grant_id": grant.grant_id})
-            except DuplicateKeyError:  # a concurrent grant took the slot: read on from there
-                slots += await self._helper_slots(grant.helper_bsn, start=len(slots))
-                continue
-            return
-        raise RuntimeError("helper slot kept being taken; will be retried")
+        slot_id = partial(_slot_id, grant.helper_bsn)
+        await append_once(self._slots, slot_id, {"grant_id": grant.grant_id}, key="grant_id")
 
     async def record_withdrawal(self, grant_id: str, withdrawn_at: datetime) -> None:
         with contextlib.suppress(DuplicateKeyError):  # withdrawn before: that time stays
             await self._withdrawals.insert_one({"_id": grant_id, "withdrawn_at": withdrawn_at})
-
-    async def _helper_slots(self, helper_bsn: str, start: int = 0) -> list[Document]:
-        found: list[Document] = []
-        while document := await self._slots.find_one(
-            {"_id": _slot_id(helper_bsn, start + len(found))}
-        ):
-            found.append(document)
-        return found
 
 
 def _to_document(grant: Grant) -> Document:

@@ -7,6 +7,7 @@ deduplicate.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -18,7 +19,7 @@ from berichtenbox.domain.status import AskStatus, MessageState
 from berichtenbox.domain.trail import TrailEntry
 from mijnoverheid.contracts import berichtenbox as contract
 from mijnoverheid.contracts import events
-from mijnoverheid.contracts.envelope import CloudEvent, derived_event_id
+from mijnoverheid.contracts.envelope import CloudEvent
 from mijnoverheid.contracts.routing import EventRoute
 from mijnoverheid.kernel import RejectionReason
 
@@ -27,8 +28,7 @@ def _about(
     message: Message, route: EventRoute, data: BaseModel, source: str, time: datetime
 ) -> CloudEvent:
     """The event of this kind about the message: one per message, a redelivery re-emits it."""
-    id_ = derived_event_id(message.event_source, message.event_id, route.event)
-    return route.new_event(data, source=source, id_=id_, time=time)
+    return route.caused_by((message.event_source, message.event_id), data, source=source, time=time)
 
 
 def message_delivered(message: Message, source: str, signer: ReceiptSigner) -> CloudEvent:
@@ -62,27 +62,27 @@ def message_read(message: Message, read_at: datetime, source: str) -> CloudEvent
     return _about(message, events.MESSAGE_READ, data, source, read_at)
 
 
-def message_expiring(message: Message, source: str, now: datetime) -> CloudEvent:
-    data = contract.MessageExpiring(
+def _notice(message: Message) -> dict[str, Any]:
+    """The fields of a contract.MessageNotice."""
+    notice = contract.MessageNotice(
         message_id=message.message_id,
         sender_oin=message.sender_oin,
         reference=message.reference,
         recipient_bsn=message.recipient_bsn,
         legal_effect=message.legal_effect,
         kind=message.kind,
-        expires_at=message.expires_at,
     )
+    return dict(notice)
+
+
+def message_expiring(message: Message, source: str, now: datetime) -> CloudEvent:
+    data = contract.MessageExpiring(**_notice(message), expires_at=message.expires_at)
     return _about(message, events.MESSAGE_EXPIRING, data, source, now)
 
 
 def message_left_unread(message: Message, source: str, now: datetime) -> CloudEvent:
     data = contract.MessageLeftUnread(
-        message_id=message.message_id,
-        sender_oin=message.sender_oin,
-        reference=message.reference,
-        recipient_bsn=message.recipient_bsn,
-        legal_effect=message.legal_effect,
-        kind=message.kind,
+        **_notice(message),
         # A deadline already past is not repeated: the mail would ask to act by a day gone.
         deadline=message.deadline if deadline_ahead(message, now) else None,
         delivered_at=message.delivered_at,
@@ -98,9 +98,8 @@ def message_status(
         messages=[_status_item(state) for state in found],
         not_found=not_found,
     )
-    route = events.MESSAGE_STATUS
-    id_ = derived_event_id(question.request_source, question.request_event_id, route.event)
-    return route.new_event(data, source=source, id_=id_, time=now)
+    request = (question.request_source, question.request_event_id)
+    return events.MESSAGE_STATUS.caused_by(request, data, source=source, time=now)
 
 
 def _status_item(state: MessageState) -> contract.MessageStatusItem:
@@ -146,6 +145,5 @@ def digital_delivery(
             for bsn, reason in answers.items()
         ],
     )
-    route = events.DIGITAL_DELIVERY
-    id_ = derived_event_id(question.request_source, question.request_event_id, route.event)
-    return route.new_event(data, source=source, id_=id_, time=now)
+    request = (question.request_source, question.request_event_id)
+    return events.DIGITAL_DELIVERY.caused_by(request, data, source=source, time=now)

@@ -177,16 +177,7 @@ async def download_attachment(
 ) -> StreamingResponse:
     with as_problems():
         file, chunks = await mailbox.attachment(citizen.bsn, message_id, index)
-    return StreamingResponse(
-        chunks,
-        media_type=file.media_type,
-        headers={
-            **PERSONAL,
-            "Content-Disposition": views.content_disposition(file.file_name),
-            "Content-Length": str(file.size),
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    return views.attachment_download(file, chunks)
 
 
 @router.put(

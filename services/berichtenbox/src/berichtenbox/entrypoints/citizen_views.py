@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote
 
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from berichtenbox.domain import mailbox as rules
 from berichtenbox.domain.canonical import rfc3339
 from berichtenbox.domain.mailbox import FOLDER_PATTERN, MessageSummary
-from berichtenbox.domain.message import Message
+from berichtenbox.domain.message import AttachmentFile, Message
 from berichtenbox.domain.trail import TrailEntry, verify_chain
+from mijnoverheid.api import PERSONAL
 
 PREFIX = "/api/v1"
 
@@ -131,18 +134,23 @@ def message_view(message: Message) -> MessageView:
         **summary.model_dump(),
         body=message.body,
         content_digest=message.content_digest,
-        attachments=[
-            AttachmentView(
-                index=index,
-                href=f"{summary.href}/attachments/{index}",
-                file_name=file.file_name,
-                media_type=file.media_type,
-                size=file.size,
-                sha256=file.sha256,
-            )
-            for index, file in enumerate(message.attachments)
-        ],
+        attachments=attachment_views(message, summary.href),
     )
+
+
+def attachment_views(message: Message, message_href: str) -> list[AttachmentView]:
+    """The message's attachments, each downloaded under the address the message was read at."""
+    return [
+        AttachmentView(
+            index=index,
+            href=f"{message_href}/attachments/{index}",
+            file_name=file.file_name,
+            media_type=file.media_type,
+            size=file.size,
+            sha256=file.sha256,
+        )
+        for index, file in enumerate(message.attachments)
+    ]
 
 
 def verification(entries: list[TrailEntry]) -> Verification:
@@ -159,6 +167,20 @@ def content_disposition(file_name: str) -> str:
         c if c.isascii() and c.isprintable() and c not in '"\\;' else "_" for c in file_name
     )
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(file_name, safe='')}"
+
+
+def attachment_download(file: AttachmentFile, chunks: AsyncIterator[bytes]) -> StreamingResponse:
+    """An attachment as a download, streamed: never cached, never sniffed as something else."""
+    return StreamingResponse(
+        chunks,
+        media_type=file.media_type,
+        headers={
+            **PERSONAL,
+            "Content-Disposition": content_disposition(file.file_name),
+            "Content-Length": str(file.size),
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
 def trail_view(message: Message, entries: list[TrailEntry]) -> TrailView:

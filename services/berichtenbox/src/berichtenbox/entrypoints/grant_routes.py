@@ -185,13 +185,4 @@ async def download_grant_attachment(
         grant = await helper.grant(citizen.bsn, grant_id)
         file, chunks = await helper.attachment(citizen.bsn, grant_id, message_id, index)
     await record_helper_read(log, request, citizen, activities.HELPER_ATTACHMENT_READ, grant)
-    return StreamingResponse(
-        chunks,
-        media_type=file.media_type,
-        headers={
-            **PERSONAL,
-            "Content-Disposition": citizen_views.content_disposition(file.file_name),
-            "Content-Length": str(file.size),
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    return citizen_views.attachment_download(file, chunks)

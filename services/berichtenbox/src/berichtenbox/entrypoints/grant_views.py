@@ -13,10 +13,11 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, Field
 
+from berichtenbox.domain import mailbox as rules
 from berichtenbox.domain.grants import Grant
 from berichtenbox.domain.mailbox import MessageSummary
 from berichtenbox.domain.message import Message
-from berichtenbox.entrypoints.citizen_views import PREFIX, AttachmentView, Sender
+from berichtenbox.entrypoints.citizen_views import PREFIX, AttachmentView, Sender, attachment_views
 
 
 class GrantView(BaseModel):
@@ -100,33 +101,12 @@ def summary_view(grant: Grant, summary: MessageSummary) -> GrantMessageSummaryVi
 
 
 def message_view(grant: Grant, message: Message) -> GrantMessageView:
-    href = message_href(grant.grant_id, message.message_id)
+    summary = summary_view(grant, rules.summary_of(message))
     return GrantMessageView(
-        message_id=message.message_id,
-        href=href,
-        grant_id=grant.grant_id,
-        sender=Sender(oin=message.sender_oin, name=message.sender_name),
-        reference=message.reference,
-        legal_effect=message.legal_effect,
-        kind=message.kind,
-        deadline=message.deadline,
-        sent_at=message.sent_at,
-        delivered_at=message.delivered_at,
-        expires_at=message.expires_at,
-        attachment_count=len(message.attachments),
+        **summary.model_dump(),
         owner_name=grant.owner_name,
         subject=message.subject,
         body=message.body,
         content_digest=message.content_digest,
-        attachments=[
-            AttachmentView(
-                index=index,
-                href=f"{href}/attachments/{index}",
-                file_name=file.file_name,
-                media_type=file.media_type,
-                size=file.size,
-                sha256=file.sha256,
-            )
-            for index, file in enumerate(message.attachments)
-        ],
+        attachments=attachment_views(message, summary.href),
     )

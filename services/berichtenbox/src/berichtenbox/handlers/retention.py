@@ -26,6 +26,8 @@ from berichtenbox.domain.reminder import ReminderPolicy
 from berichtenbox.domain.trail import TrailKind
 from berichtenbox.ports import MessageStore, Record, RetentionTask, RetentionWork, Trail
 from mijnoverheid.contracts import events
+from mijnoverheid.contracts.envelope import CloudEvent
+from mijnoverheid.contracts.routing import EventRoute
 from mijnoverheid.messaging.publisher import EventPublisher
 from mijnoverheid.timed_work import WorkUnit
 
@@ -132,12 +134,8 @@ class RetentionJob:
         if not expiry.needs_expiry_warning(message, now, self.policy.warn_before):
             return False
         event = outbound.message_expiring(message, self.source, now)
-        await self.publisher.publish(event, events.MESSAGE_EXPIRING.key(message.sender_oin))
-        # Only after the broker confirmed: a crash in between re-publishes the same id.
-        warned = Record(
-            TrailKind.EXPIRY_WARNED, rules.EXPIRY_WARNED_CAUSE, now, {"event_id": event.id}
-        )
-        await self.trail.append(message.message_id, warned)
+        warned = (TrailKind.EXPIRY_WARNED, rules.EXPIRY_WARNED_CAUSE)
+        await self._notice(message, now, event, events.MESSAGE_EXPIRING, *warned)
         await self.store.mark_warned(message.message_id, now)
         return True
 
@@ -149,10 +147,23 @@ class RetentionJob:
         # The id is derived from the message: however often this runs (two replicas, a crash
         # before the mark), it is one event, and the Notifier mails once per trigger.
         event = outbound.message_left_unread(message, self.source, now)
-        await self.publisher.publish(event, events.MESSAGE_LEFT_UNREAD.key(message.sender_oin))
-        reminded = Record(
-            TrailKind.UNREAD_REMINDED, rules.UNREAD_REMINDED_CAUSE, now, {"event_id": event.id}
-        )
-        await self.trail.append(message.message_id, reminded)
+        reminded = (TrailKind.UNREAD_REMINDED, rules.UNREAD_REMINDED_CAUSE)
+        await self._notice(message, now, event, events.MESSAGE_LEFT_UNREAD, *reminded)
         await self.store.mark_reminded(message.message_id, now)
         return True
+
+    async def _notice(
+        self,
+        message: Message,
+        now: datetime,
+        event: CloudEvent,
+        route: EventRoute,
+        kind: TrailKind,
+        cause: str,
+    ) -> None:
+        """Publish a notice about the message (a Notifier trigger), then record it in the
+        trail: only after the broker confirmed, so a crash in between re-publishes the same id
+        and the trail's (message, cause) key records it once."""
+        await self.publisher.publish(event, route.key(message.sender_oin))
+        notice = Record(kind, cause, now, {"event_id": event.id})
+        await self.trail.append(message.message_id, notice)

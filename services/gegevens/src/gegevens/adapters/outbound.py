@@ -5,7 +5,7 @@ from __future__ import annotations
 from gegevens.domain.model import Version
 from mijnoverheid.contracts import events
 from mijnoverheid.contracts import gegevens as contract
-from mijnoverheid.contracts.envelope import CloudEvent, derived_event_id
+from mijnoverheid.contracts.envelope import CloudEvent
 
 
 def registration_recorded(version: Version, source: str) -> CloudEvent:
@@ -18,8 +18,7 @@ def registration_recorded(version: Version, source: str) -> CloudEvent:
         change=contract.RegistrationChange(version.change.value),
         registration_event_id=version.event_id,
     )
-    id_ = derived_event_id(version.event_source, version.event_id, "registration-recorded")
     # At the stored moment, so that a redelivery re-emits the very same event.
-    return events.REGISTRATION_RECORDED.new_event(
-        data, source=source, id_=id_, time=version.recorded_at
+    return events.REGISTRATION_RECORDED.caused_by(
+        (version.event_source, version.event_id), data, source=source, time=version.recorded_at
     )

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from mijnoverheid.contracts import events
 from mijnoverheid.contracts import zaken as contract
-from mijnoverheid.contracts.envelope import CloudEvent, derived_event_id
+from mijnoverheid.contracts.envelope import CloudEvent
 from zaken.domain.case import Case, CaseName, lifecycle_of
 from zaken.domain.model import AskCaseState, StatusReport
 
@@ -24,10 +24,10 @@ def case_status_recorded(report: StatusReport, source: str) -> CloudEvent:
         is_eindstatus=report.is_eindstatus,
         recorded_at=report.recorded_at,
     )
-    return events.CASE_STATUS_RECORDED.new_event(
+    return events.CASE_STATUS_RECORDED.caused_by(
+        (report.event_source, report.event_id),
         data,
         source=source,
-        id_=derived_event_id(report.event_source, report.event_id, "case-status-recorded"),
         time=report.recorded_at,  # as stored: a redelivery re-emits an identical event
     )
 
@@ -51,10 +51,10 @@ def case_state(
                 citizens=[_citizen_case(case) for case in found],
             )
         )
-    return events.CASE_STATE.new_event(
+    return events.CASE_STATE.caused_by(
+        (question.request_source, question.request_event_id),
         contract.CaseState(request_id=question.request_event_id, cases=answers),
         source=source,
-        id_=derived_event_id(question.request_source, question.request_event_id, "case-state"),
         time=now,
     )
 

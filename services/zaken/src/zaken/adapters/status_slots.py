@@ -37,7 +37,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from mijnoverheid.coalescing import Coalescer
-from mijnoverheid.storage import Document, only_duplicates
+from mijnoverheid.storage import Document, only_duplicates, read_slots
 from zaken.adapters.slots import record_in_order
 from zaken.domain.model import StatusReport, report_id_for
 from zaken.ports import Recorded
@@ -142,17 +142,14 @@ class StatusSlots:
 
     async def reports(self, case_id: str) -> list[StatusReport]:
         found = list(self._slots_known(case_id))
-        while document := await self._statuses.find_one({"_id": f"{case_id}#{len(found)}"}):
-            found.append(to_report(document))
+        found += await self.after(case_id, len(found))
         self._remember(case_id, found)
         return found
 
     async def after(self, case_id: str, count: int) -> list[StatusReport]:
         """The case's slots from `count` on (by `_id`, until the first free one)."""
-        found: list[StatusReport] = []
-        while document := await self._statuses.find_one({"_id": f"{case_id}#{count + len(found)}"}):
-            found.append(to_report(document))
-        return found
+        slots = await read_slots(self._statuses, lambda slot: f"{case_id}#{slot}", start=count)
+        return [to_report(document) for document in slots]
 
     def _slots_known(self, case_id: str) -> tuple[StatusReport, ...]:
         known = self._known.get(case_id, ())

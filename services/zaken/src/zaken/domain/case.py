@@ -7,6 +7,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Protocol
 
 from zaken.domain.model import StatusReport
 from zaken.domain.ordering import history
@@ -25,12 +26,40 @@ class CaseLifecycle(StrEnum):
 CaseName = tuple[str, str]
 
 
+class _HasCurrent(Protocol):
+    @property
+    def current(self) -> StatusReport: ...
+
+
 @dataclass(frozen=True)
-class Case:
+class _CaseView:
+    """What names a case, and what describes it: taken from its current status, the latest word
+    on it (a subclass says where that status comes from)."""
+
     case_id: str
     organisation_oin: str
     identificatie: str
     bsn: str
+
+    @property
+    def zaaktype_omschrijving(self: _HasCurrent) -> str:
+        return self.current.zaaktype_omschrijving
+
+    @property
+    def dossier_url(self: _HasCurrent) -> str:
+        return self.current.dossier_url
+
+    @property
+    def einddatum_gepland(self: _HasCurrent) -> date | None:
+        return self.current.einddatum_gepland
+
+    @property
+    def last_changed(self: _HasCurrent) -> datetime:
+        return self.current.datum_status_gezet
+
+
+@dataclass(frozen=True)
+class Case(_CaseView):
     history: tuple[StatusReport, ...]  # never empty, newest first
     withdrawn: bool
 
@@ -44,53 +73,16 @@ class Case:
             return CaseLifecycle.WITHDRAWN
         return CaseLifecycle.CLOSED if self.current.is_eindstatus else CaseLifecycle.OPEN
 
-    # What describes the case is taken from its current status: the latest word on it.
-    @property
-    def zaaktype_omschrijving(self) -> str:
-        return self.current.zaaktype_omschrijving
-
-    @property
-    def dossier_url(self) -> str:
-        return self.current.dossier_url
-
-    @property
-    def einddatum_gepland(self) -> date | None:
-        return self.current.einddatum_gepland
-
-    @property
-    def last_changed(self) -> datetime:
-        return self.current.datum_status_gezet
-
 
 @dataclass(frozen=True)
-class ListedCase:
+class ListedCase(_CaseView):
     """A case as the citizen's overview lists it: where it stands, by its current status."""
 
-    case_id: str
-    organisation_oin: str
-    identificatie: str
-    bsn: str
     current: StatusReport
-
-    @property
-    def zaaktype_omschrijving(self) -> str:
-        return self.current.zaaktype_omschrijving
-
-    @property
-    def dossier_url(self) -> str:
-        return self.current.dossier_url
-
-    @property
-    def einddatum_gepland(self) -> date | None:
-        return self.current.einddatum_gepland
 
     @property
     def closed(self) -> bool:
         return self.current.is_eindstatus
-
-    @property
-    def last_changed(self) -> datetime:
-        return self.current.datum_status_gezet
 
 
 def listed(case: Case) -> ListedCase:
