@@ -60,6 +60,7 @@ lint: sync ## ruff lint and format check, and the import rules of the architectu
 
 typecheck: sync ## mypy (strict on shared/ and domain code)
 	.venv/bin/mypy $(PACKAGES)
+	.venv/bin/mypy benchmarks
 
 unit: sync ## Fast tests only (no broker, database or SMTP)
 	$(PY) -m pytest -m "not integration" -q

@@ -16,7 +16,7 @@ from typing import Any
 
 from benchmarks.seeding.population import BODY, NAMES, NOW, Citizen, PlannedMessage, source_of
 from berichtenbox.adapters import messages as message_documents
-from berichtenbox.adapters import trail_documents
+from berichtenbox.adapters import stored_fields, trail_documents
 from berichtenbox.adapters.trail_documents import Head
 from berichtenbox.domain import mailbox as rules
 from berichtenbox.domain.expiry import warning_due_at
@@ -125,7 +125,7 @@ def _message_writes(who: Citizen, planned: PlannedMessage) -> Iterator[Write]:
     warn_from = warning_due_at(message, WARN_BEFORE)
     if not message.read_at and warn_from < SCANS_START and message.expires_at > warn_from:
         events.append((warn_from, TrailKind.EXPIRY_WARNED, rules.EXPIRY_WARNED_CAUSE, {}))
-        document_extra[message_documents.WARNED] = warn_from
+        document_extra[stored_fields.WARNED] = warn_from
     if message.expires_at < SCANS_START:
         expired_at = message.expires_at + timedelta(minutes=3)
         events.append((expired_at, TrailKind.EXPIRED, rules.EXPIRED_CAUSE, {"attachments": 0}))

@@ -10,7 +10,7 @@ import socket
 import ssl
 import threading
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
@@ -52,14 +52,16 @@ class ReceivedMail:
         return headers + "\n" + "\n".join(parts)
 
 
+BeforeAccept = Callable[[], Coroutine[Any, Any, None]]
+
+
 class _Recorder:
     def __init__(self) -> None:
         self.mails: list[ReceivedMail] = []
         self.replies: deque[str] = deque()
         self.reports: deque[ScriptedReport] = deque()
         # Run before the next 250 goes out: (the test's loop, what to run there).
-        self.before_accept: deque[tuple[asyncio.AbstractEventLoop, Callable[[], Awaitable[None]]]]
-        self.before_accept = deque()
+        self.before_accept: deque[tuple[asyncio.AbstractEventLoop, BeforeAccept]] = deque()
         self.dsn = False
         self._lock = threading.Lock()
         self._count = 0
@@ -143,7 +145,7 @@ class SmtpTestServer:
         """Script the next DATA replies, e.g. "451 4.3.0 try later", "550 5.1.1 no", "drop"."""
         self._recorder.replies.extend(replies)
 
-    def before_next_accept(self, before: Callable[[], Awaitable[None]]) -> None:
+    def before_next_accept(self, before: BeforeAccept) -> None:
         """Run `before` (on the caller's event loop) just before the next mail is accepted,
         e.g. to take the sender's database away while the relay's 250 is on its way."""
         self._recorder.before_accept.append((asyncio.get_running_loop(), before))

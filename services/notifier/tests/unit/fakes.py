@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from mijnoverheid.contracts.envelope import CloudEvent
 from mijnoverheid.identity import OrganisationRegistry
@@ -22,6 +22,7 @@ from notifier.domain.notification import Notification
 from notifier.entrypoints.subscriptions import TrustedPublishers, subscriptions
 from notifier.handlers.dispatch import Dispatcher
 from notifier.handlers.query import StatusQueryHandler
+from notifier.ports import NotificationQueries
 
 START = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
 QUEUED = smtp_reply(250, "2.0.0 Ok: queued as 4F2A1")
@@ -146,9 +147,9 @@ def gates(
     """The Notifier's subscriptions (their gates in front of the handlers), by queue name."""
     source = "urn:nld:oin:00000001234567890000:systeem:notifier"
     recording = publisher or RecordingPublisher()
-    query = query or StatusQueryHandler(
-        NoNotifications(), recording, source, dispatcher.clock, ReadsInMemory()
-    )
+    # The query reads only get, find and overdue_reported_at of its store.
+    none = cast(NotificationQueries, NoNotifications())
+    query = query or StatusQueryHandler(none, recording, source, dispatcher.clock, ReadsInMemory())
     answer = RefusedInReport(recording, source, dispatcher.clock)
     found = subscriptions(dispatcher, query, registry, answer, PUBLISHERS)
     return {subscription.queue.name: subscription for subscription in found}
