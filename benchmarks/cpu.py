@@ -22,7 +22,10 @@ def _cpu_seconds(pid: int) -> float:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / _TICKS  # utime + stime
+    # utime + stime, and cutime + cstime: the children it has reaped. A PostgreSQL backend
+    # that ends during the run moves its time from itself to the postmaster's children, so
+    # the part's sum neither loses it (it went negative) nor counts it twice.
+    return sum(int(value) for value in fields[11:15]) / _TICKS
 
 
 def _command(pid: int) -> str:
