@@ -146,17 +146,25 @@ class TimedWork:
         """Whether this replica holds the unit in the current lease period (claiming it if
         nobody does); asked again between pages of a long pass."""
         now = self._clock()
-        fresh = not any(claim.startswith(_done_id(unit) + "@") for claim in self._held)
-        periods = [_claim_id(unit, now)]
+        current = _claim_id(unit, now)
+        fresh = current not in self._held
+        periods = [current]
         if (now.timestamp() % LEASE.total_seconds()) * 2 >= LEASE.total_seconds():
             periods.append(_claim_id(unit, now + LEASE))
+        inserted: list[str] = []
         for claim in periods:
             if claim in self._held:
                 continue
             try:
                 await self._claims.insert_one({"_id": claim, "replica": self._replica, "at": now})
             except DuplicateKeyError:
+                # Not held after all: what this call claimed goes back, or it would stay
+                # claimed (and remembered here) with nobody working on it.
+                for taken in inserted:
+                    await self._claims.delete_one({"_id": taken})
+                    self._held.discard(taken)
                 return False
+            inserted.append(claim)
             self._held.add(claim)
         # Claimed anew: another replica may have finished it since this one listed it.
         if fresh and await self._is_done(unit):

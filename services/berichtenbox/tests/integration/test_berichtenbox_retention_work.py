@@ -199,3 +199,24 @@ async def test_a_claim_holds_across_the_turn_of_a_lease_period_and_a_done_unit_s
     assert not await b.hold(unit), "a unit done must not be taken up again"
     clock["now"] = period_start + LEASE * 5
     assert not await b.hold(unit)
+
+
+async def test_a_hold_refused_half_way_gives_back_what_it_claimed(
+    store: tuple[AsyncDatabase[Document], Observer],
+) -> None:
+    database, _ = store
+    period_start = datetime(2031, 3, 2, 9, 0, tzinfo=UTC)
+    clock = {"now": period_start + LEASE * 0.6}  # the second half: this period and the next
+    a, b = (TimedWork(database, "retention", clock=lambda: clock["now"]) for _ in range(2))
+    unit = WorkUnit(RetentionTask.EXPIRE.value, "2031-03-02T09/05", closed=True)
+    claims = database["retention_claims"]
+    next_period = int((period_start + LEASE).timestamp() // LEASE.total_seconds())
+    # Another replica already holds the next period (it claimed late in this one).
+    await claims.insert_one({"_id": f"expire:{unit.key}@{next_period}", "replica": "other"})
+
+    assert not await a.hold(unit)
+    left = [claim["_id"] async for claim in claims.find({"_id": {"$regex": unit.key}})]
+    assert left == [f"expire:{unit.key}@{next_period}"], "the current period given back"
+    assert await b.hold(unit) is False
+    await claims.delete_many({})
+    assert await a.hold(unit), "nothing of the refused hold remembered"

@@ -18,6 +18,7 @@ from berichtenbox.domain.reminder import (
     citizens_day,
     needs_unread_reminder,
     reminder_due_at,
+    reminder_later,
     reminder_possible,
 )
 from berichtenbox.domain.trail import TrailKind, verify_chain
@@ -153,3 +154,12 @@ async def test_the_reminder_and_the_warning_go_out_on_different_days() -> None:
     assert await scan.run_retention_once(warning_day) == RetentionReport(warned=1)
     sent = [(event.type.rsplit(".", 1)[-1], event.time) for event, _ in publisher.published]
     assert sent == [("message-left-unread", DUE), ("message-expiring", warning_day)]
+
+
+def test_a_reminder_not_due_yet_is_waited_for_unless_it_could_never_come() -> None:
+    # Stored under an earlier hour (the days raised since): the scan waits for it.
+    assert reminder_later(delivered(), DUE - timedelta(days=1), WEEK, WARN)
+    assert not reminder_later(delivered(), DUE, WEEK, WARN), "due: not later"
+    assert not reminder_later(delivered(read_at=DELIVERED), DELIVERED, WEEK, WARN)
+    # Kept 20 days, warned from day 6: a reminder on day 7 would follow the warning.
+    assert not reminder_later(delivered(keep=timedelta(days=20)), DELIVERED, WEEK, WARN)

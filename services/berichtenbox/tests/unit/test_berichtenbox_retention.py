@@ -126,11 +126,31 @@ class OneReplica:
         pass
 
 
+class ClosedUnits(OneReplica):
+    """One closed unit per task (its hour is over), held for `holds` asks, then lost to
+    another replica."""
+
+    def __init__(self, holds: int = 1_000) -> None:
+        super().__init__()
+        self.holds = holds
+
+    async def open_units(self, task: str, now: datetime) -> list[WorkUnit]:
+        return [WorkUnit(task, "all", closed=True)]
+
+    async def hold(self, unit: WorkUnit) -> bool:
+        self.holds -= 1
+        return self.holds >= 0
+
+    def done(self, task: RetentionTask) -> list[bool]:
+        return [done for unit, done in self.released if unit.task is task]
+
+
 def job(
     store: InMemoryRetentionStore,
     trail: InMemoryTrail,
     publisher: RecordingPublisher,
     reminders: ReminderPolicy = NO_REMINDERS,
+    work: OneReplica | None = None,
 ) -> RetentionJob:
     return RetentionJob(
         store=store,
@@ -138,7 +158,7 @@ def job(
         publisher=publisher,
         policy=POLICY,
         source=source_for("00000001234567890000", "berichtenbox"),
-        work=OneReplica(),
+        work=work or OneReplica(),
         reminders=reminders,
     )
 
@@ -190,3 +210,29 @@ async def test_a_scan_goes_through_every_page_and_skips_what_is_not_due() -> Non
     assert await scan.run_retention_once(EXPIRES) == RetentionReport(expired=5)
     assert store.messages["m-later"].expired_at is None
     assert all(store.messages[m.message_id].expired_at == EXPIRES for m in due)
+
+
+async def test_a_closed_unit_read_to_the_end_is_done() -> None:
+    store, work = InMemoryRetentionStore(*(a_message(f"m-{n}") for n in range(5))), ClosedUnits()
+    await job(store, InMemoryTrail(), RecordingPublisher(), work=work).run_retention_once(EXPIRES)
+    assert work.done(RetentionTask.EXPIRE) == [True]
+
+
+async def test_a_pass_that_lost_its_claim_between_pages_leaves_the_unit_open() -> None:
+    store = InMemoryRetentionStore(*(a_message(f"m-{n}") for n in range(5)))
+    work = ClosedUnits(holds=2)  # the claim and one renewal: lost after the second page
+    await job(store, InMemoryTrail(), RecordingPublisher(), work=work).run_retention_once(EXPIRES)
+    assert work.done(RetentionTask.EXPIRE) == [False], "its last pages were never read"
+    assert sum(m.expired_at is not None for m in store.messages.values()) == 4
+
+
+async def test_a_warning_not_due_yet_keeps_its_unit_open() -> None:
+    # Stored under an earlier hour (the warning days lowered since): not passed over.
+    later = a_message("m-later", expires_at=EXPIRES + timedelta(days=30))
+    read = a_message("m-read", read_at=EXPIRES - timedelta(days=50))
+    for messages, done in (((later, read), False), ((read,), True)):
+        work = ClosedUnits()
+        scan = job(InMemoryRetentionStore(*messages), InMemoryTrail(), RecordingPublisher())
+        scan = replace(scan, work=work)
+        await scan.run_retention_once(EXPIRES - timedelta(days=5))
+        assert work.done(RetentionTask.WARN) == [done]

@@ -30,3 +30,13 @@ def warning_due_at(message: Message, warn_before: timedelta) -> datetime:
     """From when its expiry warning is due: `warn_before` ahead of the expiry, or on delivery
     for a message that arrives that close to its expiry."""
     return max(message.expires_at - warn_before, message.delivered_at)
+
+
+def warning_later(message: Message, now: datetime, warn_before: timedelta) -> bool:
+    """Unread with its content, but its warning not due yet: a message stored under an
+    earlier hour (the warning days lowered since) is waited for, not passed over."""
+    return (
+        message.read_at is None
+        and message.has_content
+        and warning_due_at(message, warn_before) > now
+    )

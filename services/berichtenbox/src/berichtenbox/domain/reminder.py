@@ -75,6 +75,23 @@ def needs_unread_reminder(
     )
 
 
+def reminder_later(
+    message: Message, now: datetime, policy: ReminderPolicy, warn_before: timedelta
+) -> bool:
+    """Still to be reminded, but not due yet: a message stored under an earlier hour (the
+    reminder days raised since) is waited for, not passed over; one whose reminder would
+    fall on the warning's day or later never comes due."""
+    due = reminder_due_at(message, policy)
+    return (
+        in_scope(message, policy.scope)
+        and message.read_at is None
+        and message.has_content
+        and message.folder != TRASH
+        and now < due < message.expires_at
+        and before_warning_day(message, due, warn_before)
+    )
+
+
 def deadline_ahead(message: Message, now: datetime) -> bool:
     """Whether the message has a deadline the citizen can still meet (its day included)."""
     return message.deadline is not None and message.deadline >= citizens_day(now)

@@ -6,7 +6,8 @@ replicas share them, each unit held by one replica at a time, and read in bounde
 without bodies, so a million messages expiring together neither fill a process's memory nor
 get read twice. Safe to repeat after a crash: each step is either a plain set of the same
 values or decided once by the trail's unique (message, cause) key, and a unit is marked done
-only when all of it succeeded.
+only when all of it was read to the end, succeeded, and has nothing left that comes due later
+(a message stored under its hour with an earlier setting of the warning or reminder days).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import Enum
 
 from berichtenbox.adapters import outbound
 from berichtenbox.domain import expiry
@@ -34,6 +36,21 @@ from mijnoverheid.timed_work import WorkUnit
 log = logging.getLogger(__name__)
 
 CONCURRENCY = 16  # messages of a page handled at once
+
+
+class Step(Enum):
+    """What a step did with one message of a unit."""
+
+    ACTED = "acted"
+    NOTHING = "nothing"  # nothing to do, now or later
+    LATER = "later"  # not due yet: the unit stays open until it is
+
+
+@dataclass(frozen=True)
+class Pass:
+    acted: int
+    failed: int
+    finished: bool  # read to the end, nothing left for later
 
 
 @dataclass(frozen=True)
@@ -84,42 +101,47 @@ class RetentionJob:
         self,
         task: RetentionTask,
         now: datetime,
-        step: Callable[[Message, datetime], Awaitable[bool]],
+        step: Callable[[Message, datetime], Awaitable[Step]],
     ) -> tuple[int, int]:
         done = failed = 0
         units = await self.work.open_units(task, now)
         for unit in units:
             if not await self.work.hold(unit):
                 continue  # another replica has it
-            unit_done, unit_failed = await self._pass(unit, now, step)
-            done, failed = done + unit_done, failed + unit_failed
-            await self.work.release(unit, done=unit.closed and not unit_failed)
+            result = await self._pass(unit, now, step)
+            done, failed = done + result.acted, failed + result.failed
+            finished = result.finished and not result.failed
+            await self.work.release(unit, done=unit.closed and finished)
         await self.work.advance(task, now, units)
         return done, failed
 
     async def _pass(
-        self, unit: WorkUnit, now: datetime, step: Callable[[Message, datetime], Awaitable[bool]]
-    ) -> tuple[int, int]:
-        outcomes: list[bool | BaseException] = []
+        self, unit: WorkUnit, now: datetime, step: Callable[[Message, datetime], Awaitable[Step]]
+    ) -> Pass:
+        outcomes: list[Step | BaseException] = []
         limit = asyncio.Semaphore(CONCURRENCY)
 
-        async def one(message: Message) -> bool:
+        async def one(message: Message) -> Step:
             async with limit:
                 return await step(message, now)
 
+        complete = True
         async for page in self.store.retention_pages(unit):
             # A page at a time: the claim is renewed (or lost to another replica) between pages.
             outcomes += await asyncio.gather(*(one(m) for m in page), return_exceptions=True)
             if not await self.work.hold(unit):
+                complete = False  # its other pages are not read: never marked done so
                 break
         failures = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
         for failure in failures[:1]:
             log.warning("retention of a message failed; retried next scan", exc_info=failure)
-        return sum(outcome is True for outcome in outcomes), len(failures)
+        acted = sum(outcome is Step.ACTED for outcome in outcomes)
+        finished = complete and Step.LATER not in outcomes
+        return Pass(acted, len(failures), finished)
 
-    async def _expire(self, message: Message, now: datetime) -> bool:
+    async def _expire(self, message: Message, now: datetime) -> Step:
         if not expiry.due_for_expiry(message, now):
-            return False
+            return Step.NOTHING
         details = {"attachments": len(message.attachments)}
         await self.trail.append(
             message.message_id, Record(TrailKind.EXPIRED, rules.EXPIRED_CAUSE, now, details)
@@ -128,29 +150,30 @@ class RetentionJob:
         expired = rules.entry_with_cause(entries, rules.EXPIRED_CAUSE)
         assert expired is not None
         await self.store.expire_content(message, expired.at)
-        return True
+        return Step.ACTED
 
-    async def _warn(self, message: Message, now: datetime) -> bool:
+    async def _warn(self, message: Message, now: datetime) -> Step:
         if not expiry.needs_expiry_warning(message, now, self.policy.warn_before):
-            return False
+            later = expiry.warning_later(message, now, self.policy.warn_before)
+            return Step.LATER if later else Step.NOTHING
         event = outbound.message_expiring(message, self.source, now)
         warned = (TrailKind.EXPIRY_WARNED, rules.EXPIRY_WARNED_CAUSE)
         await self._notice(message, now, event, events.MESSAGE_EXPIRING, *warned)
         await self.store.mark_warned(message.message_id, now)
-        return True
+        return Step.ACTED
 
-    async def _remind(self, message: Message, now: datetime) -> bool:
-        if not reminders.needs_unread_reminder(
-            message, now, self.reminders, self.policy.warn_before
-        ):
-            return False
+    async def _remind(self, message: Message, now: datetime) -> Step:
+        policy, warn_before = self.reminders, self.policy.warn_before
+        if not reminders.needs_unread_reminder(message, now, policy, warn_before):
+            later = reminders.reminder_later(message, now, policy, warn_before)
+            return Step.LATER if later else Step.NOTHING
         # The id is derived from the message: however often this runs (two replicas, a crash
         # before the mark), it is one event, and the Notifier mails once per trigger.
         event = outbound.message_left_unread(message, self.source, now)
         reminded = (TrailKind.UNREAD_REMINDED, rules.UNREAD_REMINDED_CAUSE)
         await self._notice(message, now, event, events.MESSAGE_LEFT_UNREAD, *reminded)
         await self.store.mark_reminded(message.message_id, now)
-        return True
+        return Step.ACTED
 
     async def _notice(
         self,

@@ -40,6 +40,9 @@ from notifier.ports import (
 
 logger = logging.getLogger(__name__)
 MAX_RECORD_PAUSE_SECONDS = 5.0
+# How long one save may take when the database is away (mijnoverheid.storage's server
+# selection timeout): the last try must end, not just start, within the lease.
+ONE_SAVE = timedelta(seconds=5)
 
 
 @dataclass(frozen=True)
@@ -149,7 +152,7 @@ class Dispatcher:
             except INFRASTRUCTURE_ERRORS as error:
                 # Past the lease another worker may claim it and send again: from then on
                 # the documented at-least-once window, handled like any outage.
-                if self.clock() + timedelta(seconds=pause) >= lease_ends:
+                if self.clock() + timedelta(seconds=pause) + ONE_SAVE >= lease_ends:
                     raise
                 logger.warning(
                     "recording the relay's answer: database unavailable, retrying",

@@ -57,14 +57,16 @@ class OverdueScanner:
             async with limit:
                 return await self._check(notification_id, now)
 
+        complete = True
         async for page in self.store.due_for_overdue_check(unit, now):
             outcomes += await asyncio.gather(*(one(i) for i in page), return_exceptions=True)
             if not await self.work.hold(unit):
-                break  # another replica took it over
+                complete = False  # another replica took it over: not done by this pass
+                break
         failures = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
         if failures:
             logger.error("overdue check failed", extra={"error_type": type(failures[0]).__name__})
-        await self.work.release(unit, done=unit.closed and not failures)
+        await self.work.release(unit, done=unit.closed and complete and not failures)
         return sum(outcome is True for outcome in outcomes)
 
     async def _check(self, notification_id: str, now: datetime) -> bool:
