@@ -91,9 +91,16 @@ def test_never_on_the_day_the_expiry_warning_is_due() -> None:
 def test_the_reminder_repeats_a_deadline_only_while_it_can_be_met() -> None:
     source = source_for("00000001234567890000", "berichtenbox")
     ahead = delivered(deadline=citizens_day(DUE))
-    assert outbound.message_left_unread(ahead, source, DUE).data["deadline"] == "2026-06-08"
+    assert outbound.message_left_unread(ahead, source, DUE, WARN).data["deadline"] == "2026-06-08"
     past = delivered(deadline=citizens_day(DUE) - timedelta(days=1))
-    assert outbound.message_left_unread(past, source, DUE).data.get("deadline") is None
+    assert outbound.message_left_unread(past, source, DUE, WARN).data.get("deadline") is None
+
+
+def test_the_reminder_names_the_warnings_day_so_the_notifier_never_mails_it_then() -> None:
+    source = source_for("00000001234567890000", "berichtenbox")
+    event = outbound.message_left_unread(delivered(), source, DUE, WARN)
+    # Kept 60 days, warned 14 days before: day 46 after 1 June 2026.
+    assert event.data["warning_on"] == "2026-07-17"
 
 
 def test_a_message_that_can_never_be_reminded_has_no_reminder_unit() -> None:

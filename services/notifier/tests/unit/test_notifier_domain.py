@@ -19,7 +19,14 @@ from notifier.domain.attempt import (
     after_report,
     smtp_reply,
 )
-from notifier.domain.contact import Contact, DoNotSend, Preferences, SendTo, channel_for
+from notifier.domain.contact import (
+    Contact,
+    DoNotSend,
+    Preferences,
+    SendTo,
+    channel_for,
+    citizens_day,
+)
 from notifier.domain.notification import Notification, new_notification
 from notifier.domain.notification import State as S  # noqa: N817 - the tests read as state diagrams
 from notifier.domain.request import Category, NotificationRequest, Template
@@ -212,3 +219,27 @@ def test_codes_are_unambiguous_and_differ() -> None:
 
 def test_request_dates_stay_dates() -> None:
     assert request(deadline=date(2026, 4, 1)).deadline == date(2026, 4, 1)
+
+
+def test_a_reminder_is_not_mailed_on_or_after_its_warnings_day() -> None:
+    warning_on = date(2026, 7, 17)
+    reminder = request(Template.MESSAGE_LEFT_UNREAD, warning_on=warning_on)
+    mailed = SendTo("a@example.nl", VERIFIED.language)
+    assert channel_for(reminder, VERIFIED, warning_on - timedelta(days=1)) == mailed
+    for day in (warning_on, warning_on + timedelta(days=3)):
+        assert channel_for(reminder, VERIFIED, day) == DoNotSend("expiry-warning-day")
+    # Late at night in UTC is already the next day in Amsterdam.
+    assert citizens_day(datetime(2026, 7, 16, 22, 30, tzinfo=UTC)) == warning_on
+
+
+def test_every_date_of_a_request_is_stored_in_a_form_bson_can_hold() -> None:
+    # BSON has no date type: a request with a date the mapping misses fails to be stored.
+    import bson
+
+    from notifier.adapters.documents import to_document, to_notification
+
+    dates = {f: date(2026, 7, 17) for f in ("deadline", "expires_on", "warning_on")}
+    stored = new_notification(request(Template.MESSAGE_LEFT_UNREAD, **dates), NOW, timedelta(1))
+    document = to_document(stored)
+    bson.encode(document)
+    assert to_notification(document).request == stored.request

@@ -171,6 +171,9 @@ class MessageLeftUnread(MessageNotice):
 
     deadline: date | None = None
     delivered_at: datetime
+    # The citizen's day (Europe/Amsterdam) its expiry warning is due on: the reminder is not
+    # mailed on or after it, however late the trigger is handled.
+    warning_on: date | None = None
 
 
 class MessageRead(BaseModel):

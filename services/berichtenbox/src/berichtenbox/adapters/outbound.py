@@ -6,15 +6,16 @@ deduplicate.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
 
 from berichtenbox.domain.eligibility import AskDigitalDelivery
+from berichtenbox.domain.expiry import warning_due_at
 from berichtenbox.domain.message import Message
 from berichtenbox.domain.receipt import ReceiptSigner, sign_receipt
-from berichtenbox.domain.reminder import deadline_ahead
+from berichtenbox.domain.reminder import citizens_day, deadline_ahead
 from berichtenbox.domain.status import AskStatus, MessageState
 from berichtenbox.domain.trail import TrailEntry
 from mijnoverheid.contracts import berichtenbox as contract
@@ -80,12 +81,15 @@ def message_expiring(message: Message, source: str, now: datetime) -> CloudEvent
     return _about(message, events.MESSAGE_EXPIRING, data, source, now)
 
 
-def message_left_unread(message: Message, source: str, now: datetime) -> CloudEvent:
+def message_left_unread(
+    message: Message, source: str, now: datetime, warn_before: timedelta
+) -> CloudEvent:
     data = contract.MessageLeftUnread(
         **_notice(message),
         # A deadline already past is not repeated: the mail would ask to act by a day gone.
         deadline=message.deadline if deadline_ahead(message, now) else None,
         delivered_at=message.delivered_at,
+        warning_on=citizens_day(warning_due_at(message, warn_before)),
     )
     return _about(message, events.MESSAGE_LEFT_UNREAD, data, source, now)
 

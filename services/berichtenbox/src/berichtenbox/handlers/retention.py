@@ -169,7 +169,7 @@ class RetentionJob:
             return Step.LATER if later else Step.NOTHING
         # The id is derived from the message: however often this runs (two replicas, a crash
         # before the mark), it is one event, and the Notifier mails once per trigger.
-        event = outbound.message_left_unread(message, self.source, now)
+        event = outbound.message_left_unread(message, self.source, now, warn_before)
         reminded = (TrailKind.UNREAD_REMINDED, rules.UNREAD_REMINDED_CAUSE)
         await self._notice(message, now, event, events.MESSAGE_LEFT_UNREAD, *reminded)
         await self.store.mark_reminded(message.message_id, now)

@@ -6,14 +6,18 @@ from __future__ import annotations
 from dataclasses import asdict
 from dataclasses import fields as dataclass_fields
 from datetime import date
-from typing import Any
+from typing import Any, get_type_hints
 
 from mijnoverheid.storage import Document
 from mijnoverheid.timed_work import unit_key
 from notifier.domain.notification import Notification, SmtpReply, State, StatusChange
 from notifier.domain.request import NotificationRequest, Template
 
-_DATES = ("deadline", "expires_on")
+# BSON holds no bare dates: every date of a request is stored as its ISO string (derived from
+# the type, so a date added to the request cannot be missed).
+_DATES = tuple(
+    name for name, hint in get_type_hints(NotificationRequest).items() if hint == date | None
+)
 OVERDUE_UNIT = "overdue_unit"  # storage only: the overdue check's unit (timed_work)
 
 

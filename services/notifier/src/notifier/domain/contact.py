@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from notifier.domain import notification as n
 from notifier.domain.request import Category, NotificationRequest
@@ -58,8 +59,22 @@ class DoNotSend:
     reason: str
 
 
-def channel_for(request: NotificationRequest, contact: Contact | None) -> SendTo | DoNotSend:
-    """Whether, and where, to e-mail the citizen about `request`."""
+CITIZENS_ZONE = ZoneInfo("Europe/Amsterdam")
+
+
+def citizens_day(moment: datetime) -> date:
+    return moment.astimezone(CITIZENS_ZONE).date()
+
+
+def channel_for(
+    request: NotificationRequest, contact: Contact | None, today: date | None = None
+) -> SendTo | DoNotSend:
+    """Whether, and where, to e-mail the citizen about `request`; `today`: the citizen's day
+    (Europe/Amsterdam) the mail would go out on."""
+    if request.warning_on is not None and today is not None and today >= request.warning_on:
+        # A reminder never goes out on the day of the expiry warning, nor after it: however
+        # late (a backlog, retries), the warning says the same with its date.
+        return DoNotSend(n.WARNING_DAY)
     if contact is None:
         return DoNotSend(n.NO_VERIFIED_ADDRESS)
     if not request.legal_effect and not contact.preferences.allows(request.category):

@@ -63,6 +63,7 @@ REPORTED = frozenset(State)
 NO_VERIFIED_ADDRESS = "no-verified-address"
 ADDRESS_UNDELIVERABLE = "address-undeliverable"
 OPTED_OUT = "opted-out"
+WARNING_DAY = "expiry-warning-day"  # a reminder that would go out on or after the warning's day
 RELAY_REFUSED = "relay-refused"
 RELAY_DEFERRED = "relay-deferred"
 CONNECTION_LOST = "connection-lost"

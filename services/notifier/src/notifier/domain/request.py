@@ -52,6 +52,7 @@ class NotificationRequest:
     kind: str | None = None  # the kind of message, e.g. "aanslag"
     deadline: date | None = None  # by when the citizen must act
     expires_on: date | None = None  # when an unread message will be removed
+    warning_on: date | None = None  # a reminder: its expiry warning's day, not mailed from then
     register_name: str | None = None
     message_id: str | None = None
     case_id: str | None = None

@@ -46,6 +46,7 @@ class MessageExpiringData(_Tolerant):
 class MessageLeftUnreadData(_Tolerant):
     message_id: str
     sender_oin: str
+    warning_on: date | None = None
 
 
 class CaseStatusRecordedData(_Tolerant):
@@ -124,6 +125,8 @@ def to_request(
         fields.update(message_id=data.message_id, kind=data.kind)
     if isinstance(data, MessageExpiringData):
         fields["expires_on"] = data.expires_at.date()
+    if isinstance(data, MessageLeftUnreadData):
+        fields["warning_on"] = data.warning_on
     if isinstance(data, CaseStatusRecordedData):
         fields["case_id"] = data.case_id
     if isinstance(data, RegistrationRecordedData):

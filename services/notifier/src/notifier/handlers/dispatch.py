@@ -26,7 +26,7 @@ from mijnoverheid.messaging.consumer import INFRASTRUCTURE_ERRORS
 from mijnoverheid.messaging.publisher import EventPublisher
 from notifier.adapters import outbound
 from notifier.domain.attempt import RetryPolicy, after_attempt, start_deadline
-from notifier.domain.contact import DoNotSend, SendTo, channel_for
+from notifier.domain.contact import DoNotSend, SendTo, channel_for, citizens_day
 from notifier.domain.notification import Notification, State, new_notification
 from notifier.domain.request import NotificationRequest
 from notifier.ports import (
@@ -70,7 +70,8 @@ class Dispatcher:
     async def notify(self, request: NotificationRequest) -> None:
         """A trigger arrived (perhaps not for the first time)."""
         now = self.clock()
-        channel = channel_for(request, await self.contacts.find(request.recipient_bsn))
+        contact = await self.contacts.find(request.recipient_bsn)
+        channel = channel_for(request, contact, citizens_day(now))
         fresh = new_notification(request, now, self.timing.overdue_after)
         if isinstance(channel, DoNotSend):
             fresh = fresh.moved_to(State.NO_CONTACT, now, reason=channel.reason)
@@ -116,9 +117,8 @@ class Dispatcher:
 
     async def _claim_and_attempt(self, notification: Notification) -> Notification:
         now = self.clock()
-        channel = channel_for(
-            notification.request, await self.contacts.find(notification.request.recipient_bsn)
-        )
+        contact = await self.contacts.find(notification.request.recipient_bsn)
+        channel = channel_for(notification.request, contact, citizens_day(now))
         if isinstance(channel, DoNotSend):
             changed = notification.moved_to(State.NO_CONTACT, now, reason=channel.reason)
             await self._save(changed, notification.version)
