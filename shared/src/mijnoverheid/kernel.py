@@ -8,8 +8,18 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+# The citizen's calendar: deadlines, the day of a warning or a reminder are Dutch days.
+CITIZENS_ZONE = ZoneInfo("Europe/Amsterdam")
+
+
+def citizens_day(moment: datetime) -> date:
+    """The calendar day `moment` falls on for a citizen in the Netherlands."""
+    return moment.astimezone(CITIZENS_ZONE).date()
+
 
 # Namespace for the deterministic ids of what is derived from an event (answers, records).
 EVENT_ID_NAMESPACE = uuid.UUID("6f1d3c52-3c1e-4a57-9d5e-0b3f5d2a7e11")

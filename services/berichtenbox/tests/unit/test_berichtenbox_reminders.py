@@ -15,7 +15,6 @@ from berichtenbox.domain.message import TRASH, Message
 from berichtenbox.domain.reminder import (
     ReminderPolicy,
     ReminderScope,
-    citizens_day,
     needs_unread_reminder,
     reminder_due_at,
     reminder_later,
@@ -26,6 +25,7 @@ from berichtenbox.handlers.retention import RetentionReport
 from berichtenbox.settings import BerichtenboxSettings
 from mijnoverheid.contracts import events
 from mijnoverheid.contracts.envelope import derived_event_id, source_for
+from mijnoverheid.kernel import citizens_day
 from services.berichtenbox.tests.unit.fakes import InMemoryTrail, RecordingPublisher
 from services.berichtenbox.tests.unit.test_berichtenbox_retention import (
     SENDER_OIN,

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from mijnoverheid.kernel import citizens_day
 from notifier.domain import verification as v
 from notifier.domain.attempt import (
     Accepted,
@@ -25,7 +26,6 @@ from notifier.domain.contact import (
     Preferences,
     SendTo,
     channel_for,
-    citizens_day,
 )
 from notifier.domain.notification import Notification, new_notification
 from notifier.domain.notification import State as S  # noqa: N817 - the tests read as state diagrams

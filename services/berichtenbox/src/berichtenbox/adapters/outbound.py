@@ -15,14 +15,14 @@ from berichtenbox.domain.eligibility import AskDigitalDelivery
 from berichtenbox.domain.expiry import warning_due_at
 from berichtenbox.domain.message import Message
 from berichtenbox.domain.receipt import ReceiptSigner, sign_receipt
-from berichtenbox.domain.reminder import citizens_day, deadline_ahead
+from berichtenbox.domain.reminder import deadline_ahead
 from berichtenbox.domain.status import AskStatus, MessageState
 from berichtenbox.domain.trail import TrailEntry
 from mijnoverheid.contracts import berichtenbox as contract
 from mijnoverheid.contracts import events
 from mijnoverheid.contracts.envelope import CloudEvent
 from mijnoverheid.contracts.routing import EventRoute
-from mijnoverheid.kernel import RejectionReason
+from mijnoverheid.kernel import RejectionReason, citizens_day
 
 
 def _about(

@@ -5,18 +5,21 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from berichtenbox.domain.canonical import to_millis
 from berichtenbox.domain.receipt import content_digest
-from mijnoverheid.kernel import Origin, Refusal, RejectionReason, derived_event_id
+from mijnoverheid.kernel import (
+    CITIZENS_ZONE,
+    Origin,
+    Refusal,
+    RejectionReason,
+    derived_event_id,
+)
 
 INBOX = "inbox"
 ARCHIVE = "archive"
 # Deleting puts a message here; it can be restored from here, or deleted for good.
 TRASH = "trash"
-# A deadline is a Dutch calendar day: the citizen may act until its end in the Netherlands.
-DEADLINE_ZONE = ZoneInfo("Europe/Amsterdam")
 
 
 @dataclass(frozen=True)
@@ -127,7 +130,7 @@ def check_deadline(deadline: date | None, expires_at: datetime, *, requested: bo
     """The content must stay readable until the end of the citizen's deadline."""
     if deadline is None:
         return
-    end_of_deadline = datetime.combine(deadline + timedelta(days=1), time(), DEADLINE_ZONE)
+    end_of_deadline = datetime.combine(deadline + timedelta(days=1), time(), CITIZENS_ZONE)
     if end_of_deadline > expires_at:
         where = "expires_at" if requested else "the platform's retention (set expires_at)"
         raise Refusal(

@@ -16,11 +16,12 @@ message is unread (see docs/berichtenbox.md § 3).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from berichtenbox.domain.expiry import warning_due_at
-from berichtenbox.domain.message import DEADLINE_ZONE, TRASH, Message
+from berichtenbox.domain.message import TRASH, Message
+from mijnoverheid.kernel import citizens_day
 
 
 class ReminderScope(StrEnum):
@@ -46,10 +47,6 @@ def reminder_due_at(message: Message, policy: ReminderPolicy) -> datetime:
     return message.delivered_at + policy.after
 
 
-def citizens_day(moment: datetime) -> date:
-    return moment.astimezone(DEADLINE_ZONE).date()
-
-
 def in_scope(message: Message, scope: ReminderScope) -> bool:
     if scope is ReminderScope.OFF:
         return False
@@ -61,16 +58,22 @@ def before_warning_day(message: Message, now: datetime, warn_before: timedelta) 
     return citizens_day(now) < citizens_day(warning_due_at(message, warn_before))
 
 
+def _left_unread(message: Message, scope: ReminderScope) -> bool:
+    """In scope, and still unread with its content outside the trash."""
+    return (
+        in_scope(message, scope)
+        and message.read_at is None
+        and message.has_content
+        and message.folder != TRASH
+    )
+
+
 def needs_unread_reminder(
     message: Message, now: datetime, policy: ReminderPolicy, warn_before: timedelta
 ) -> bool:
     return (
-        in_scope(message, policy.scope)
-        and message.read_at is None
-        and message.has_content
-        and message.folder != TRASH
-        and now < message.expires_at
-        and reminder_due_at(message, policy) <= now
+        _left_unread(message, policy.scope)
+        and reminder_due_at(message, policy) <= now < message.expires_at
         and before_warning_day(message, now, warn_before)
     )
 
@@ -83,12 +86,9 @@ def reminder_later(
     fall on the warning's day or later never comes due."""
     due = reminder_due_at(message, policy)
     return (
-        in_scope(message, policy.scope)
-        and message.read_at is None
-        and message.has_content
-        and message.folder != TRASH
+        _left_unread(message, policy.scope)
         and now < due < message.expires_at
-        and before_warning_day(message, due, warn_before)
+        and reminder_possible(message, policy, warn_before)
     )
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 from notifier.domain import notification as n
 from notifier.domain.request import Category, NotificationRequest
@@ -57,13 +56,6 @@ class SendTo:
 @dataclass(frozen=True)
 class DoNotSend:
     reason: str
-
-
-CITIZENS_ZONE = ZoneInfo("Europe/Amsterdam")
-
-
-def citizens_day(moment: datetime) -> date:
-    return moment.astimezone(CITIZENS_ZONE).date()
 
 
 def channel_for(

@@ -22,11 +22,12 @@ from datetime import datetime, timedelta
 
 from mijnoverheid.contracts import events
 from mijnoverheid.faults import failpoint
+from mijnoverheid.kernel import citizens_day
 from mijnoverheid.messaging.consumer import INFRASTRUCTURE_ERRORS
 from mijnoverheid.messaging.publisher import EventPublisher
 from notifier.adapters import outbound
 from notifier.domain.attempt import RetryPolicy, after_attempt, start_deadline
-from notifier.domain.contact import DoNotSend, SendTo, channel_for, citizens_day
+from notifier.domain.contact import DoNotSend, SendTo, channel_for
 from notifier.domain.notification import Notification, State, new_notification
 from notifier.domain.request import NotificationRequest
 from notifier.ports import (
