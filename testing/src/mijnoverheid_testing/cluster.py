@@ -26,6 +26,14 @@ PORTS_PER_NODE = 4
 START_TIMEOUT_SECONDS = 120
 
 
+def broker_url(user: str, vhost: str, addresses: Sequence[tuple[str, int]]) -> str:
+    """The AMQP_URL of `user` naming every address, tried in this order (see
+    mijnoverheid.messaging.connection)."""
+    credentials = f"{quote(user, safe='')}:{quote(local_password(user), safe='')}"
+    hosts = ",".join(f"{host}:{port}" for host, port in addresses)
+    return f"amqp://{credentials}@{hosts}/{quote(vhost, safe='')}"
+
+
 @dataclass(frozen=True)
 class RabbitCluster:
     name: str
@@ -45,9 +53,7 @@ class RabbitCluster:
 
     def url(self, user: str, nodes: Sequence[int] = NODES) -> str:
         """AMQP_URL of `user` naming `nodes`, tried in that order (see messaging.connection)."""
-        credentials = f"{quote(user, safe='')}:{quote(local_password(user), safe='')}"
-        hosts = ",".join(f"{HOST}:{self.amqp_port(node)}" for node in nodes)
-        return f"amqp://{credentials}@{hosts}/{quote(self.vhost, safe='')}"
+        return broker_url(user, self.vhost, [(HOST, self.amqp_port(node)) for node in nodes])
 
     def run(self, *arguments: str, timeout: float = START_TIMEOUT_SECONDS + 30) -> str:
         done = subprocess.run(  # noqa: S603 - our own script

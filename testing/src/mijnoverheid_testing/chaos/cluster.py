@@ -31,7 +31,7 @@ from aio_pika.abc import AbstractRobustConnection
 
 from mijnoverheid.messaging.connection import ClusterConnection, broker_urls
 from mijnoverheid.provisioning import ADMIN_USER, local_password
-from mijnoverheid_testing.cluster import NODES, RabbitCluster
+from mijnoverheid_testing.cluster import NODES, RabbitCluster, broker_url
 from mijnoverheid_testing.stack import Stack
 from mijnoverheid_testing.waiting import wait_until
 
@@ -39,14 +39,6 @@ HOST = "127.0.0.1"
 # A node's boot on a busy two-core machine, then its quorum members' restart.
 BACK_TIMEOUT_SECONDS = 300.0
 T = TypeVar("T")
-
-
-def broker_url(user: str, vhost: str, addresses: Sequence[tuple[str, int]]) -> str:
-    """The AMQP_URL of `user` naming every address, tried in this order (see
-    mijnoverheid.messaging.connection)."""
-    credentials = f"{quote(user, safe='')}:{quote(local_password(user), safe='')}"
-    hosts = ",".join(f"{host}:{port}" for host, port in addresses)
-    return f"amqp://{credentials}@{hosts}/{quote(vhost, safe='')}"
 
 
 def rotated(items: Sequence[T], start: int) -> list[T]:

@@ -19,7 +19,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -29,7 +28,7 @@ from pathlib import Path
 from mijnoverheid.identity import OrganisationRegistry
 from mijnoverheid.provisioning import definitions
 from mijnoverheid.settings import REPOSITORY_ROOT
-from mijnoverheid_testing.chaos.cluster import HOST, ChaosCluster, ClusterStack
+from mijnoverheid_testing.chaos.cluster import HOST, ChaosCluster, ClusterStack, listening
 from mijnoverheid_testing.cluster import NODES, running_cluster
 from mijnoverheid_testing.smtp import free_port
 from mijnoverheid_testing.stack import Stack, isolated_vhost, real_stack
@@ -40,12 +39,6 @@ NODE_SCRIPT = REPOSITORY_ROOT / "scripts" / "rabbitmq-node.sh"
 FERRETDB_BINARY = REPOSITORY_ROOT / ".local" / "bin" / "ferretdb"
 VHOST = "mijnoverheid"
 BOOT_TIMEOUT_SECONDS = 180
-
-
-def _listening(port: int) -> bool:
-    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
-        return True
-    return False
 
 
 class OwnBroker:
@@ -102,7 +95,7 @@ class OwnBroker:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(launcher, signal.SIGKILL)
         await wait_until(
-            lambda: not _listening(self.amqp_port), timeout=30, what="the broker to be gone"
+            lambda: not listening(self.amqp_port), timeout=30, what="the broker to be gone"
         )
         booted = await asyncio.to_thread(self._boot)
         if booted.returncode != 0:
@@ -161,7 +154,7 @@ class OwnFerretDb:
             await asyncio.to_thread(self._postgres, "up")
             self._postgres_url = await asyncio.to_thread(self._postgres, "url")
         self._spawn()
-        await wait_until(lambda: _listening(self.port), timeout=60, what="FerretDB to listen")
+        await wait_until(lambda: listening(self.port), timeout=60, what="FerretDB to listen")
 
     async def restart(self) -> None:
         self.kill()

@@ -55,11 +55,6 @@ class FaultyProxy:
         """Traffic flows again; what was held back is delivered, in order."""
         self._flowing.set()
 
-    def sever(self) -> None:
-        """Close every connection through the proxy (the peer sees a reset)."""
-        for writer in list(self._writers):
-            writer.close()
-
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             await self._flowing.wait()  # a cut link accepts nothing (the SYN is lost)

@@ -159,7 +159,8 @@ class ChaosRelay:
         return self._reports.pending
 
     def accept(self, mail_from: str, recipients: list[str], options: Any, raw: bytes) -> None:
-        parsed = email.message_from_bytes(raw.split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n")
+        head = raw.split(b"\r\n\r\n", 1)[0]
+        parsed = email.message_from_bytes(head + b"\r\n\r\n")
         message_id = (parsed.get("Message-ID") or "").strip("<> ") or None
         notification_id = message_id.split("@", 1)[0] if message_id else None
         now = time.time()
@@ -167,14 +168,13 @@ class ChaosRelay:
             (str(o).split("=", 1)[1] for o in options if str(o).upper().startswith("ENVID=")),
             None,
         )
-        headers = raw.split(b"\r\n\r\n", 1)[0].decode(errors="replace")
+        headers = head.decode(errors="replace")
         with self._lock:
             for recipient in recipients:
                 self._mails.append(RelayedMail(notification_id, recipient, now))
-                if notification_id is None:
-                    self._verification[recipient] = raw
                 self.counts["accepted"] = self.counts.get("accepted", 0) + 1
-                if notification_id is None:
+                if notification_id is None:  # a verification mail: kept, never reported on
+                    self._verification[recipient] = raw
                     continue
                 bounce = recipient in self.bouncing
                 due = time.monotonic() + self._random.uniform(*self._report_delay)

@@ -95,7 +95,9 @@ async def execute(options: Options) -> report.Run:
                 for index, (user, organisation) in enumerate(publishers(registry).items())
             }
             try:
-                return await _under_faults(options, system, relay, answers, links, workload, faults)
+                return await _under_faults(
+                    options, registry, system, relay, answers, links, workload, faults
+                )
             finally:
                 for link in links.values():
                     with contextlib.suppress(Exception):
@@ -117,6 +119,7 @@ def _keep_evidence(work_dir: Path, answers: Answers, relay: ChaosRelay, system: 
 
 async def _under_faults(
     options: Options,
+    registry: OrganisationRegistry,
     system: System,
     relay: ChaosRelay,
     answers: Answers,
@@ -156,7 +159,6 @@ async def _under_faults(
     stop.set()
     await progress
     log("drained; auditing")
-    registry = demo_registry()
     findings = await audit(system, relay, answers, workload, registry)
     _keep_evidence(options.work_dir, answers, relay, system)
     try:

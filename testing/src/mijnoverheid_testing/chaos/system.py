@@ -15,10 +15,11 @@ from pymongo import AsyncMongoClient
 
 from mijnoverheid.faults import FAILPOINT_ENV, FAILPOINT_EXIT_CODE
 from mijnoverheid.storage import Document
-from mijnoverheid_testing.chaos.cluster import broker_url, rotated
+from mijnoverheid_testing.chaos.cluster import rotated
 from mijnoverheid_testing.chaos.infra import Infrastructure
 from mijnoverheid_testing.chaos.proxy import ProxyGroup
 from mijnoverheid_testing.chaos.relay import ChaosRelay
+from mijnoverheid_testing.cluster import broker_url
 from mijnoverheid_testing.notifier import TEST_BOUNCE_SECRET
 from mijnoverheid_testing.services import ServiceProcess
 from mijnoverheid_testing.smtp import free_port
