@@ -61,7 +61,8 @@ async def test_node_faults_due_at_the_same_moment_take_their_turn() -> None:
     assert sorted(cluster.faults) == ["kill 1", "kill 2", "rolling"]
     assert cluster.most_down == 1, "never two nodes down at once"
     assert all(injected.injected for injected in runner.log), runner.log
-    assert any("after waiting" not in i.note for i in runner.log)
+    # The first fault found no node down; a wait under a second is not worth a note.
+    assert "after waiting" not in runner.log[0].note, runner.log
 
 
 def cluster_infrastructure() -> Infrastructure:

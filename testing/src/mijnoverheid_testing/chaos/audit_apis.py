@@ -23,6 +23,7 @@ from mijnoverheid_testing.notifier import token
 Event = dict[str, Any]
 CONCURRENCY = 6
 PAGE = 100
+ATTEMPTS = 5  # an answer from a service that is still coming back
 
 
 class CitizenApi:
@@ -36,10 +37,12 @@ class CitizenApi:
     async def get(self, bsn: str, path: str, **params: Any) -> Any:
         headers = {"Authorization": f"Bearer {token(bsn)}"}
         async with self._limit:
-            for attempt in range(5):
+            for attempt in range(ATTEMPTS):
                 try:
                     answer = await self._client.get(path, params=params, headers=headers)
                 except httpx.TransportError:
+                    if attempt == ATTEMPTS - 1:
+                        raise  # the service stayed unreachable: the audit cannot go on
                     await asyncio.sleep(1 + attempt)
                     continue
                 if answer.status_code < 500:
