@@ -10,19 +10,19 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from mijnoverheid.identity import OrganisationRegistry
-from mijnoverheid.kernel import UnprocessableEventError, derived_event_id
+from mijnoverheid.kernel import UnprocessableEventError
 from zgw_connector.adapters.queue import ThinEventCommand
 from zgw_connector.adapters.zgw import ZgwRefusedError, ZgwUnavailableError
 from zgw_connector.domain.case import NothingToReport, NotYet, Report, decide
 from zgw_connector.domain.retry import GiveUp, RetryPolicy
-from zgw_connector.domain.thin_event import ThinEventKind, within
+from zgw_connector.domain.thin_event import ThinEventKind, delivery_key, within
 from zgw_connector.ports import CaseEvents, CaseSources, Records, ThinEventQueue
 
 logger = logging.getLogger(__name__)
 
 
 def handled_key(command: ThinEventCommand) -> str:
-    return derived_event_id(command.oin, command.event_source, command.event_id, "zgw-thin-event")
+    return delivery_key(command.oin, command.event_source, command.event_id)
 
 
 @dataclass(frozen=True)
