@@ -17,6 +17,8 @@ from datetime import datetime
 from enum import StrEnum
 from urllib.parse import urljoin, urlsplit
 
+from mijnoverheid.kernel import derived_event_id
+
 TYPE_PREFIX = "nl.overheid.zaken."
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
@@ -112,7 +114,8 @@ def within(url: str, root: str) -> bool:
     )
 
 
-def receipt_key_parts(oin: str, event: ThinEvent) -> tuple[str, str, str]:
-    """What identifies a delivered event: CloudEvents ids are unique per source, and the
-    sender is the organisation its credentials name."""
-    return (oin, event.source, event.id)
+def delivery_key(oin: str, source: str, event_id: str) -> str:
+    """What identifies a delivered event, both when it is received and when it is handled:
+    CloudEvents ids are unique per source, and the sender is the organisation its credentials
+    name."""
+    return derived_event_id(oin, source, event_id, "zgw-thin-event")

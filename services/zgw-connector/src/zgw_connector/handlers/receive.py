@@ -9,14 +9,13 @@ from datetime import datetime
 from enum import StrEnum
 
 from mijnoverheid.identity import Organisation
-from mijnoverheid.kernel import derived_event_id
 from zgw_connector.adapters.queue import ThinEventCommand
 from zgw_connector.domain.thin_event import (
     Accepted,
     ThinEvent,
     Unacceptable,
     accept,
-    receipt_key_parts,
+    delivery_key,
 )
 from zgw_connector.ports import Records, ThinEventQueue
 
@@ -24,10 +23,6 @@ from zgw_connector.ports import Records, ThinEventQueue
 class Receipt(StrEnum):
     ACCEPTED = "accepted"
     ALREADY_RECEIVED = "already-received"
-
-
-def receipt_key(oin: str, event: ThinEvent) -> str:
-    return derived_event_id(*receipt_key_parts(oin, event), "zgw-thin-event")
 
 
 @dataclass(frozen=True)
@@ -41,7 +36,7 @@ class ReceiveThinEvent:
         decision = accept(event, sender.zgw.zaken_api)
         if isinstance(decision, Unacceptable):
             return decision
-        key = receipt_key(sender.oin, event)
+        key = delivery_key(sender.oin, event.source, event.id)
         if await self.records.was_received(key):
             return Receipt.ALREADY_RECEIVED
         # Queued (and confirmed by the broker) before it counts as received: a crash in between

@@ -10,19 +10,19 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from mijnoverheid.identity import OrganisationRegistry
-from mijnoverheid.kernel import UnprocessableEventError, derived_event_id
+from mijnoverheid.kernel import UnprocessableEventError
 from zgw_connector.adapters.queue import ThinEventCommand
 from zgw_connector.adapters.zgw import ZgwRefusedError, ZgwUnavailableError
 from zgw_connector.domain.case import NothingToReport, NotYet, Report, decide
 from zgw_connector.domain.retry import GiveUp, RetryPolicy
-from zgw_connector.domain.thin_event import ThinEventKind, within
+from zgw_connector.domain.thin_event import ThinEventKind, delivery_key, within
 from zgw_connector.ports import CaseEvents, CaseSources, Records, ThinEventQueue
 
 logger = logging.getLogger(__name__)
 
 
 def handled_key(command: ThinEventCommand) -> str:
-    return derived_event_id(command.oin, command.event_source, command.event_id, "zgw-thin-event")
+    return delivery_key(command.oin, command.event_source, command.event_id)
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class RelayThinEvent:
         elif kind is ThinEventKind.VERWIJDERD:
             outcome = await self._withdraw(command)
         else:
-            found = await self._report(command)
+            found = await self._report(command, zgw.dossier_url)
             if found is None:
                 return  # tried again later
             outcome = found
@@ -69,12 +69,9 @@ class RelayThinEvent:
         )
         return "withdrawn"
 
-    async def _report(self, command: ThinEventCommand) -> str | None:
+    async def _report(self, command: ThinEventCommand, dossier_url: str) -> str | None:
         if await self.records.is_deleted(command.oin, command.zaak_url):
             return "ignored: the zaak was deleted"
-        organisation = self.registry.by_oin(command.oin)
-        zgw = organisation.zgw if organisation is not None else None
-        assert zgw is not None, "checked on arrival"
         try:
             snapshot = await self.sources.for_organisation(command.oin).snapshot(command.zaak_url)
         except ZgwRefusedError as error:
@@ -82,7 +79,7 @@ class RelayThinEvent:
         except ZgwUnavailableError as error:
             await self._later(command, str(error))
             return None
-        decision = decide(snapshot, zgw.dossier_url)
+        decision = decide(snapshot, dossier_url)
         if isinstance(decision, NotYet):
             await self._later(command, decision.reason)
             return None
