@@ -13,7 +13,6 @@ import contextlib
 import json
 import secrets
 import signal
-import socket
 import ssl
 import subprocess
 import time
@@ -42,6 +41,7 @@ from mijnoverheid_testing.pki.index import Issued, TestPki
 from mijnoverheid_testing.smtp import SmtpTestServer, free_port
 from mijnoverheid_testing.stack import Stack
 from mijnoverheid_testing.tlsbroker import TlsBroker, certificate_users
+from mijnoverheid_testing.waiting import listening
 
 FERRETDB_BIN = REPOSITORY_ROOT / ".local" / "bin" / "ferretdb"
 TOKEN_ISSUER = "urn:test:mijnoverheid:tls-platform"  # noqa: S105 - an issuer id
@@ -101,7 +101,7 @@ def running_tls_ferretdb(work_dir: Path, pki: TestPki) -> Iterator[int]:
     )
     try:
         deadline = time.monotonic() + 30
-        while not _listening(port):
+        while not listening(port):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"FerretDB with TLS did not start; see {log.name}")
             time.sleep(0.1)
@@ -114,12 +114,6 @@ def running_tls_ferretdb(work_dir: Path, pki: TestPki) -> Iterator[int]:
             process.kill()
             process.wait()
         log.close()
-
-
-def _listening(port: int) -> bool:
-    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
-        return True
-    return False
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ the vhost is provisioned from it, so the broker grants the connector exactly tha
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +23,7 @@ from mijnoverheid_testing.platform import Platform, running_platform
 from mijnoverheid_testing.services import ServiceProcess
 from mijnoverheid_testing.smtp import free_port
 from mijnoverheid_testing.stack import Stack
-from mijnoverheid_testing.waiting import wait_until
+from mijnoverheid_testing.waiting import listening, wait_until
 from mijnoverheid_testing.zgw.api import ZgwApi
 from mijnoverheid_testing.zgw.notificaties import OpenNotificaties
 from mijnoverheid_testing.zgw.server import running_zgw_api
@@ -140,14 +139,7 @@ async def connector(
     )
     await process.ready()
 
-    def listening() -> bool:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-        except OSError:
-            return False
-        return True
-
-    await wait_until(listening, what="the connector's endpoint to listen")
+    await wait_until(lambda: listening(port), what="the connector's endpoint to listen")
     endpoint = f"https://localhost:{port}"
     trust = verifying_context(zgw_pki.bundle)
     return Connector(

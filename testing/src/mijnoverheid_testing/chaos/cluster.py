@@ -14,10 +14,8 @@ never two nodes down at once (a quorum queue of three members survives the loss 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import shutil
-import socket
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,7 +31,7 @@ from mijnoverheid.messaging.connection import ClusterConnection, broker_urls
 from mijnoverheid.provisioning import ADMIN_USER, local_password
 from mijnoverheid_testing.cluster import NODES, RabbitCluster, broker_url
 from mijnoverheid_testing.stack import Stack
-from mijnoverheid_testing.waiting import wait_until
+from mijnoverheid_testing.waiting import listening, wait_until
 
 HOST = "127.0.0.1"
 # A node's boot on a busy two-core machine, then its quorum members' restart.
@@ -45,12 +43,6 @@ def rotated(items: Sequence[T], start: int) -> list[T]:
     """`items` starting at `start` (modulo its length), the others after it in order."""
     start %= len(items)
     return [*items[start:], *items[:start]]
-
-
-def listening(port: int) -> bool:
-    with contextlib.suppress(OSError), socket.create_connection((HOST, port), 0.5):
-        return True
-    return False
 
 
 @dataclass(frozen=True)

@@ -28,12 +28,12 @@ from pathlib import Path
 from mijnoverheid.identity import OrganisationRegistry
 from mijnoverheid.provisioning import definitions
 from mijnoverheid.settings import REPOSITORY_ROOT
-from mijnoverheid_testing.chaos.cluster import HOST, ChaosCluster, ClusterStack, listening
+from mijnoverheid_testing.chaos.cluster import HOST, ChaosCluster, ClusterStack
 from mijnoverheid_testing.cluster import NODES, running_cluster
 from mijnoverheid_testing.smtp import free_port
 from mijnoverheid_testing.stack import Stack, isolated_vhost, real_stack
 from mijnoverheid_testing.tlsbroker import free_port_base
-from mijnoverheid_testing.waiting import wait_until
+from mijnoverheid_testing.waiting import listening, wait_until
 
 NODE_SCRIPT = REPOSITORY_ROOT / "scripts" / "rabbitmq-node.sh"
 FERRETDB_BINARY = REPOSITORY_ROOT / ".local" / "bin" / "ferretdb"
