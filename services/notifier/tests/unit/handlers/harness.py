@@ -3,12 +3,12 @@ event and its delivery from the Berichtenbox."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from mijnoverheid.contracts import events
 from mijnoverheid.contracts.envelope import CloudEvent, encode, source_for
 from mijnoverheid.messaging.consumer import InboundDelivery
+from services.notifier.tests.unit import fakes
 from services.notifier.tests.unit.fakes import (
     START,
 )
@@ -16,7 +16,7 @@ from services.notifier.tests.unit.fakes import (
 BERICHTENBOX = source_for("00000001234567890000", "berichtenbox")
 
 
-SOURCE = source_for("00000001234567890000", "notifier")
+SOURCE = fakes.NOTIFIER_SOURCE
 
 
 OIN = "00000001003214345000"
@@ -28,7 +28,7 @@ BSN = "999993653"
 ADDRESS = "burger@example.nl"
 
 
-LEASE = timedelta(seconds=90)
+LEASE = fakes.LEASE
 
 
 def delivered(event_id: str = "delivered-1", **data: Any) -> CloudEvent:

@@ -3,7 +3,7 @@ message-delivered tests share."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -17,6 +17,7 @@ from mijnoverheid.contracts.envelope import (
 )
 from mijnoverheid.messaging.consumer import InboundDelivery
 from notifier.domain.attempt import RetryPolicy
+from services.notifier.tests.unit import fakes
 from services.notifier.tests.unit.fakes import (
     START,
     World,
@@ -25,7 +26,7 @@ from services.notifier.tests.unit.fakes import (
 BERICHTENBOX_SOURCE = source_for("00000001234567890000", "berichtenbox")
 
 
-NOTIFIER_SOURCE = source_for("00000001234567890000", "notifier")
+NOTIFIER_SOURCE = fakes.NOTIFIER_SOURCE
 
 
 BELASTINGDIENST_OIN = "00000001003214345000"
@@ -37,10 +38,10 @@ BSN = "999993653"
 ADDRESS = "burger@example.nl"
 
 
-PORTAL = "https://mijn.overheid.example"
+PORTAL = fakes.PORTAL
 
 
-LEASE = timedelta(seconds=90)
+LEASE = fakes.LEASE
 
 
 POLICY = RetryPolicy(delays_seconds=(10, 60, 600, 3600), max_attempts=3)
