@@ -50,9 +50,7 @@ class OutageAfterSend(InMemoryNotificationStore):
         return await super().save(notification, expected_version)
 
 
-def _world(
-    registry: OrganisationRegistry, store: InMemoryNotificationStore, clock: Clock
-) -> World:
+def _world(registry: OrganisationRegistry, store: InMemoryNotificationStore, clock: Clock) -> World:
     contact = Contact(BSN, "burger@example.nl", verified_at=START)
     return make_world(registry, contact, RetryPolicy((10, 60), 3), clock=clock, store=store)
 

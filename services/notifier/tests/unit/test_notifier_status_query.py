@@ -15,7 +15,6 @@ from mijnoverheid.contracts.envelope import CloudEvent, derived_event_id, encode
 from mijnoverheid.identity import OrganisationRegistry
 from mijnoverheid.messaging.consumer import InboundDelivery
 from mijnoverheid.messaging.gate import Subscription
-from mijnoverheid.settings import REPOSITORY_ROOT
 from mijnoverheid_testing.processing_log import ReadsInMemory
 from notifier.adapters.outbound import RefusedInReport
 from notifier.entrypoints.subscriptions import subscriptions
@@ -36,11 +35,6 @@ class Publisher:
 
     async def publish(self, event: CloudEvent, routing_key: str) -> None:
         self.published.append((event, routing_key))
-
-
-@pytest.fixture(scope="module")
-def registry() -> OrganisationRegistry:
-    return OrganisationRegistry.load(REPOSITORY_ROOT / "config" / "organisations.yaml")
 
 
 @pytest.fixture
