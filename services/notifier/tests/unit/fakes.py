@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from mijnoverheid.contracts.envelope import CloudEvent, source_for
+from mijnoverheid.contracts import events
+from mijnoverheid.contracts.envelope import CloudEvent, encode, source_for
 from mijnoverheid.identity import OrganisationRegistry
+from mijnoverheid.messaging.consumer import InboundDelivery
 from mijnoverheid.messaging.gate import Subscription
 from mijnoverheid.messaging.publisher import EventPublisher
 from mijnoverheid_testing.processing_log import ReadsInMemory
@@ -39,6 +41,11 @@ STEPS = frozenset({"created", "sending"})
 PORTAL = "https://mijn.overheid.example"
 NOTIFIER_SOURCE = source_for("00000001234567890000", "notifier")
 LEASE = timedelta(seconds=90)
+# The message-delivered trigger's sender and recipient, shared by the handler tests.
+BERICHTENBOX_SOURCE = source_for("00000001234567890000", "berichtenbox")
+BELASTINGDIENST_OIN = "00000001003214345000"
+BSN = "999993653"
+ADDRESS = "burger@example.nl"
 
 
 class InMemoryNotificationStore:
@@ -142,6 +149,22 @@ class World:
 
     def outcomes(self) -> list[tuple[CloudEvent, str]]:
         return [(e, key) for e, key in self.publisher.published if e.data["status"] not in STEPS]
+
+
+def delivery(
+    event: CloudEvent | bytes,
+    *,
+    user_id: str | None = "berichtenbox",
+    oin: str = BELASTINGDIENST_OIN,
+) -> InboundDelivery:
+    """A message-delivered trigger as the broker hands it over, about the organisation `oin`."""
+    body = event if isinstance(event, bytes) else encode(event)
+    return InboundDelivery(
+        body=body,
+        routing_key=events.MESSAGE_DELIVERED.key(oin),
+        user_id=user_id,
+        message_id=None,
+    )
 
 
 def make_world(

@@ -8,34 +8,31 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from mijnoverheid.contracts import events
 from mijnoverheid.contracts.envelope import (
     CloudEvent,
-    encode,
     new_event,
-    source_for,
 )
-from mijnoverheid.messaging.consumer import InboundDelivery
 from notifier.domain.attempt import RetryPolicy
 from services.notifier.tests.unit import fakes
 from services.notifier.tests.unit.fakes import (
     START,
     World,
 )
+from services.notifier.tests.unit.fakes import delivery as delivery
 
-BERICHTENBOX_SOURCE = source_for("00000001234567890000", "berichtenbox")
+BERICHTENBOX_SOURCE = fakes.BERICHTENBOX_SOURCE
 
 
 NOTIFIER_SOURCE = fakes.NOTIFIER_SOURCE
 
 
-BELASTINGDIENST_OIN = "00000001003214345000"
+BELASTINGDIENST_OIN = fakes.BELASTINGDIENST_OIN
 
 
-BSN = "999993653"
+BSN = fakes.BSN
 
 
-ADDRESS = "burger@example.nl"
+ADDRESS = fakes.ADDRESS
 
 
 PORTAL = fakes.PORTAL
@@ -68,21 +65,6 @@ def delivered_event(event_id: str = "delivered-1", **data: Any) -> CloudEvent:
         data=_Delivered(**data),
         id_=event_id,
         time=START,
-    )
-
-
-def delivery(
-    event: CloudEvent | bytes,
-    *,
-    user_id: str | None = "berichtenbox",
-    oin: str = BELASTINGDIENST_OIN,
-) -> InboundDelivery:
-    body = event if isinstance(event, bytes) else encode(event)
-    return InboundDelivery(
-        body=body,
-        routing_key=events.MESSAGE_DELIVERED.key(oin),
-        user_id=user_id,
-        message_id=None,
     )
 
 
