@@ -17,16 +17,10 @@ from mijnoverheid.inbound import Accepted, Refused, Relay, accept_inbound
 from mijnoverheid.kernel import UnprocessableEventError
 from mijnoverheid.messaging.consumer import InboundDelivery
 from mijnoverheid.provisioning import RELAY_USER, definitions
-from mijnoverheid.settings import REPOSITORY_ROOT
 
 GEMEENTE = "00000001001234567000"  # has zgw in config/organisations.yaml
 UWV = "00000001005656565000"  # registered for zaken, no zgw
 RELAY = Relay("zgw-connector", frozenset({GEMEENTE}))
-
-
-@pytest.fixture(scope="module")
-def registry() -> OrganisationRegistry:
-    return OrganisationRegistry.load(REPOSITORY_ROOT / "config" / "organisations.yaml")
 
 
 def status_event(oin: str, **data: Any) -> bytes:

@@ -9,25 +9,43 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from mijnoverheid.contracts.envelope import CloudEvent
+from mijnoverheid.contracts import events
+from mijnoverheid.contracts.envelope import CloudEvent, encode, source_for
 from mijnoverheid.identity import OrganisationRegistry
+from mijnoverheid.messaging.consumer import InboundDelivery
 from mijnoverheid.messaging.gate import Subscription
 from mijnoverheid.messaging.publisher import EventPublisher
 from mijnoverheid_testing.processing_log import ReadsInMemory
 from notifier.adapters.outbound import RefusedInReport
-from notifier.domain.attempt import Accepted, Outcome, smtp_reply
+from notifier.adapters.templates import TemplateRenderer
+from notifier.domain.attempt import Accepted, Outcome, RetryPolicy, smtp_reply
 from notifier.domain.contact import Contact
 from notifier.domain.email import Email
 from notifier.domain.notification import Notification
 from notifier.entrypoints.subscriptions import TrustedPublishers, subscriptions
-from notifier.handlers.dispatch import Dispatcher
+from notifier.handlers.dispatch import Dispatcher, Timing
 from notifier.handlers.query import StatusQueryHandler
-from notifier.ports import NotificationQueries
+from notifier.ports import (
+    ContactDirectory,
+    Mailer,
+    NotificationQueries,
+    NotificationStore,
+    Renderer,
+    RetryScheduler,
+)
 
 START = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
 QUEUED = smtp_reply(250, "2.0.0 Ok: queued as 4F2A1")
 # Reported steps on the way to an outcome; everything else reported is an outcome.
 STEPS = frozenset({"created", "sending"})
+PORTAL = "https://mijn.overheid.example"
+NOTIFIER_SOURCE = source_for("00000001234567890000", "notifier")
+LEASE = timedelta(seconds=90)
+# The message-delivered trigger's sender and recipient, shared by the handler tests.
+BERICHTENBOX_SOURCE = source_for("00000001234567890000", "berichtenbox")
+BELASTINGDIENST_OIN = "00000001003214345000"
+BSN = "999993653"
+ADDRESS = "burger@example.nl"
 
 
 class InMemoryNotificationStore:
@@ -133,6 +151,57 @@ class World:
         return [(e, key) for e, key in self.publisher.published if e.data["status"] not in STEPS]
 
 
+def delivery(
+    event: CloudEvent | bytes,
+    *,
+    user_id: str | None = "berichtenbox",
+    oin: str = BELASTINGDIENST_OIN,
+) -> InboundDelivery:
+    """A message-delivered trigger as the broker hands it over, about the organisation `oin`."""
+    body = event if isinstance(event, bytes) else encode(event)
+    return InboundDelivery(
+        body=body,
+        routing_key=events.MESSAGE_DELIVERED.key(oin),
+        user_id=user_id,
+        message_id=None,
+    )
+
+
+def make_world(
+    registry: OrganisationRegistry,
+    contact: Contact,
+    policy: RetryPolicy,
+    clock: Clock | None = None,
+    store: InMemoryNotificationStore | None = None,
+) -> World:
+    """A Dispatcher over fresh fakes (or the given clock and store), with the gate of
+    message-delivered in front of it."""
+    clock = clock or Clock()
+    store = store if store is not None else InMemoryNotificationStore()
+    contacts, mailer = Contacts({contact.bsn: contact}), ScriptedMailer()
+    retries, publisher = Retries(), RecordingPublisher()
+    # Typed as the ports, so mypy checks that the fakes honour them.
+    typed_store: NotificationStore = store
+    typed_contacts: ContactDirectory = contacts
+    typed_mailer: Mailer = mailer
+    typed_retries: RetryScheduler = retries
+    typed_publisher: EventPublisher = publisher
+    renderer: Renderer = TemplateRenderer(PORTAL)
+    dispatcher = Dispatcher(
+        store=typed_store,
+        contacts=typed_contacts,
+        mailer=typed_mailer,
+        renderer=renderer,
+        retries=typed_retries,
+        publisher=typed_publisher,
+        source=NOTIFIER_SOURCE,
+        timing=Timing(policy=policy, sending_lease=LEASE, overdue_after=timedelta(hours=48)),
+        clock=clock,
+    )
+    handler = gates(dispatcher, registry)["notifier.message-delivered"]
+    return World(store, contacts, mailer, retries, publisher, clock, dispatcher, handler)
+
+
 PUBLISHERS = TrustedPublishers(
     berichtenbox="berichtenbox", zaken="zaken", gegevens="gegevens", notifier="notifier"
 )
@@ -145,7 +214,7 @@ def gates(
     publisher: EventPublisher | None = None,
 ) -> dict[str, Subscription]:
     """The Notifier's subscriptions (their gates in front of the handlers), by queue name."""
-    source = "urn:nld:oin:00000001234567890000:systeem:notifier"
+    source = NOTIFIER_SOURCE
     recording = publisher or RecordingPublisher()
     # The query reads only get, find and overdue_reported_at of its store.
     none = cast(NotificationQueries, NoNotifications())

@@ -8,24 +8,20 @@ from datetime import timedelta
 import pymongo.errors
 import pytest
 
-from notifier.adapters.templates import TemplateRenderer
+from mijnoverheid.identity import OrganisationRegistry
 from notifier.domain.attempt import RetryPolicy
 from notifier.domain.contact import Contact
 from notifier.domain.notification import Notification, State
 from notifier.domain.request import NotificationRequest, Template
-from notifier.handlers.dispatch import Dispatcher, Timing
 from services.notifier.tests.unit.fakes import (
     START,
     Clock,
-    Contacts,
     InMemoryNotificationStore,
-    RecordingPublisher,
-    Retries,
-    ScriptedMailer,
+    World,
+    make_world,
 )
 
 BSN = "999993653"
-LEASE = timedelta(seconds=90)
 REQUEST = NotificationRequest(
     template=Template.MESSAGE_DELIVERED,
     trigger_source="urn:nld:oin:00000001234567890000:systeem:berichtenbox",
@@ -54,36 +50,33 @@ class OutageAfterSend(InMemoryNotificationStore):
         return await super().save(notification, expected_version)
 
 
-def _dispatcher(
-    store: InMemoryNotificationStore, mailer: ScriptedMailer, clock: Clock
-) -> Dispatcher:
-    return Dispatcher(
-        store=store,
-        contacts=Contacts({BSN: Contact(BSN, "burger@example.nl", verified_at=START)}),
-        mailer=mailer,
-        renderer=TemplateRenderer("https://mijn.overheid.example"),
-        retries=Retries(),
-        publisher=RecordingPublisher(),
-        source="urn:nld:oin:00000001234567890000:systeem:notifier",
-        timing=Timing(RetryPolicy((10, 60), 3), LEASE, timedelta(hours=48)),
-        clock=clock,
-    )
+def _world(registry: OrganisationRegistry, store: InMemoryNotificationStore, clock: Clock) -> World:
+    contact = Contact(BSN, "burger@example.nl", verified_at=START)
+    return make_world(registry, contact, RetryPolicy((10, 60), 3), clock=clock, store=store)
 
 
-async def test_an_outage_after_the_relay_accepted_is_waited_out_not_sent_again() -> None:
-    clock, mailer = Clock(), ScriptedMailer()
+async def test_an_outage_after_the_relay_accepted_is_waited_out_not_sent_again(
+    registry: OrganisationRegistry,
+) -> None:
+    clock = Clock()
     store = OutageAfterSend(failures=3, clock=clock, pause=timedelta(seconds=1))
-    await _dispatcher(store, mailer, clock).notify(REQUEST)
+    world = _world(registry, store, clock)
+    mailer = world.mailer
+    await world.dispatcher.notify(REQUEST)
     assert len(mailer.attempts) == 1
     assert store.only().status is State.SENT
     assert store.failures == 0, "the answer was saved only after the outage"
 
 
-async def test_an_outage_longer_than_the_lease_is_left_to_the_consumer() -> None:
-    clock, mailer = Clock(), ScriptedMailer()
+async def test_an_outage_longer_than_the_lease_is_left_to_the_consumer(
+    registry: OrganisationRegistry,
+) -> None:
+    clock = Clock()
     store = OutageAfterSend(failures=100, clock=clock, pause=timedelta(seconds=40))
+    world = _world(registry, store, clock)
+    mailer = world.mailer
     with pytest.raises(pymongo.errors.AutoReconnect):
-        await _dispatcher(store, mailer, clock).notify(REQUEST)
+        await world.dispatcher.notify(REQUEST)
     assert len(mailer.attempts) == 1
     assert store.only().status is State.SENDING, "claimed; another worker may take over later"
     assert store.failures > 90, "given up once the lease would run out"

@@ -4,7 +4,6 @@ unique per source only) never get reports with one id."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -15,13 +14,13 @@ from mijnoverheid.contracts.envelope import CloudEvent, derived_event_id, encode
 from mijnoverheid.identity import OrganisationRegistry
 from mijnoverheid.messaging.consumer import InboundDelivery
 from mijnoverheid.messaging.gate import Subscription
-from mijnoverheid.settings import REPOSITORY_ROOT
 from mijnoverheid_testing.processing_log import ReadsInMemory
 from notifier.adapters.outbound import RefusedInReport
 from notifier.entrypoints.subscriptions import subscriptions
 from notifier.handlers.dispatch import Dispatcher
 from notifier.handlers.query import StatusQueryHandler
-from services.notifier.tests.unit.fakes import PUBLISHERS, NoNotifications
+from notifier.ports import NotificationQueries
+from services.notifier.tests.unit.fakes import PUBLISHERS, NoNotifications, RecordingPublisher
 
 NOTIFIER = source_for("00000001234567890000", "notifier")
 BELASTINGDIENST = ("00000001003214345000", "belastingdienst")
@@ -30,28 +29,17 @@ NOW = datetime(2026, 3, 5, 8, 0, tzinfo=UTC)
 REQUEST_ID = "request-1"
 
 
-@dataclass
-class Publisher:
-    published: list[tuple[CloudEvent, str]] = field(default_factory=list)
-
-    async def publish(self, event: CloudEvent, routing_key: str) -> None:
-        self.published.append((event, routing_key))
-
-
-@pytest.fixture(scope="module")
-def registry() -> OrganisationRegistry:
-    return OrganisationRegistry.load(REPOSITORY_ROOT / "config" / "organisations.yaml")
+@pytest.fixture
+def publisher() -> RecordingPublisher:
+    return RecordingPublisher()
 
 
 @pytest.fixture
-def publisher() -> Publisher:
-    return Publisher()
-
-
-@pytest.fixture
-def handler(registry: OrganisationRegistry, publisher: Publisher) -> Subscription:
+def handler(registry: OrganisationRegistry, publisher: RecordingPublisher) -> Subscription:
     """The status request's subscription (its gate in front of the handler)."""
-    query = StatusQueryHandler(NoNotifications(), publisher, NOTIFIER, lambda: NOW, ReadsInMemory())
+    # The query reads only get, find and overdue_reported_at of its store.
+    none = cast(NotificationQueries, NoNotifications())
+    query = StatusQueryHandler(none, publisher, NOTIFIER, lambda: NOW, ReadsInMemory())
     answer = RefusedInReport(publisher, NOTIFIER, lambda: NOW)
     placeholder = cast(Dispatcher, None)  # only the triggers' subscriptions use it
     found = subscriptions(placeholder, query, registry, answer, PUBLISHERS)
@@ -77,7 +65,7 @@ def request(
 
 
 async def test_equal_request_ids_of_two_organisations_get_reports_with_different_ids(
-    handler: Subscription, publisher: Publisher
+    handler: Subscription, publisher: RecordingPublisher
 ) -> None:
     await handler(request(BELASTINGDIENST))
     await handler(request(GEMEENTE))
@@ -94,7 +82,7 @@ async def test_equal_request_ids_of_two_organisations_get_reports_with_different
 
 
 async def test_the_same_request_again_gets_a_report_with_the_same_id(
-    handler: Subscription, publisher: Publisher
+    handler: Subscription, publisher: RecordingPublisher
 ) -> None:
     await handler(request(BELASTINGDIENST))
     await handler(request(BELASTINGDIENST))
@@ -103,7 +91,7 @@ async def test_the_same_request_again_gets_a_report_with_the_same_id(
 
 
 async def test_a_refused_request_gets_an_id_of_its_sender_not_of_the_source_it_claims(
-    handler: Subscription, publisher: Publisher
+    handler: Subscription, publisher: RecordingPublisher
 ) -> None:
     await handler(request(BELASTINGDIENST))
     # The gemeente claims the Belastingdienst's source: refused (identity mismatch).

@@ -17,7 +17,6 @@ import pytest
 from mijnoverheid.contracts.envelope import CloudEvent, source_for
 from mijnoverheid.identity import OrganisationRegistry, is_valid_bsn
 from mijnoverheid.messaging.gate import Trusted
-from mijnoverheid.settings import REPOSITORY_ROOT
 from notifier.adapters.templates import TEMPLATES, TemplateRenderer
 from notifier.domain.contact import Language
 from notifier.domain.email import Email
@@ -167,8 +166,9 @@ def full_triggers() -> list[tuple[triggers.Trigger, dict[str, object]]]:
 
 
 @pytest.mark.parametrize("language", list(Language))
-def test_no_mail_carries_a_bsn_or_content(language: Language) -> None:
-    registry = OrganisationRegistry.load(REPOSITORY_ROOT / "config" / "organisations.yaml")
+def test_no_mail_carries_a_bsn_or_content(
+    language: Language, registry: OrganisationRegistry
+) -> None:
     renderer = TemplateRenderer(PORTAL)
     mails = [rendered(Template.VERIFICATION, language)]
     for trigger, data in full_triggers():

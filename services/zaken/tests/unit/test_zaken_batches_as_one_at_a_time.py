@@ -10,7 +10,7 @@ import asyncio
 import itertools
 from collections import Counter
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -28,16 +28,14 @@ from services.zaken.tests.memory import (
 from services.zaken.tests.unit.batch_harness import (
     BSNS,
     NOW,
-    T0,
     Event,
+    Spec,
+    events_of,
     status_handler,
 )
 from services.zaken.tests.unit.helpers import cases_by_id, report_of
 from zaken.domain import model, ordering
 from zaken.domain.case import cases_of
-
-# (identificatie, bsn, code, day it took effect, closes, hour it was sent)
-Spec = tuple[str, str, str, int, bool, int]
 
 specs = st.lists(
     st.tuples(
@@ -68,20 +66,6 @@ def arrivals(draw: st.DrawFn) -> tuple[list[Spec], list[int | str], list[int]]:
     return spec, order, sorted(cuts)
 
 
-def _events(
-    spec: Sequence[Spec], gemeente: Organisation, status_event: Callable[..., Event]
-) -> list[Event]:
-    events = []
-    for number, (identificatie, bsn, code, day, closes, hour) in enumerate(spec):
-        at = T0 + timedelta(days=day)
-        event = status_event(
-            gemeente, bsn, identificatie, code=code, at=at, closes=closes, event_id=f"e{number}"
-        )
-        event["time"] = (T0 + timedelta(hours=hour)).isoformat()
-        events.append(event)
-    return events
-
-
 def _odd_delivery(
     kind: str,
     gemeente: Organisation,
@@ -108,7 +92,7 @@ def _deliveries(
     delivery: Callable[..., InboundDelivery],
 ) -> tuple[list[Event], list[InboundDelivery], list[list[InboundDelivery]]]:
     spec, order, cuts = scenario
-    events = _events(spec, gemeente, status_event)
+    events = events_of(spec, gemeente, status_event)
     arrived = [
         delivery(gemeente, events[each])
         if isinstance(each, int)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from hypothesis import given, settings
@@ -19,14 +19,10 @@ from mijnoverheid.contracts.zaken import CaseStatusRecorded
 from mijnoverheid.identity import Organisation, OrganisationRegistry
 from mijnoverheid.messaging.consumer import InboundDelivery
 from services.zaken.tests.memory import MemoryCaseStore, MemoryPublisher, gates
+from services.zaken.tests.unit.batch_harness import BSNS, NOW, events_of
 from services.zaken.tests.unit.helpers import cases_by_id, report_of
 from zaken.domain import model, ordering
 from zaken.domain.case import cases_of
-
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-NOW = datetime(2026, 3, 10, tzinfo=UTC)
-SOURCE = "urn:nld:oin:00000001234567890000:systeem:zaken"
-BSNS = ("999993653", "111222333")
 
 statuses = st.lists(
     st.tuples(
@@ -51,20 +47,6 @@ def arrivals(draw: st.DrawFn) -> tuple[list[tuple[Any, ...]], list[int]]:
     return spec, draw(st.permutations(indices + extra))
 
 
-def _events(
-    spec: list[tuple[Any, ...]], gemeente: Organisation, status_event: Callable[..., Any]
-) -> list[dict[str, Any]]:
-    events = []
-    for number, (identificatie, bsn, code, day, closes, hour) in enumerate(spec):
-        at = T0 + timedelta(days=day)
-        event = status_event(
-            gemeente, bsn, identificatie, code=code, at=at, closes=closes, event_id=f"e{number}"
-        )
-        event["time"] = (T0 + timedelta(hours=hour)).isoformat()
-        events.append(event)
-    return events
-
-
 @given(spec=statuses, order=st.randoms(use_true_random=False), copies=st.integers(1, 3))
 def test_history_and_current_status_do_not_depend_on_order_or_duplicates(
     spec: list[tuple[Any, ...]],
@@ -73,7 +55,7 @@ def test_history_and_current_status_do_not_depend_on_order_or_duplicates(
     gemeente: Organisation,
     status_event: Callable[..., Any],
 ) -> None:
-    reports = [report_of(event, gemeente, NOW) for event in _events(spec, gemeente, status_event)]
+    reports = [report_of(event, gemeente, NOW) for event in events_of(spec, gemeente, status_event)]
     arrived = reports * copies
     order.shuffle(arrived)
     assert cases_by_id(cases_of(arrived, set())) == cases_by_id(cases_of(reports, set()))
@@ -119,7 +101,7 @@ def test_handlers_reach_the_same_state_and_notify_the_final_status_once(
     delivery: Callable[..., InboundDelivery],
 ) -> None:
     spec, order = scenario
-    events = _events(spec, gemeente, status_event)
+    events = events_of(spec, gemeente, status_event)
     arrived = [events[index] for index in order]
     store, triggers = asyncio.run(_run(arrived, registry, gemeente, delivery, concurrently))
 

@@ -3,32 +3,29 @@ event and its delivery from the Berichtenbox."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
-from mijnoverheid.contracts import events
-from mijnoverheid.contracts.envelope import CloudEvent, encode, source_for
-from mijnoverheid.messaging.consumer import InboundDelivery
-from services.notifier.tests.unit.fakes import (
-    START,
-)
+from mijnoverheid.contracts.envelope import CloudEvent
+from services.notifier.tests.unit import fakes
+from services.notifier.tests.unit.fakes import START
+from services.notifier.tests.unit.fakes import delivery as delivery
 
-BERICHTENBOX = source_for("00000001234567890000", "berichtenbox")
+BERICHTENBOX = fakes.BERICHTENBOX_SOURCE
 
 
-SOURCE = source_for("00000001234567890000", "notifier")
+SOURCE = fakes.NOTIFIER_SOURCE
 
 
-OIN = "00000001003214345000"
+OIN = fakes.BELASTINGDIENST_OIN
 
 
-BSN = "999993653"
+BSN = fakes.BSN
 
 
-ADDRESS = "burger@example.nl"
+ADDRESS = fakes.ADDRESS
 
 
-LEASE = timedelta(seconds=90)
+LEASE = fakes.LEASE
 
 
 def delivered(event_id: str = "delivered-1", **data: Any) -> CloudEvent:
@@ -51,9 +48,3 @@ def delivered(event_id: str = "delivered-1", **data: Any) -> CloudEvent:
             **data,
         },
     )
-
-
-def delivery(event: CloudEvent | bytes, user_id: str | None = "berichtenbox") -> InboundDelivery:
-    body = event if isinstance(event, bytes) else encode(event)
-    key = events.MESSAGE_DELIVERED.key(OIN)
-    return InboundDelivery(body=body, routing_key=key, user_id=user_id, message_id=None)

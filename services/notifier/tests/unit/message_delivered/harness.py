@@ -3,44 +3,42 @@ message-delivered tests share."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel
 
-from mijnoverheid.contracts import events
 from mijnoverheid.contracts.envelope import (
     CloudEvent,
-    encode,
     new_event,
-    source_for,
 )
-from mijnoverheid.messaging.consumer import InboundDelivery
 from notifier.domain.attempt import RetryPolicy
+from services.notifier.tests.unit import fakes
 from services.notifier.tests.unit.fakes import (
     START,
     World,
 )
+from services.notifier.tests.unit.fakes import delivery as delivery
 
-BERICHTENBOX_SOURCE = source_for("00000001234567890000", "berichtenbox")
-
-
-NOTIFIER_SOURCE = source_for("00000001234567890000", "notifier")
+BERICHTENBOX_SOURCE = fakes.BERICHTENBOX_SOURCE
 
 
-BELASTINGDIENST_OIN = "00000001003214345000"
+NOTIFIER_SOURCE = fakes.NOTIFIER_SOURCE
 
 
-BSN = "999993653"
+BELASTINGDIENST_OIN = fakes.BELASTINGDIENST_OIN
 
 
-ADDRESS = "burger@example.nl"
+BSN = fakes.BSN
 
 
-PORTAL = "https://mijn.overheid.example"
+ADDRESS = fakes.ADDRESS
 
 
-LEASE = timedelta(seconds=90)
+PORTAL = fakes.PORTAL
+
+
+LEASE = fakes.LEASE
 
 
 POLICY = RetryPolicy(delays_seconds=(10, 60, 600, 3600), max_attempts=3)
@@ -67,21 +65,6 @@ def delivered_event(event_id: str = "delivered-1", **data: Any) -> CloudEvent:
         data=_Delivered(**data),
         id_=event_id,
         time=START,
-    )
-
-
-def delivery(
-    event: CloudEvent | bytes,
-    *,
-    user_id: str | None = "berichtenbox",
-    oin: str = BELASTINGDIENST_OIN,
-) -> InboundDelivery:
-    body = event if isinstance(event, bytes) else encode(event)
-    return InboundDelivery(
-        body=body,
-        routing_key=events.MESSAGE_DELIVERED.key(oin),
-        user_id=user_id,
-        message_id=None,
     )
 
 
