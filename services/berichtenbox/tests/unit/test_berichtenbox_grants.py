@@ -211,7 +211,7 @@ async def test_opening_and_downloading_are_recorded_naming_the_grant_never_as_a_
     _, message = await w.helper.open(HELPER, "g-1", "m-1")
     assert message.body == "Geachte heer/mevrouw,"
     await w.helper.open(HELPER, "g-1", "m-1")
-    file, _ = await w.helper.attachment(HELPER, "g-1", "m-1", 0)
+    _, file, _ = await w.helper.attachment(HELPER, "g-1", "m-1", 0)
     assert file.file_name == "aanslag.pdf"
     entries = w.trail.chains["m-1"]
     assert [e.kind for e in entries] == [TrailKind.VIEWED_BY_HELPER] * 3, "every view, each once"
