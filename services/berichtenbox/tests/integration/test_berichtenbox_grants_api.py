@@ -5,7 +5,6 @@ organisation's, never a third person's, never after the withdrawal or the end.""
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
@@ -19,10 +18,11 @@ from mijnoverheid.contracts import events
 from mijnoverheid.contracts.envelope import utc_now
 from mijnoverheid_testing.accounts import grant_given, grant_withdrawn, publish_as_portal
 from mijnoverheid_testing.citizens import random_bsn
-from mijnoverheid_testing.organisation import OrganisationClient, about, message_sent
+from mijnoverheid_testing.organisation import OrganisationClient
 from mijnoverheid_testing.platform import Platform
 from mijnoverheid_testing.services import ServiceProcess
 from mijnoverheid_testing.waiting import wait_until
+from services.berichtenbox.tests.integration.citizen_api import harness
 
 pytestmark = pytest.mark.integration
 
@@ -48,19 +48,12 @@ def as_citizen(platform: Platform, bsn: str) -> dict[str, str]:
 
 
 async def deliver(platform: Platform, broker_user: str, bsn: str, subject: str) -> str:
-    attachment = {
-        "file_name": "brief.pdf",
-        "media_type": "application/pdf",
-        "content": base64.b64encode(PDF).decode(),
-    }
     async with platform.client(broker_user) as organisation:
-        await organisation.enrol(bsn)
-        event = message_sent(
-            organisation.organisation, bsn, subject=subject, attachments=[attachment]
+        attachments = [harness.attachment("brief.pdf", "application/pdf", PDF)]
+        delivered = await harness.deliver(
+            organisation, bsn, subject=subject, attachments=attachments
         )
-        await organisation.publish(event)
-        delivered = await organisation.next_event("message-delivered", about(event["id"]))
-    return str(delivered["data"]["message_id"])
+    return str(delivered["message_id"])
 
 
 async def give(
