@@ -21,7 +21,7 @@ from portal.web.pages import DOWNLOAD_HEADERS, PAGE_SIZE, not_found, page_number
 router = APIRouter()
 
 
-def _api_path(grant_id: str, suffix: str = "") -> str:
+def _api_path(grant_id: str, suffix: str) -> str:
     return f"/api/v1/grants/{quote(grant_id, safe='')}{suffix}"
 
 
