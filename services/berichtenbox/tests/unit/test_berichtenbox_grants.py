@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -27,12 +27,12 @@ from berichtenbox.domain.trail import TrailKind
 from berichtenbox.domain.trail_export import label
 from berichtenbox.handlers.grants import GrantProjection, HelperMailbox
 from berichtenbox.ports import Record
-from mijnoverheid.contracts.envelope import source_for
+from services.berichtenbox.tests.unit import inbox_world
 from services.berichtenbox.tests.unit.fakes import InMemoryTrail
 
-OWNER, HELPER, STRANGER = "999993653", "999990019", "999990032"
-BELASTINGDIENST, GEMEENTE = "00000001003214345000", "00000001001234567000"
-NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+OWNER, HELPER, STRANGER = inbox_world.BSN, "999990019", "999990032"
+BELASTINGDIENST, GEMEENTE = inbox_world.SENDER_OIN, "00000001001234567000"
+NOW = inbox_world.NOW
 
 
 def a_grant(**overrides: Any) -> Grant:
@@ -49,28 +49,14 @@ def a_grant(**overrides: Any) -> Grant:
 
 
 def a_message(message_id: str = "m-1", **overrides: Any) -> Message:
+    """The inbox tests' message to the owner, under its own id (its attachment with it)."""
+    file = AttachmentFile(f"{message_id}.0", "aanslag.pdf", "application/pdf", 3, "ab")
     fields: dict[str, Any] = {
         "message_id": message_id,
-        "event_source": source_for(BELASTINGDIENST, "aanslagen"),
         "event_id": f"evt-{message_id}",
-        "sender_oin": BELASTINGDIENST,
-        "sender_name": "Belastingdienst",
-        "recipient_bsn": OWNER,
-        "subject": "Uw aanslag",
-        "body": "Geachte heer/mevrouw,",
-        "reference": "KENMERK-1",
-        "legal_effect": True,
-        "kind": None,
-        "deadline": None,
-        "sent_at": NOW - timedelta(days=2),
-        "delivered_at": NOW - timedelta(days=2),
-        "expires_at": NOW + timedelta(days=100),
-        "attachments": (
-            AttachmentFile(f"{message_id}.0", "aanslag.pdf", "application/pdf", 3, "ab"),
-        ),
-        "content_digest": "sha256:00",
+        "attachments": (file,),
     }
-    return Message(**{**fields, **overrides})
+    return inbox_world.a_message(**{**fields, **overrides})
 
 
 # --- pure rules ------------------------------------------------------------------------------
@@ -211,7 +197,7 @@ async def test_opening_and_downloading_are_recorded_naming_the_grant_never_as_a_
     _, message = await w.helper.open(HELPER, "g-1", "m-1")
     assert message.body == "Geachte heer/mevrouw,"
     await w.helper.open(HELPER, "g-1", "m-1")
-    file, _ = await w.helper.attachment(HELPER, "g-1", "m-1", 0)
+    _, file, _ = await w.helper.attachment(HELPER, "g-1", "m-1", 0)
     assert file.file_name == "aanslag.pdf"
     entries = w.trail.chains["m-1"]
     assert [e.kind for e in entries] == [TrailKind.VIEWED_BY_HELPER] * 3, "every view, each once"

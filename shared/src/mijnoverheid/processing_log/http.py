@@ -62,8 +62,8 @@ def records(action: Action) -> params.Depends:
         caller = caller_of(request, citizen)
         try:
             yield
-        except BaseException as error:
-            if not _client_error(error) and isinstance(error, Exception):
+        except Exception as error:
+            if not _client_error(error):
                 try:
                     await log.record(
                         action,

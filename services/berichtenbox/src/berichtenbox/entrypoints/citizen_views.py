@@ -107,23 +107,30 @@ def href(message_id: str) -> str:
     return f"{PREFIX}/messages/{quote(message_id, safe='')}"
 
 
+def summary_facts(summary: MessageSummary) -> dict[str, Any]:
+    """What a message is, without what it says: shown alike to its owner and to a helper."""
+    return {
+        "message_id": summary.message_id,
+        "sender": Sender(oin=summary.sender_oin, name=summary.sender_name),
+        "reference": summary.reference,
+        "legal_effect": summary.legal_effect,
+        "kind": summary.kind,
+        "deadline": summary.deadline,
+        "sent_at": summary.sent_at,
+        "delivered_at": summary.delivered_at,
+        "expires_at": summary.expires_at,
+        "attachment_count": summary.attachment_count,
+    }
+
+
 def summary_view(summary: MessageSummary) -> MessageSummaryView:
     return MessageSummaryView(
-        message_id=summary.message_id,
+        **summary_facts(summary),
         href=href(summary.message_id),
-        sender=Sender(oin=summary.sender_oin, name=summary.sender_name),
         subject=summary.subject,
-        reference=summary.reference,
-        legal_effect=summary.legal_effect,
-        kind=summary.kind,
-        deadline=summary.deadline,
-        sent_at=summary.sent_at,
-        delivered_at=summary.delivered_at,
-        expires_at=summary.expires_at,
         folder=summary.folder,
         read=summary.read_at is not None,
         read_at=summary.read_at,
-        attachment_count=summary.attachment_count,
         trashed_at=summary.trashed_at,
     )
 

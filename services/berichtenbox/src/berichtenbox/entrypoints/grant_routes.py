@@ -182,7 +182,6 @@ async def download_grant_attachment(
     """Recorded in the message's trail as a view through this grant, and in the owner's
     processing log, before it is sent."""
     with grant_problems():
-        grant = await helper.grant(citizen.bsn, grant_id)
-        file, chunks = await helper.attachment(citizen.bsn, grant_id, message_id, index)
+        grant, file, chunks = await helper.attachment(citizen.bsn, grant_id, message_id, index)
     await record_helper_read(log, request, citizen, activities.HELPER_ATTACHMENT_READ, grant)
     return citizen_views.attachment_download(file, chunks)

@@ -17,7 +17,13 @@ from berichtenbox.domain import mailbox as rules
 from berichtenbox.domain.grants import Grant
 from berichtenbox.domain.mailbox import MessageSummary
 from berichtenbox.domain.message import Message
-from berichtenbox.entrypoints.citizen_views import PREFIX, AttachmentView, Sender, attachment_views
+from berichtenbox.entrypoints.citizen_views import (
+    PREFIX,
+    AttachmentView,
+    Sender,
+    attachment_views,
+    summary_facts,
+)
 
 
 class GrantView(BaseModel):
@@ -85,18 +91,9 @@ def grant_view(grant: Grant, names: Mapping[str, str]) -> GrantView:
 
 def summary_view(grant: Grant, summary: MessageSummary) -> GrantMessageSummaryView:
     return GrantMessageSummaryView(
-        message_id=summary.message_id,
+        **summary_facts(summary),
         href=message_href(grant.grant_id, summary.message_id),
         grant_id=grant.grant_id,
-        sender=Sender(oin=summary.sender_oin, name=summary.sender_name),
-        reference=summary.reference,
-        legal_effect=summary.legal_effect,
-        kind=summary.kind,
-        deadline=summary.deadline,
-        sent_at=summary.sent_at,
-        delivered_at=summary.delivered_at,
-        expires_at=summary.expires_at,
-        attachment_count=summary.attachment_count,
     )
 
 

@@ -83,7 +83,7 @@ class HelperMailbox:
 
     async def attachment(
         self, helper_bsn: str, grant_id: str, message_id: str, index: int
-    ) -> tuple[AttachmentFile, AsyncIterator[bytes]]:
+    ) -> tuple[Grant, AttachmentFile, AsyncIterator[bytes]]:
         grant, message = await self._covered(helper_bsn, grant_id, message_id)
         if not 0 <= index < len(message.attachments):
             raise rules.AttachmentNotFoundError(index)
@@ -93,7 +93,7 @@ class HelperMailbox:
             chunks = await self.store.open_attachment(file.file_id)
         except LookupError as error:
             raise rules.ContentGoneError(message_id) from error
-        return file, chunks
+        return grant, file, chunks
 
     async def _covered(
         self, helper_bsn: str, grant_id: str, message_id: str

@@ -6,6 +6,7 @@ withdrawal takes effect at the very next click, before the Berichtenbox has hear
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -20,12 +21,26 @@ from portal.web.pages import DOWNLOAD_HEADERS, PAGE_SIZE, not_found, page_number
 router = APIRouter()
 
 
-def _api_path(grant_id: str, suffix: str = "") -> str:
+def _api_path(grant_id: str, suffix: str) -> str:
     return f"/api/v1/grants/{quote(grant_id, safe='')}{suffix}"
 
 
 def _message_suffix(message_id: str, rest: str = "") -> str:
     return f"/messages/{quote(message_id, safe='')}{rest}"
+
+
+def _banner(portal: Portal, grant: GivenGrant) -> dict[str, Any]:
+    """What the pages say of the grant, from the portal's own record of it (just read): asking
+    the Berichtenbox for it too would be one more call per page for the same facts."""
+    names = {org.oin: org.name for org in portal.registry.organisations}
+    return {
+        "grant_id": grant.grant_id,
+        "owner_name": grant.owner_name,
+        "organisations": [
+            {"oin": oin, "name": names.get(oin, oin)} for oin in grant.organisation_oins
+        ],
+        "valid_until": grant.valid_until,
+    }
 
 
 def _ended(request: Request, portal: Portal, owner_name: str) -> Response:
@@ -59,7 +74,6 @@ async def messages(grant_id: str, request: Request, portal: PortalDep, who: Logg
         return grant
     api, page = portal.backends.berichtenbox, page_number(request)
     try:
-        held = await api.get(_api_path(grant_id), citizen.bsn)
         found = await api.get(
             _api_path(grant_id, "/messages"), citizen.bsn, page=page, page_size=PAGE_SIZE
         )
@@ -68,7 +82,7 @@ async def messages(grant_id: str, request: Request, portal: PortalDep, who: Logg
     return portal.renderer.page(
         request,
         "grant_messages.html",
-        grant=held,
+        grant=_banner(portal, grant),
         messages=found["items"],
         total=found["total"],
         page=page,
@@ -84,13 +98,13 @@ async def message(
     grant = await _helpers_grant(request, portal, grant_id, citizen.bsn)
     if isinstance(grant, Response):
         return grant
-    api = portal.backends.berichtenbox
+    path = _api_path(grant_id, _message_suffix(message_id))
     try:
-        held = await api.get(_api_path(grant_id), citizen.bsn)
-        found = await api.get(_api_path(grant_id, _message_suffix(message_id)), citizen.bsn)
+        found = await portal.backends.berichtenbox.get(path, citizen.bsn)
     except BackendError as error:
         return _refused(request, portal, grant, error)
-    return portal.renderer.page(request, "grant_message.html", grant=held, message=found)
+    banner = _banner(portal, grant)
+    return portal.renderer.page(request, "grant_message.html", grant=banner, message=found)
 
 
 @router.get("/machtigingen/{grant_id}/bericht/{message_id}/bijlage/{index}")
