@@ -26,7 +26,10 @@ def subscribe(broker: RabbitBroker, subscription: Subscription, *, shared: bool 
         schema = TypedCloudEvent[schema]  # type: ignore[valid-type]
     payload = documented_as(schema)
 
-    async def consume(body: Annotated[bytes, payload], message: RabbitMessage) -> None:
+    async def consume(body: Annotated[bytes, payload]) -> None:
+        # The message from FastStream's context, not as a `Context` parameter: FastDepends
+        # resolves those on a worker thread, a thread hop per delivery (seen in a profile).
+        message: RabbitMessage = broker.context.get_local("message")
         await process(message, subscription, queue.name)
 
     consume.__name__ = consume.__qualname__ = queue.name.replace(".", "_").replace("-", "_")
