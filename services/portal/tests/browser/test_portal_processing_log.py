@@ -13,7 +13,13 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from mijnoverheid.contracts import events
 from mijnoverheid_testing.processing_log import ask
 from mijnoverheid_testing.waiting import wait_until
-from services.portal.tests.browser.chromium import assert_accessible, chromium, heading, wait_for
+from services.portal.tests.browser.chromium import (
+    assert_accessible,
+    chromium,
+    click_and_load,
+    heading,
+    wait_for,
+)
 from services.portal.tests.browser.conftest import DE_VRIES, JANSEN, PortalSystem, log_in
 from services.portal.tests.browser.test_portal_pages import case_status
 
@@ -65,8 +71,8 @@ async def test_who_viewed_my_data(system: PortalSystem, browser: WebDriver) -> N
     assert "Toestemming voor digitale post" in browser.find_element(By.ID, "verwerkingen").text
     assert_accessible(browser)
 
-    browser.find_element(By.LINK_TEXT, "Door uzelf").click()
-    wait_for(browser, lambda d: "wie=uzelf" in d.current_url, "your own reads")
+    click_and_load(browser, browser.find_element(By.LINK_TEXT, "Door uzelf"), "your own reads")
+    assert "wie=uzelf" in browser.current_url
     own = rows(browser)
     assert ("zaken", "cases-listed", "Uzelf") in own
     assert {who for _, _, who in own} == {"Uzelf"}

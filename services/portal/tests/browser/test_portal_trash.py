@@ -107,10 +107,12 @@ async def test_trash_restore_delete_for_good_unread_first_and_the_receipt(
 
     # Restore from the trash: back in its own folder.
     browser.get(f"{system.url}/berichtenbox?map=trash")
-    browser.find_element(
+    restore = browser.find_element(
         By.CSS_SELECTOR, f"#weg-{second} form[action$='/terugzetten'] button"
-    ).click()
-    wait_for(browser, lambda d: "/berichtenbox?map=trash" in d.current_url, "back in the trash")
+    )
+    # The trash's address is the same before and after: wait for the page to be replaced.
+    click_and_load(browser, restore, "the trash after restoring")
+    assert "/berichtenbox?map=trash" in browser.current_url
     assert not browser.find_elements(By.ID, f"weg-{second}")
     browser.get(f"{system.url}/berichtenbox?map=Belastingen")
     assert "Tweede brief" in browser.find_element(By.TAG_NAME, "main").text
