@@ -132,6 +132,10 @@ class Clock:
     def advance(self, by: timedelta) -> None:
         self.now += by
 
+    async def sleep(self, seconds: float) -> None:
+        """A wait that only moves this clock on."""
+        self.advance(timedelta(seconds=seconds))
+
 
 @dataclass
 class World:
@@ -197,6 +201,7 @@ def make_world(
         source=NOTIFIER_SOURCE,
         timing=Timing(policy=policy, sending_lease=LEASE, overdue_after=timedelta(hours=48)),
         clock=clock,
+        sleep=clock.sleep,
     )
     handler = gates(dispatcher, registry)["notifier.message-delivered"]
     return World(store, contacts, mailer, retries, publisher, clock, dispatcher, handler)

@@ -36,7 +36,7 @@ REQUEST = NotificationRequest(
 
 class OutageAfterSend(InMemoryNotificationStore):
     """The connection drops for the first `failures` saves of the relay's answer; each
-    failed save moves the clock on by `pause`, as the retries' waits would."""
+    failed save takes `pause` on the fake clock (the waits between them move it on too)."""
 
     def __init__(self, failures: int, clock: Clock, pause: timedelta) -> None:
         super().__init__()

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -67,6 +67,7 @@ class Dispatcher:
     source: str
     timing: Timing
     clock: Callable[[], datetime]
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep  # the waits between retries
 
     async def notify(self, request: NotificationRequest) -> None:
         """A trigger arrived (perhaps not for the first time)."""
@@ -159,7 +160,7 @@ class Dispatcher:
                     "recording the relay's answer: database unavailable, retrying",
                     extra={"error_type": type(error).__name__},
                 )
-                await asyncio.sleep(pause)
+                await self.sleep(pause)
                 pause = min(MAX_RECORD_PAUSE_SECONDS, pause * 2)
 
     async def _schedule(self, notification: Notification) -> None:
