@@ -13,12 +13,12 @@ from mijnoverheid_testing.chaos.audit_answers import (
     check_message_answers,
     check_other_answers,
 )
-from mijnoverheid_testing.chaos.audit_apis import chain_is_valid
 from mijnoverheid_testing.chaos.audit_mails import check_deaths, check_mails, check_notifications
 from mijnoverheid_testing.chaos.findings import Findings
 from mijnoverheid_testing.chaos.relay import RelayedMail
 from mijnoverheid_testing.chaos.system import Death
 from mijnoverheid_testing.chaos.workload import Citizen, Expectations
+from mijnoverheid_testing.trail_chain import chain_is_valid
 
 OIN, BSN = "00000001003214345000", "999993653"
 

@@ -5,12 +5,9 @@ confirmed through the link in the captured mail. axe runs on every page."""
 from __future__ import annotations
 
 import base64
-import hashlib
-import json
 import re
 import uuid
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -19,6 +16,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from mijnoverheid.contracts import events
 from mijnoverheid.contracts.envelope import source_for, utc_now
 from mijnoverheid_testing.organisation import about, message_sent
+from mijnoverheid_testing.trail_chain import chain_is_valid
 from mijnoverheid_testing.waiting import wait_until
 from services.gegevens.tests.events import registration_changed, route_of
 from services.portal.tests.browser.chromium import assert_accessible, chromium, heading, wait_for
@@ -34,21 +32,6 @@ pytestmark = pytest.mark.integration
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 BELASTINGDIENST = "00000001003214345000"
-
-
-def verify_chain(export: dict[str, Any]) -> bool:
-    """docs/berichtenbox.md § 2, as a citizen would check their downloaded copy."""
-    previous = "0" * 64
-    entries: list[dict[str, Any]] = export["entries"]
-    for position, entry in enumerate(entries, start=1):
-        fields = {k: entry[k] for k in ("at", "cause", "details", "kind", "prev_hash", "seq")}
-        fields["message_id"] = export["message_id"]
-        canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        digest = hashlib.sha256(canonical.encode()).hexdigest()
-        if entry["seq"] != position or entry["prev_hash"] != previous or entry["hash"] != digest:
-            return False
-        previous = entry["hash"]
-    return True
 
 
 def case_status(
@@ -168,7 +151,7 @@ async def test_the_citizens_pages_with_real_data(system: PortalSystem, browser: 
         assert "aanslag-2025.pdf" in download.headers["content-disposition"]
         trail = http.get(f"/berichtenbox/bericht/{message_id}/bewijs/spoor.json")
         assert trail.status_code == 200
-        assert verify_chain(trail.json())
+        assert chain_is_valid(trail.json())
         assert http.get(f"/berichtenbox/bericht/{message_id}/bewijs/spoor.txt").status_code == 200
 
     browser.find_element(By.PARTIAL_LINK_TEXT, "bewijs van bezorging").click()

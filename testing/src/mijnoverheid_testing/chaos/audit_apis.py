@@ -6,8 +6,6 @@ with each status once in its history; every registration showing its newest vers
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -19,6 +17,7 @@ from mijnoverheid_testing.chaos.audit_answers import of_type
 from mijnoverheid_testing.chaos.findings import Findings
 from mijnoverheid_testing.chaos.workload import Expectations, StatusKey
 from mijnoverheid_testing.notifier import token
+from mijnoverheid_testing.trail_chain import chain_is_valid
 
 Event = dict[str, Any]
 CONCURRENCY = 6
@@ -63,20 +62,6 @@ class CitizenApi:
 
 async def _each(items: list[Any], work: Callable[[Any], Awaitable[None]]) -> None:
     await asyncio.gather(*(work(item) for item in items))
-
-
-def chain_is_valid(trail: dict[str, Any]) -> bool:
-    """The verification of docs/berichtenbox.md § 2, done here from the export alone."""
-    previous = "0" * 64
-    for position, entry in enumerate(trail["entries"], start=1):
-        fields = {k: entry[k] for k in ("at", "cause", "details", "kind", "prev_hash", "seq")}
-        fields["message_id"] = trail["message_id"]
-        canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        digest = hashlib.sha256(canonical.encode()).hexdigest()
-        if entry["seq"] != position or entry["prev_hash"] != previous or entry["hash"] != digest:
-            return False
-        previous = entry["hash"]
-    return True
 
 
 async def check_mailboxes(
