@@ -20,14 +20,15 @@ while it goes on. A claim is removed after the pass; a crashed replica's claim l
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
@@ -39,7 +40,11 @@ HOUR = timedelta(hours=1)
 GRACE = timedelta(minutes=10)  # a unit's hour must have ended this long ago to be closed
 LEASE = timedelta(minutes=2)  # a claim's period
 FIRST_SCAN_LOOKBACK = timedelta(days=2)  # where a store's first scan starts
+PASS_CONCURRENCY = 16  # items of a page handled at once
 _KNOWN_HOURS = 4096
+
+Item = TypeVar("Item")
+Outcome = TypeVar("Outcome")
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,41 @@ class WorkUnits(Protocol):
     async def advance(self, task: str, now: datetime, open_units: Iterable[WorkUnit]) -> None:
         """Where the next scan starts: at the first unit still open."""
         ...
+
+
+@dataclass(frozen=True)
+class UnitPass(Generic[Outcome]):
+    """What one pass over a unit's pages gave: each item's outcome or its exception."""
+
+    outcomes: list[Outcome | BaseException]
+    complete: bool  # every page read while this replica held the unit
+
+    @property
+    def failures(self) -> list[BaseException]:
+        return [outcome for outcome in self.outcomes if isinstance(outcome, BaseException)]
+
+
+async def pass_over(
+    work: WorkUnits,
+    unit: WorkUnit,
+    pages: AsyncIterable[Sequence[Item]],
+    handle: Callable[[Item], Awaitable[Outcome]],
+) -> UnitPass[Outcome]:
+    """Handle a held unit's items a page at a time, PASS_CONCURRENCY at once, asking between
+    pages whether the unit is still held (a claim lasts a lease period): a pass that lost it
+    stops there and is not complete, so the unit is never marked done on its strength."""
+    limit = asyncio.Semaphore(PASS_CONCURRENCY)
+
+    async def one(item: Item) -> Outcome:
+        async with limit:
+            return await handle(item)
+
+    outcomes: list[Outcome | BaseException] = []
+    async for page in pages:
+        outcomes += await asyncio.gather(*(one(item) for item in page), return_exceptions=True)
+        if not await work.hold(unit):
+            return UnitPass(outcomes, complete=False)
+    return UnitPass(outcomes, complete=True)
 
 
 def hour_of(moment: datetime) -> datetime:

@@ -31,11 +31,9 @@ from mijnoverheid.contracts import events
 from mijnoverheid.contracts.envelope import CloudEvent
 from mijnoverheid.contracts.routing import EventRoute
 from mijnoverheid.messaging.publisher import EventPublisher
-from mijnoverheid.timed_work import WorkUnit
+from mijnoverheid.timed_work import WorkUnit, pass_over
 
 log = logging.getLogger(__name__)
-
-CONCURRENCY = 16  # messages of a page handled at once
 
 
 class Step(Enum):
@@ -118,25 +116,13 @@ class RetentionJob:
     async def _pass(
         self, unit: WorkUnit, now: datetime, step: Callable[[Message, datetime], Awaitable[Step]]
     ) -> Pass:
-        outcomes: list[Step | BaseException] = []
-        limit = asyncio.Semaphore(CONCURRENCY)
-
-        async def one(message: Message) -> Step:
-            async with limit:
-                return await step(message, now)
-
-        complete = True
-        async for page in self.store.retention_pages(unit):
-            # A page at a time: the claim is renewed (or lost to another replica) between pages.
-            outcomes += await asyncio.gather(*(one(m) for m in page), return_exceptions=True)
-            if not await self.work.hold(unit):
-                complete = False  # its other pages are not read: never marked done so
-                break
-        failures = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
+        pages = self.store.retention_pages(unit)
+        passed = await pass_over(self.work, unit, pages, lambda message: step(message, now))
+        failures = passed.failures
         for failure in failures[:1]:
             log.warning("retention of a message failed; retried next scan", exc_info=failure)
-        acted = sum(outcome is Step.ACTED for outcome in outcomes)
-        finished = complete and Step.LATER not in outcomes
+        acted = sum(outcome is Step.ACTED for outcome in passed.outcomes)
+        finished = passed.complete and Step.LATER not in passed.outcomes
         return Pass(acted, len(failures), finished)
 
     async def _expire(self, message: Message, now: datetime) -> Step:

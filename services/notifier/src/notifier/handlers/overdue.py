@@ -20,13 +20,12 @@ from datetime import datetime
 from mijnoverheid import metrics
 from mijnoverheid.contracts import events
 from mijnoverheid.messaging.publisher import EventPublisher
-from mijnoverheid.timed_work import WorkUnit
+from mijnoverheid.timed_work import WorkUnit, pass_over
 from notifier.adapters import outbound
 from notifier.ports import NotificationQueries, OverdueWork
 
 logger = logging.getLogger(__name__)
 TASK = "overdue"
-CONCURRENCY = 16  # notifications of a page checked at once
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,24 +49,13 @@ class OverdueScanner:
         return overdue
 
     async def _pass(self, unit: WorkUnit, now: datetime) -> int:
-        limit = asyncio.Semaphore(CONCURRENCY)
-        outcomes: list[bool | BaseException] = []
-
-        async def one(notification_id: str) -> bool:
-            async with limit:
-                return await self._check(notification_id, now)
-
-        complete = True
-        async for page in self.store.due_for_overdue_check(unit, now):
-            outcomes += await asyncio.gather(*(one(i) for i in page), return_exceptions=True)
-            if not await self.work.hold(unit):
-                complete = False  # another replica took it over: not done by this pass
-                break
-        failures = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
+        pages = self.store.due_for_overdue_check(unit, now)
+        passed = await pass_over(self.work, unit, pages, lambda i: self._check(i, now))
+        failures = passed.failures
         if failures:
             logger.error("overdue check failed", extra={"error_type": type(failures[0]).__name__})
-        await self.work.release(unit, done=unit.closed and complete and not failures)
-        return sum(outcome is True for outcome in outcomes)
+        await self.work.release(unit, done=unit.closed and passed.complete and not failures)
+        return sum(outcome is True for outcome in passed.outcomes)
 
     async def _check(self, notification_id: str, now: datetime) -> bool:
         overdue = False
