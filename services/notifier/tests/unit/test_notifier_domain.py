@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import bson
 import pytest
 
 from mijnoverheid.kernel import citizens_day
+from notifier.adapters.documents import to_document, to_notification
 from notifier.domain import verification as v
 from notifier.domain.attempt import (
     Accepted,
@@ -182,7 +184,7 @@ VERIFIED = Contact("999993653", email="a@example.nl", verified_at=NOW)
 def test_who_gets_mail(
     contact: Contact | None, req: NotificationRequest, expected: SendTo | DoNotSend
 ) -> None:
-    assert channel_for(req, contact) == expected
+    assert channel_for(req, contact, citizens_day(NOW)) == expected
 
 
 def test_every_template_but_verification_has_a_category_a_citizen_can_switch() -> None:
@@ -234,10 +236,6 @@ def test_a_reminder_is_not_mailed_on_or_after_its_warnings_day() -> None:
 
 def test_every_date_of_a_request_is_stored_in_a_form_bson_can_hold() -> None:
     # BSON has no date type: a request with a date the mapping misses fails to be stored.
-    import bson
-
-    from notifier.adapters.documents import to_document, to_notification
-
     dates = {f: date(2026, 7, 17) for f in ("deadline", "expires_on", "warning_on")}
     stored = new_notification(request(Template.MESSAGE_LEFT_UNREAD, **dates), NOW, timedelta(1))
     document = to_document(stored)

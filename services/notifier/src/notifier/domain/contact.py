@@ -59,11 +59,11 @@ class DoNotSend:
 
 
 def channel_for(
-    request: NotificationRequest, contact: Contact | None, today: date | None = None
+    request: NotificationRequest, contact: Contact | None, today: date
 ) -> SendTo | DoNotSend:
     """Whether, and where, to e-mail the citizen about `request`; `today`: the citizen's day
     (Europe/Amsterdam) the mail would go out on."""
-    if request.warning_on is not None and today is not None and today >= request.warning_on:
+    if request.warning_on is not None and today >= request.warning_on:
         # A reminder never goes out on the day of the expiry warning, nor after it: however
         # late (a backlog, retries), the warning says the same with its date.
         return DoNotSend(n.WARNING_DAY)

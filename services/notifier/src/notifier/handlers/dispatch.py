@@ -72,8 +72,7 @@ class Dispatcher:
     async def notify(self, request: NotificationRequest) -> None:
         """A trigger arrived (perhaps not for the first time)."""
         now = self.clock()
-        contact = await self.contacts.find(request.recipient_bsn)
-        channel = channel_for(request, contact, citizens_day(now))
+        channel = await self._channel(request, now)
         fresh = new_notification(request, now, self.timing.overdue_after)
         if isinstance(channel, DoNotSend):
             fresh = fresh.moved_to(State.NO_CONTACT, now, reason=channel.reason)
@@ -117,10 +116,15 @@ class Dispatcher:
             since = 0
         await self._report(notification, since=since)
 
+    async def _channel(self, request: NotificationRequest, now: datetime) -> SendTo | DoNotSend:
+        """Where the mail would go now, asked afresh at each attempt (an address or a
+        preference may have changed, and a reminder's day may have come)."""
+        contact = await self.contacts.find(request.recipient_bsn)
+        return channel_for(request, contact, citizens_day(now))
+
     async def _claim_and_attempt(self, notification: Notification) -> Notification:
         now = self.clock()
-        contact = await self.contacts.find(notification.request.recipient_bsn)
-        channel = channel_for(notification.request, contact, citizens_day(now))
+        channel = await self._channel(notification.request, now)
         if isinstance(channel, DoNotSend):
             changed = notification.moved_to(State.NO_CONTACT, now, reason=channel.reason)
             await self._save(changed, notification.version)
