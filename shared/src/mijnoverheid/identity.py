@@ -211,6 +211,10 @@ class OrganisationRegistry(BaseModel):
     def by_oin(self, oin: str) -> Organisation | None:
         return next((org for org in self.organisations if org.oin == oin), None)
 
+    def names(self) -> dict[str, str]:
+        """Each organisation's name by its OIN (what pages and answers show)."""
+        return {org.oin: org.name for org in self.organisations}
+
     def by_notification_client(self, client_id: str) -> Organisation | None:
         """The organisation whose Open Notificaties authenticates as this OAuth2 client."""
         return next(

@@ -109,7 +109,7 @@ def compose(settings: BerichtenboxSettings) -> Service[BerichtenboxApi]:
             Mailbox(store, trails, read_reports, utc_now, signer),
             receipt_keys,
             HelperMailbox(grants, store, trails, utc_now),
-            {org.oin: org.name for org in registry.organisations},
+            registry.names(),
         ),
         routers=(api.router, citizen_routes.router, proof_routes.router, grant_routes.router),
         jobs=(

@@ -46,7 +46,7 @@ async def grants_page(request: Request, portal: PortalDep, who: LoggedIn) -> Res
         given=await portal.grants.given_by(citizen.bsn),
         received=await received_grants(portal, citizen.bsn),
         organisations=post_organisations(portal),
-        names={org.oin: org.name for org in portal.registry.organisations},
+        names=portal.registry.names(),
         now=utc_now(),
         today=today_in_the_netherlands(utc_now()).isoformat(),
         done=done if done in DONE else "",

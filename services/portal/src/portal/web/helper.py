@@ -32,7 +32,7 @@ def _message_suffix(message_id: str, rest: str = "") -> str:
 def _banner(portal: Portal, grant: GivenGrant) -> dict[str, Any]:
     """What the pages say of the grant, from the portal's own record of it (just read): asking
     the Berichtenbox for it too would be one more call per page for the same facts."""
-    names = {org.oin: org.name for org in portal.registry.organisations}
+    names = portal.registry.names()
     return {
         "grant_id": grant.grant_id,
         "owner_name": grant.owner_name,

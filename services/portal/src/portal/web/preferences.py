@@ -27,7 +27,7 @@ async def settings_page(request: Request, portal: PortalDep, who: LoggedIn) -> R
         organisations=organisations,
         consents=consents,
         history=await portal.accounts.consent_history(citizen.bsn),
-        names={org.oin: org.name for org in portal.registry.organisations},
+        names=portal.registry.names(),
         activated_at=await portal.accounts.activated_at(citizen.bsn),
         done=request.query_params.get("klaar", ""),
     )
