@@ -8,8 +8,7 @@ import pytest
 from mijnoverheid.identity import OrganisationRegistry
 from notifier.domain.attempt import RetryPolicy
 from notifier.domain.contact import Contact
-from services.notifier.tests.unit.fakes import START, World, make_world
-from services.notifier.tests.unit.handlers.harness import ADDRESS, BSN
+from services.notifier.tests.unit.fakes import ADDRESS, BSN, START, World, make_world
 
 
 @pytest.fixture

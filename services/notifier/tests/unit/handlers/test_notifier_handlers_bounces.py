@@ -14,15 +14,13 @@ from notifier.adapters.smtp import bounce_tag, return_path
 from notifier.handlers.bounces import DONE, IGNORED, LATER, BounceHandler
 from notifier.settings import DEV_BOUNCE_SECRET
 from services.notifier.tests.unit.fakes import (
-    World,
-)
-from services.notifier.tests.unit.handlers.harness import (
     ADDRESS,
     BSN,
-    SOURCE,
-    delivered,
+    NOTIFIER_SOURCE,
+    World,
     delivery,
 )
+from services.notifier.tests.unit.handlers.harness import delivered
 
 BOUNCE_SECRET = b"unit-test-bounce-secret"
 
@@ -35,7 +33,7 @@ def bounce_handler(world: World) -> BounceHandler:
         store=world.store,
         contacts=world.contacts,
         publisher=world.publisher,
-        source=SOURCE,
+        source=NOTIFIER_SOURCE,
         clock=world.clock,
         bounce_secret=BOUNCE_SECRET,
     )

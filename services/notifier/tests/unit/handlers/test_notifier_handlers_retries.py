@@ -15,15 +15,13 @@ from notifier.domain.attempt import Deferred, Refused, smtp_reply
 from notifier.domain.notification import notification_id_for
 from notifier.ports import NotificationBusyError
 from services.notifier.tests.unit.fakes import (
+    BERICHTENBOX_SOURCE,
+    LEASE,
     World,
+    delivery,
     gates,
 )
-from services.notifier.tests.unit.handlers.harness import (
-    BERICHTENBOX,
-    LEASE,
-    delivered,
-    delivery,
-)
+from services.notifier.tests.unit.handlers.harness import delivered
 
 
 async def test_a_5xx_is_final_even_when_the_trigger_comes_again(world: World) -> None:
@@ -99,7 +97,7 @@ async def test_a_notification_another_worker_is_sending_is_busy_until_its_lease_
     world: World,
 ) -> None:
     event = delivered()
-    notification_id = notification_id_for(BERICHTENBOX, event.id)
+    notification_id = notification_id_for(BERICHTENBOX_SOURCE, event.id)
     await world.handler(delivery(event))
     # Pretend the first worker crashed right after its claim.
     claimed = world.store.only()

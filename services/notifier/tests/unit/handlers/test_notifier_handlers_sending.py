@@ -13,26 +13,24 @@ from mijnoverheid.kernel import UnprocessableEventError
 from notifier.domain.contact import Contact, Language
 from notifier.domain.notification import notification_id_for
 from services.notifier.tests.unit.fakes import (
+    ADDRESS,
+    BELASTINGDIENST_OIN,
+    BERICHTENBOX_SOURCE,
+    BSN,
+    NOTIFIER_SOURCE,
     QUEUED,
     START,
     World,
-)
-from services.notifier.tests.unit.handlers.harness import (
-    ADDRESS,
-    BERICHTENBOX,
-    BSN,
-    OIN,
-    SOURCE,
-    delivered,
     delivery,
 )
+from services.notifier.tests.unit.handlers.harness import delivered
 
 
 async def test_a_verified_citizen_is_mailed_once_and_the_sender_told(world: World) -> None:
     event = delivered()
     await world.handler(delivery(event))
 
-    notification_id = notification_id_for(BERICHTENBOX, event.id)
+    notification_id = notification_id_for(BERICHTENBOX_SOURCE, event.id)
     [(to, email, sent_id)] = world.mailer.attempts
     assert (to, sent_id) == (ADDRESS, notification_id)
     assert "Belastingdienst" in email.text
@@ -40,8 +38,8 @@ async def test_a_verified_citizen_is_mailed_once_and_the_sender_told(world: Worl
     assert world.statuses() == ["created", "sending", "sent"]
     assert [event.data["sequence"] for event, _ in world.publisher.published] == [1, 2, 3]
     for event, key in world.publisher.published:
-        assert key == events.NOTIFICATION_STATUS.key(OIN)
-        assert event.source == SOURCE
+        assert key == events.NOTIFICATION_STATUS.key(BELASTINGDIENST_OIN)
+        assert event.source == NOTIFIER_SOURCE
         assert BSN.encode() not in encode(event)
         assert ADDRESS.encode() not in encode(event)
     (status, _) = world.publisher.published[-1]

@@ -9,8 +9,8 @@ import pytest
 
 from mijnoverheid.identity import OrganisationRegistry
 from notifier.domain.contact import Contact
-from services.notifier.tests.unit.fakes import START, World, make_world
-from services.notifier.tests.unit.message_delivered.harness import ADDRESS, BSN, POLICY
+from services.notifier.tests.unit.fakes import ADDRESS, BSN, START, World, make_world
+from services.notifier.tests.unit.message_delivered.harness import POLICY
 
 
 @pytest.fixture

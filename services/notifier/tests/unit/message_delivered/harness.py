@@ -1,5 +1,5 @@
-"""The message-delivered trigger as the Berichtenbox sends it, and the constants the
-message-delivered tests share."""
+"""The message-delivered trigger as the Berichtenbox sends it (its sender, recipient and
+delivery are in fakes), and the retry policy the message-delivered tests share."""
 
 from __future__ import annotations
 
@@ -13,33 +13,13 @@ from mijnoverheid.contracts.envelope import (
     new_event,
 )
 from notifier.domain.attempt import RetryPolicy
-from services.notifier.tests.unit import fakes
 from services.notifier.tests.unit.fakes import (
+    BELASTINGDIENST_OIN,
+    BERICHTENBOX_SOURCE,
+    BSN,
     START,
     World,
 )
-from services.notifier.tests.unit.fakes import delivery as delivery
-
-BERICHTENBOX_SOURCE = fakes.BERICHTENBOX_SOURCE
-
-
-NOTIFIER_SOURCE = fakes.NOTIFIER_SOURCE
-
-
-BELASTINGDIENST_OIN = fakes.BELASTINGDIENST_OIN
-
-
-BSN = fakes.BSN
-
-
-ADDRESS = fakes.ADDRESS
-
-
-PORTAL = fakes.PORTAL
-
-
-LEASE = fakes.LEASE
-
 
 POLICY = RetryPolicy(delays_seconds=(10, 60, 600, 3600), max_attempts=3)
 

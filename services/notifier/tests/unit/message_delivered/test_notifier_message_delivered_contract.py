@@ -17,14 +17,11 @@ from notifier.domain.attempt import smtp_reply
 from notifier.domain.notification import SmtpReply
 from notifier.entrypoints import triggers
 from services.notifier.tests.unit.fakes import (
-    World,
-)
-from services.notifier.tests.unit.message_delivered.harness import (
     BSN,
-    delivered_event,
+    World,
     delivery,
-    only_outcome,
 )
+from services.notifier.tests.unit.message_delivered.harness import delivered_event, only_outcome
 
 
 @pytest.mark.parametrize(

@@ -17,15 +17,15 @@ from notifier.ports import (
     NotificationBusyError,
 )
 from services.notifier.tests.unit.fakes import (
-    World,
-)
-from services.notifier.tests.unit.message_delivered.harness import (
     ADDRESS,
     BERICHTENBOX_SOURCE,
     LEASE,
+    World,
+    delivery,
+)
+from services.notifier.tests.unit.message_delivered.harness import (
     POLICY,
     delivered_event,
-    delivery,
     only_outcome,
 )
 

@@ -16,19 +16,16 @@ from notifier.domain import notification as n
 from notifier.domain.contact import Contact, Preferences
 from notifier.domain.notification import State, notification_id_for
 from services.notifier.tests.unit.fakes import (
-    START,
-    World,
-)
-from services.notifier.tests.unit.message_delivered.harness import (
     ADDRESS,
     BELASTINGDIENST_OIN,
     BERICHTENBOX_SOURCE,
     BSN,
     NOTIFIER_SOURCE,
-    delivered_event,
+    START,
+    World,
     delivery,
-    only_outcome,
 )
+from services.notifier.tests.unit.message_delivered.harness import delivered_event, only_outcome
 
 
 async def test_a_citizen_with_a_verified_address_is_mailed_once_and_the_sender_told(
