@@ -10,15 +10,13 @@ uses (FerretDB on PostgreSQL or SQLite, or MongoDB).
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 
 import bson
 import pytest
 from bson import Binary, Int64, ObjectId, Regex, Timestamp
-from bson.codec_options import CodecOptions
 
-from mijnoverheid.storage import connect
+from mijnoverheid_testing.observed_store import observed_database
 from mijnoverheid_testing.stack import Stack
 
 pytestmark = pytest.mark.integration
@@ -61,11 +59,8 @@ def every_kind() -> dict[str, object]:
 
 
 async def test_every_type_comes_back_as_it_was_stored(stack: Stack) -> None:
-    client = connect(stack.mongodb_url, "test-store-round-trip")
-    database = client[f"round-trip-{uuid.uuid4().hex[:12]}"]
-    options = CodecOptions(tz_aware=True, tzinfo=UTC)
-    collection = database.get_collection("documents", codec_options=options)
-    try:
+    async with observed_database(stack.mongodb_url, "round-trip") as (database, _):
+        collection = database["documents"]  # its client gives dates back in UTC
         stored = [{"_id": f"d-{i}", "owner": f"o-{i % 2}", **every_kind()} for i in range(6)]
         stored.append({"_id": ObjectId(), "owner": "o-0", "only": "the id differs"})
         await collection.insert_many(stored)
@@ -84,6 +79,3 @@ async def test_every_type_comes_back_as_it_was_stored(stack: Stack) -> None:
         assert all(bson.encode(d) == by_id[str(d["_id"])] for d in owned)
         assert await collection.count_documents({"owner": "o-1"}) == 3
         assert await collection.count_documents({"texts": TEXTS[3]}) == 6
-    finally:
-        await client.drop_database(database.name)
-        await client.close()

@@ -232,7 +232,7 @@ async def test_a_warning_not_due_yet_keeps_its_unit_open() -> None:
     read = a_message("m-read", read_at=EXPIRES - timedelta(days=50))
     for messages, done in (((later, read), False), ((read,), True)):
         work = ClosedUnits()
-        scan = job(InMemoryRetentionStore(*messages), InMemoryTrail(), RecordingPublisher())
-        scan = replace(scan, work=work)
+        store = InMemoryRetentionStore(*messages)
+        scan = job(store, InMemoryTrail(), RecordingPublisher(), work=work)
         await scan.run_retention_once(EXPIRES - timedelta(days=5))
         assert work.done(RetentionTask.WARN) == [done]
